@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# okvm: `make` builds okvm.ko; `make demo` shows it working in an emulated
+# machine; `make check` runs every test. See README.md.
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64))))
+
+.PHONY: all modules clean check demo selftests install
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-$$(uname -r) or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+selftests:
+	$(MAKE) -C tests/selftests
+
+check:
+	tests/vm/check.sh $(if $(KASAN),--kasan)
+
+demo:
+	tests/vm/demo.sh
+
+clean:
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	$(MAKE) -C tests/selftests clean

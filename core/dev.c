@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device node (/dev/okvm by default) and its ioctls, with KVM's numbers
+ * and structures from <linux/kvm.h>.
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/caps.h>
+#include <okvm/dev.h>
+
+static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
+			   unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		return okvm_check_extension(arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations okvm_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = okvm_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice okvm_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.fops = &okvm_dev_fops,
+	/* Only root may create VMs unless the administrator says otherwise. */
+	.mode = 0600,
+};
+
+/**
+ * okvm_dev_register() - create the device node
+ * @name: node name under /dev
+ *
+ * Return: 0 or the error of misc_register().
+ */
+int okvm_dev_register(const char *name)
+{
+	okvm_miscdev.name = name;
+	return misc_register(&okvm_miscdev);
+}
+
+/**
+ * okvm_dev_unregister() - remove the device node
+ */
+void okvm_dev_unregister(void)
+{
+	misc_deregister(&okvm_miscdev);
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * okvm: module load and unload.
+ *
+ * Load picks the hardware backend for this CPU vendor, enables virtualization
+ * on every CPU and creates the device node; unload undoes it in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+
+#include <okvm/dev.h>
+#include <okvm/hw.h>
+
+static char *devname = "okvm";
+module_param(devname, charp, 0444);
+MODULE_PARM_DESC(devname, "name of the device node under /dev (default okvm)");
+
+static const struct okvm_hw_ops *okvm_hw;
+
+static int okvm_pick_backend(void)
+{
+	switch (boot_cpu_data.x86_vendor) {
+	case X86_VENDOR_AMD:
+	case X86_VENDOR_HYGON:
+		return okvm_svm_init(&okvm_hw);
+	default:
+		if (boot_cpu_has(X86_FEATURE_VMX)) {
+			pr_err("VMX backend not available yet; okvm runs on AMD SVM only\n");
+			return -ENODEV;
+		}
+		pr_err("no hardware virtualization: the CPU reports neither SVM nor VMX\n");
+		return -ENODEV;
+	}
+}
+
+static int __init okvm_init(void)
+{
+	int r;
+
+	r = okvm_pick_backend();
+	if (r)
+		return r;
+
+	r = okvm_virt_enable(okvm_hw);
+	if (r == -EBUSY)
+		pr_err("%s is already in use by another hypervisor (kvm_amd, VirtualBox, ...): unload it (rmmod kvm_amd kvm) and load okvm again\n",
+		       okvm_hw->name);
+	if (r)
+		goto out_hw;
+
+	r = okvm_dev_register(devname);
+	if (r) {
+		pr_err("cannot register /dev/%s: %d\n", devname, r);
+		goto out_virt;
+	}
+	pr_info("%s backend ready, /dev/%s\n", okvm_hw->name, devname);
+	return 0;
+
+out_virt:
+	okvm_virt_disable();
+out_hw:
+	okvm_hw->exit();
+	return r;
+}
+
+static void __exit okvm_exit(void)
+{
+	okvm_dev_unregister();
+	okvm_virt_disable();
+	okvm_hw->exit();
+}
+
+module_init(okvm_init);
+module_exit(okvm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("okvm: a KVM-compatible x86 hypervisor");

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device node answers the device-level KVM ioctls as <linux/kvm.h> says.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <okvm.h>
+
+#include "kselftest_harness.h"
+#include "lib/okvm_dev.h"
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = okvm_dev_open(O_RDWR);
+	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", okvm_dev_path(), strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+TEST_F(dev, api_version_is_12)
+{
+	EXPECT_EQ(12, ioctl(self->fd, KVM_GET_API_VERSION, 0));
+}
+
+TEST_F(dev, api_version_rejects_argument)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_API_VERSION, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, unknown_capability_is_zero)
+{
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, 100000));
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, -1));
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, OKVM_CAP_BASE + 0xffff));
+}
+
+TEST_F(dev, okvm_abi_capability)
+{
+	int rev = ioctl(self->fd, KVM_CHECK_EXTENSION, OKVM_CAP_ABI);
+
+	if (!okvm_dev_is_okvm(self->fd))
+		SKIP(return, "upstream KVM has no okvm extensions");
+	EXPECT_EQ(OKVM_ABI_REVISION, rev);
+}
+
+/*
+ * okvm answers ENOTTY, the kernel's errno for an ioctl a file does not know;
+ * upstream KVM's device answers EINVAL (kvm_arch_dev_ioctl's default), a
+ * documented difference (Documentation/api.rst).
+ */
+static void expect_unknown_ioctl(struct __test_metadata *_metadata, int fd,
+				 unsigned long nr)
+{
+	int expected = okvm_dev_is_okvm(fd) ? ENOTTY : EINVAL;
+
+	EXPECT_EQ(-1, ioctl(fd, nr, 0));
+	EXPECT_EQ(expected, errno) TH_LOG("ioctl 0x%lx: %s", nr, strerror(errno));
+}
+
+TEST_F(dev, unknown_ioctl_fails)
+{
+	expect_unknown_ioctl(_metadata, self->fd, _IO(KVMIO, 0xfe));
+	expect_unknown_ioctl(_metadata, self->fd, _IO('x', 1));
+	/* A vCPU ioctl means nothing on the device fd. */
+	expect_unknown_ioctl(_metadata, self->fd, KVM_RUN);
+}
+
+/* The node is mode 0600: root only, unless the administrator changes it. */
+TEST(nonroot_cannot_open)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop to another user");
+	ASSERT_EQ(0, stat(okvm_dev_path(), &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	if ((st.st_mode & 0777) != 0600)
+		SKIP(return, "%s is mode %o, not 0600", okvm_dev_path(), st.st_mode & 0777);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		fd = okvm_dev_open(O_RDWR);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("nobody could open %s", okvm_dev_path());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: everything that proves okvm, ending in "N passed, N failed".
+#  1. install what is missing; build (or reuse) the test kernel
+#  2. build okvm.ko against the test kernel (KUnit in) and against Debian's
+#     stock 6.12 headers (KUnit out), W=1 and sparse clean; checkpatch clean
+#  3. build the selftests (static, kselftest_harness.h from the source tree)
+#  4. boot the test kernel: KUnit at load, selftests on okvm and on kvm_amd
+#  5. boot the stock kernel: the selftests again
+#  6. judge the console logs
+# Usage: check.sh [--kasan]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=debug
+[ "${1:-}" = --kasan ] && variant=kasan
+out="$OKVM_TOP/tests/vm/out"
+mkdir -p "$out"
+results=()
+start=$SECONDS
+
+record() { results+=(--result "$1" "$2"); }
+
+# build_okvm LABEL KDIR: build okvm.ko out of tree in $out/build-LABEL.
+build_okvm() {
+	local label=$1 kdir=$2 dir="$out/build-$1" sparse=
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
+	    --exclude=./tests/selftests/out -cf - . | tar -C "$dir" -xf -
+	command -v sparse >/dev/null && sparse="C=1"
+	if ! make -C "$kdir" M="$dir" W=1 $sparse -j"$(nproc)" modules >"$dir/build.log" 2>&1; then
+		tail -30 "$dir/build.log" >&2
+		die "okvm.ko does not build against $label"
+	fi
+	if grep -E 'warning:|error:' "$dir/build.log" >&2; then
+		record "build $label W=1${sparse:+ sparse} clean" fail
+	else
+		record "build $label W=1${sparse:+ sparse} clean" pass
+	fi
+}
+
+"$OKVM_TOP/tests/vm/deps.sh"
+src="$OKVM_CACHE/linux-source-6.12"
+kdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" "$variant")
+krel=$(cat "$kdir/include/config/kernel.release")
+stock=$(okvm_stock_release)
+[ -n "$stock" ] || die "no stock 6.12 kernel with headers installed"
+log "test kernel $krel ($variant), stock kernel $stock"
+
+build_okvm "$variant" "$kdir"
+build_okvm stock "/usr/src/linux-headers-$stock"
+
+# shellcheck disable=SC2046
+if perl "$src/scripts/checkpatch.pl" --no-tree --strict --terse -q \
+	-f $(cd "$OKVM_TOP" && find core svm include tests/kunit tests/selftests \
+		-name '*.[ch]' -not -path '*/out/*' -printf "$OKVM_TOP/%p\n") >"$out/checkpatch.log" 2>&1; then
+	record "checkpatch --strict clean" pass
+else
+	grep -E 'ERROR|WARNING|CHECK' "$out/checkpatch.log" >&2 || true
+	record "checkpatch --strict clean" fail
+fi
+
+make -C "$OKVM_TOP/tests/selftests" -s KSRC="$src" OUTPUT="$out/selftests" >&2
+log "builds done at $((SECONDS - start)) s"
+
+"$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-$variant.gz" check \
+	"$out/build-$variant/okvm.ko" "$out/selftests" "$kdir/modroot/lib/modules/$krel"
+"$OKVM_TOP/tests/vm/run-qemu.sh" "$kdir/arch/x86/boot/bzImage" \
+	"$out/initrd-$variant.gz" "$out/$variant.log"
+
+"$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-stock.gz" check \
+	"$out/build-stock/okvm.ko" "$out/selftests" "/lib/modules/$stock"
+"$OKVM_TOP/tests/vm/run-qemu.sh" "/boot/vmlinuz-$stock" \
+	"$out/initrd-stock.gz" "$out/stock.log"
+
+log "make check took $((SECONDS - start)) s; logs in $out"
+exec "$OKVM_TOP/tests/vm/judge.py" --kunit-py "$src/tools/testing/kunit/kunit.py" \
+	--log "$variant" "$out/$variant.log" --kunit "$variant" \
+	--log stock "$out/stock.log" "${results[@]}"

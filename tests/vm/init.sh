@@ -1,0 +1,68 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the okvm test machine (busybox). Loads okvm (its KUnit suites run
+# at load), runs every selftest against okvm and, for the differential run,
+# against upstream kvm_amd, unloads okvm, prints dmesg and powers off.
+# Markers (OKVM-*) let tests/vm/judge.py cut the console log into parts.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+. /okvm/env
+
+kmsg() { echo "$*" > /dev/kmsg; }
+
+# run_selftests LABEL DEVICE: each binary's TAP between markers.
+run_selftests() {
+	for t in /okvm/selftests/*; do
+		name=${t##*/}
+		[ "$name" = module_load ] && continue
+		echo "OKVM-SELFTEST-BEGIN $1:$name"
+		OKVM_DEV=$2 "$t" 2>&1
+		echo "OKVM-SELFTEST-END $1:$name $?"
+	done
+}
+
+echo "OKVM-BOOTED $(uname -r) mode=$OKVM_MODE"
+
+kmsg OKVM-KUNIT-BEGIN
+insmod /okvm/okvm.ko
+echo "OKVM-INSMOD $?"
+kmsg OKVM-KUNIT-END
+
+if [ "$OKVM_MODE" = demo ]; then
+	echo "--- lsmod, /dev and dmesg after loading okvm:"
+	lsmod
+	ls -l /dev/okvm
+	dmesg | grep -i okvm | grep -v KUNIT
+	/okvm/selftests/device_abi
+	rmmod okvm && echo "okvm unloaded"
+else
+	run_selftests okvm /dev/okvm
+	rmmod okvm
+	echo "OKVM-RMMOD $?"
+
+	echo "OKVM-SELFTEST-BEGIN okvm:module_load"
+	OKVM_KO=/okvm/okvm.ko /okvm/selftests/module_load 2>&1
+	echo "OKVM-SELFTEST-END okvm:module_load $?"
+	rmmod okvm 2>/dev/null
+
+	# The same binaries against upstream KVM: differences are bugs.
+	for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
+	if [ -c /dev/kvm ]; then
+		run_selftests kvm /dev/kvm
+	else
+		echo "OKVM-NO-KVM"
+	fi
+fi
+
+echo OKVM-DMESG-BEGIN
+dmesg
+echo OKVM-DMESG-END
+echo OKVM-DONE
+poweroff -f

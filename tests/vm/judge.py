@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge the console logs of okvm test machines.
+
+Each log is cut at init's OKVM-* markers: KUnit's KTAP block (between
+OKVM-KUNIT-BEGIN/END in dmesg) goes through the kernel's own
+tools/testing/kunit/kunit.py parse; each selftest's TAP is read here. A
+kernel splat anywhere (BUG, WARNING, lockdep, KASAN, Oops, Call Trace) or a
+machine that never printed OKVM-DONE is a failure. The last line printed is
+"N passed, N failed, N skipped".
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+
+SPLATS = re.compile(r'(BUG:|WARNING:|Oops|Call Trace|Kernel panic|'
+                    r'possible recursive locking|circular locking dependency|'
+                    r'KASAN:|UBSAN:|general protection fault|'
+                    r'INFO: task .* blocked|INFO: lockdep|suspicious RCU usage)')
+TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+TAP_RESULT = re.compile(r'^(not ok|ok)\s+\d+\s+(.*?)(\s+#\s+(SKIP|TODO|XFAIL)\b.*)?$')
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, name, status):
+        if status == 'pass':
+            self.passed += 1
+        elif status == 'skip':
+            self.skipped += 1
+        else:
+            self.failed += 1
+            self.failures.append(name)
+
+
+def section(lines, begin, end):
+    """Lines strictly between the first line matching begin and the next matching end."""
+    out, inside = [], False
+    for line in lines:
+        if not inside and begin(line):
+            inside = True
+        elif inside and end(line):
+            return out
+        elif inside:
+            out.append(line)
+    return out if inside else None
+
+
+def judge_kunit(label, dmesg, kunit_py, tally):
+    block = section(dmesg, lambda l: 'OKVM-KUNIT-BEGIN' in l, lambda l: 'OKVM-KUNIT-END' in l)
+    ktap = [TIMESTAMP.sub('', l) for l in (block or [])]
+    ktap = [l for l in ktap if not l.startswith('okvm:')]
+    if not any(l.startswith('KTAP version') for l in ktap):
+        print(f'{label}: kunit: no KTAP output from okvm.ko')
+        tally.add(f'{label}: kunit', 'fail')
+        return
+    with tempfile.NamedTemporaryFile('w', suffix='.ktap') as f, \
+            tempfile.NamedTemporaryFile('r', suffix='.json') as j:
+        f.write('\n'.join(ktap) + '\n')
+        f.flush()
+        subprocess.run([sys.executable, kunit_py, 'parse', '--json', j.name, f.name],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        try:
+            result = json.load(j)
+        except ValueError:
+            print(f'{label}: kunit: kunit.py could not parse the KTAP')
+            tally.add(f'{label}: kunit', 'fail')
+            return
+    suites = result.get('sub_groups', [])
+    if not suites:
+        tally.add(f'{label}: kunit (no suites)', 'fail')
+    for suite in suites:
+        counts = {'pass': 0, 'fail': 0, 'skip': 0}
+        for case in suite.get('test_cases', []):
+            st = case.get('status', 'FAIL').upper()
+            status = 'pass' if st == 'PASS' else 'skip' if st == 'SKIP' else 'fail'
+            counts[status] += 1
+            tally.add(f"{label}: kunit {suite['name']}.{case['name']}", status)
+        if not suite.get('test_cases'):
+            counts['fail'] += 1
+            tally.add(f"{label}: kunit {suite['name']} (no cases)", 'fail')
+        print(f"{label}: kunit {suite['name']}: {counts['pass']} passed, "
+              f"{counts['fail']} failed, {counts['skip']} skipped")
+
+
+def judge_selftests(label, lines, tally):
+    seen = 0
+    i = 0
+    while i < len(lines):
+        m = re.match(r'^OKVM-SELFTEST-BEGIN (\S+)$', lines[i])
+        i += 1
+        if not m:
+            continue
+        name, seen = m.group(1), seen + 1
+        counts = {'pass': 0, 'fail': 0, 'skip': 0}
+        rc = None
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            end = re.match(r'^OKVM-SELFTEST-END (\S+) (\d+)$', line)
+            if end:
+                rc = int(end.group(2))
+                break
+            r = TAP_RESULT.match(line)
+            if r:
+                status = ('fail' if r.group(1) == 'not ok' else
+                          'skip' if r.group(4) == 'SKIP' else 'pass')
+                counts[status] += 1
+                tally.add(f'{label}: {name}.{r.group(2)}', status)
+        if rc is None or (rc != 0 and counts['fail'] == 0):
+            counts['fail'] += 1
+            tally.add(f'{label}: {name} (exit status {rc})', 'fail')
+        if sum(counts.values()) == 0:
+            tally.add(f'{label}: {name} (no results)', 'fail')
+        print(f"{label}: selftest {name}: {counts['pass']} passed, "
+              f"{counts['fail']} failed, {counts['skip']} skipped")
+    if not seen:
+        tally.add(f'{label}: selftests (none ran)', 'fail')
+
+
+def judge_log(label, path, kunit_py, tally):
+    with open(path, errors='replace') as f:
+        lines = [l.rstrip('\n') for l in f]
+    if not any(l.strip() == 'OKVM-DONE' for l in lines):
+        print(f'{label}: the machine never reached OKVM-DONE; console tail:')
+        for l in lines[-30:]:
+            print(f'  | {l}')
+        tally.add(f'{label}: machine finished', 'fail')
+    dmesg = section(lines, lambda l: l == 'OKVM-DMESG-BEGIN', lambda l: l == 'OKVM-DMESG-END') or []
+    in_dmesg = set(dmesg)
+    splats = [l for l in lines if SPLATS.search(l) and
+              (TIMESTAMP.match(l) or l in in_dmesg)]
+    for l in splats[:20]:
+        print(f'{label}: kernel: {l}')
+    tally.add(f'{label}: kernel log free of splats', 'fail' if splats else 'pass')
+    if kunit_py:
+        judge_kunit(label, dmesg, kunit_py, tally)
+    judge_selftests(label, lines, tally)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--log', nargs=2, action='append', metavar=('LABEL', 'FILE'),
+                    required=True, help='a console log to judge')
+    ap.add_argument('--kunit', action='append', default=[], metavar='LABEL',
+                    help='this log must hold okvm KUnit results')
+    ap.add_argument('--kunit-py', required=True, help="the kernel's kunit.py")
+    ap.add_argument('--result', nargs=2, action='append', default=[],
+                    metavar=('NAME', 'STATUS'), help='a check run elsewhere: pass or fail')
+    args = ap.parse_args()
+
+    tally = Tally()
+    for name, status in args.result:
+        print(f'check: {name}: {status}')
+        tally.add(name, 'pass' if status == 'pass' else 'fail')
+    for label, path in args.log:
+        judge_log(label, path, args.kunit_py if label in args.kunit else None, tally)
+    for name in tally.failures:
+        print(f'FAILED: {name}')
+    print(f'{tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped')
+    return 1 if tally.failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the test machine's initramfs (busybox, okvm.ko, the selftests, and
+# kvm_amd with its dependencies for the differential run).
+# Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR
+#   MODE        check or demo
+#   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 5 ] || die "usage: $0 OUT MODE OKVM_KO SELFTEST_DIR MODULE_DIR"
+out=$1 mode=$2 ko=$3 selftests=$4 moddir=$5
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,okvm/selftests,okvm/kvm}
+cp /bin/busybox "$root/bin/busybox"
+cp "$OKVM_TOP/tests/vm/init.sh" "$root/init"
+chmod +x "$root/init"
+cp "$ko" "$root/okvm/okvm.ko"
+find "$selftests" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/selftests/" \;
+
+# kvm_amd and what it needs, in load order (modules.dep lists a module's
+# dependencies, the last to be loaded first); Debian ships them compressed.
+deps=$(awk -F': *' '$1 ~ /\/kvm-amd\.ko/ { print $2 " " $1 }' "$moddir/modules.dep")
+[ -n "$deps" ] || die "no kvm-amd in $moddir/modules.dep"
+kos=
+for rel in $(echo "$deps" | tr ' ' '\n' | sed '$d' | tac) $(echo "$deps" | tr ' ' '\n' | tail -n 1); do
+	f="$moddir/$rel"
+	name=$(basename "${rel%%.ko*}")
+	dst="$root/okvm/kvm/$name.ko"
+	case "$f" in
+	*.xz) xz -dc "$f" > "$dst" ;;
+	*.zst) zstd -qdc "$f" > "$dst" ;;
+	*) cp "$f" "$dst" ;;
+	esac
+	kos="$kos /okvm/kvm/$name.ko"
+done
+
+cat > "$root/okvm/env" <<ENV
+OKVM_MODE=$mode
+OKVM_KVM_AMD_KOS="${kos# }"
+export OKVM_KVM_AMD_KOS
+ENV
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test machine: QEMU TCG with -cpu max (SVM with NPT), 2 CPUs, 2 GiB.
+# Usage: run-qemu.sh BZIMAGE INITRD LOG [TIMEOUT_SECONDS]
+# The console goes to LOG (and to stdout if OKVM_VERBOSE=1).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 3 ] || die "usage: $0 BZIMAGE INITRD LOG [TIMEOUT]"
+kernel=$1 initrd=$2 logfile=$3 limit=${4:-900}
+
+# loglevel=4 keeps routine kernel lines off the console so they do not split
+# the selftests' TAP; init prints the full dmesg at the end.
+cmdline="console=ttyS0 loglevel=4 panic=-1 rdinit=/init"
+
+start=$SECONDS
+set +e
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m 2G -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	</dev/null 2>&1 | tr -d '\r' | if [ "${OKVM_VERBOSE:-0}" = 1 ]; then tee "$logfile"; else cat > "$logfile"; fi
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && log "the test machine did not finish in $limit s"
+log "machine ran $((SECONDS - start)) s ($(basename "$kernel"))"
+exit 0
