@@ -11,6 +11,8 @@
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/mem_encrypt.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <asm/cpufeature.h>
@@ -51,7 +53,8 @@ static int okvm_svm_enable_cpu(void)
 	if (efer & EFER_SVME)
 		return -EBUSY;
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
-	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(hsave));
+	/* With SME the CPU needs the encryption bit in the address. */
+	wrmsrl(MSR_VM_HSAVE_PA, __sme_set(page_to_phys(hsave)));
 	return 0;
 }
 

@@ -27,6 +27,7 @@ if [ -f "$out/.okvm-done" ]; then
 	exit 0
 fi
 
+okvm_take_machine_lock
 log "building the $variant test kernel into $out (about 12 minutes from cold, 1 with ccache)"
 start=$SECONDS
 rm -rf "$out"

@@ -65,4 +65,6 @@ echo OKVM-DMESG-BEGIN
 dmesg
 echo OKVM-DMESG-END
 echo OKVM-DONE
-poweroff -f
+# With -no-reboot QEMU exits when the guest reboots; a tiny kernel may lack
+# an ACPI power-off path.
+reboot -f

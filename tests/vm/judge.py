@@ -64,7 +64,7 @@ def judge_kunit(label, dmesg, kunit_py, tally):
             tempfile.NamedTemporaryFile('r', suffix='.json') as j:
         f.write('\n'.join(ktap) + '\n')
         f.flush()
-        subprocess.run([sys.executable, kunit_py, 'parse', '--json', j.name, f.name],
+        subprocess.run([sys.executable, kunit_py, 'parse', f'--json={j.name}', f.name],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         try:
             result = json.load(j)

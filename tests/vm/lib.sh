@@ -38,3 +38,14 @@ okvm_source_tree() {
 	fi
 	printf '%s' "$src"
 }
+
+# The machine has two cores: one kernel build or one emulated machine at a
+# time, across every checkout and helper. Holds the lock until the caller exits.
+okvm_take_machine_lock() {
+	mkdir -p "$OKVM_CACHE"
+	exec {OKVM_LOCK_FD}>"$OKVM_CACHE/machine.lock"
+	if ! flock -n "$OKVM_LOCK_FD"; then
+		log "waiting for another okvm kernel build or test machine to finish"
+		flock "$OKVM_LOCK_FD"
+	fi
+}

@@ -14,12 +14,13 @@ kernel=$1 initrd=$2 logfile=$3 limit=${4:-900}
 # the selftests' TAP; init prints the full dmesg at the end.
 cmdline="console=ttyS0 loglevel=4 panic=-1 rdinit=/init"
 
+okvm_take_machine_lock
 start=$SECONDS
 set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m 2G -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	</dev/null 2>&1 | tr -d '\r' | if [ "${OKVM_VERBOSE:-0}" = 1 ]; then tee "$logfile"; else cat > "$logfile"; fi
+	</dev/null 2>&1 | sed -u 's/\r$//' | if [ "${OKVM_VERBOSE:-0}" = 1 ]; then tee "$logfile"; else cat > "$logfile"; fi
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && log "the test machine did not finish in $limit s"
