@@ -8,11 +8,35 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
+#include <okvm/memslot.h>
+#include <okvm/vm.h>
 #include <uapi/okvm.h>
 
+/* What KVM calls the recommended vCPU count: one per host CPU. */
+static long okvm_cap_nr_vcpus(void)
+{
+	return min_t(long, num_online_cpus(), OKVM_MAX_VCPUS);
+}
+
 static const struct okvm_cap okvm_cap_table[] = {
+	{ KVM_CAP_USER_MEMORY, 1 },
+	{ KVM_CAP_USER_MEMORY2, 1 },
+	{ KVM_CAP_SET_TSS_ADDR, 1 },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, 1 },
+	{ KVM_CAP_NR_VCPUS, .value_fn = okvm_cap_nr_vcpus },
+	{ KVM_CAP_MAX_VCPUS, OKVM_MAX_VCPUS },
+	{ KVM_CAP_MAX_VCPU_ID, OKVM_MAX_VCPU_ID },
+	{ KVM_CAP_NR_MEMSLOTS, OKVM_NR_MEMSLOTS },
+	{ KVM_CAP_IMMEDIATE_EXIT, 1 },
+	{ KVM_CAP_EXT_CPUID, 1 },
+	{ KVM_CAP_SYNC_MMU, 1 },
+	{ KVM_CAP_DESTROY_MEMORY_REGION_WORKS, 1 },
+	{ KVM_CAP_JOIN_MEMORY_REGIONS_WORKS, 1 },
+	{ KVM_CAP_HLT, 1 },
+	{ KVM_CAP_MP_STATE, 1 },
 	{ OKVM_CAP_ABI, OKVM_ABI_REVISION },
 };
+
 
 /**
  * okvm_caps() - the capability table, for tests and documentation
@@ -27,6 +51,17 @@ const struct okvm_cap *okvm_caps(size_t *nr_caps)
 }
 
 /**
+ * okvm_cap_get() - the value a table entry answers
+ * @cap: the entry
+ *
+ * Return: its value.
+ */
+long okvm_cap_get(const struct okvm_cap *cap)
+{
+	return cap->value_fn ? cap->value_fn() : cap->value;
+}
+
+/**
  * okvm_check_extension() - answer KVM_CHECK_EXTENSION
  * @cap: the capability number userspace asked about
  *
@@ -38,6 +73,6 @@ long okvm_check_extension(long cap)
 
 	for (i = 0; i < ARRAY_SIZE(okvm_cap_table); i++)
 		if (okvm_cap_table[i].cap == cap)
-			return okvm_cap_table[i].value;
+			return okvm_cap_get(&okvm_cap_table[i]);
 	return 0;
 }

@@ -10,7 +10,10 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
+#include <okvm/cpuid.h>
 #include <okvm/dev.h>
+#include <okvm/msr.h>
+#include <okvm/vm.h>
 
 static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
@@ -20,6 +23,14 @@ static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 		return arg ? -EINVAL : KVM_API_VERSION;
 	case KVM_CHECK_EXTENSION:
 		return okvm_check_extension(arg);
+	case KVM_CREATE_VM:
+		return okvm_create_vm(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : OKVM_RUN_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return okvm_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return okvm_get_msr_index_list((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -19,7 +19,7 @@ static char *devname = "okvm";
 module_param(devname, charp, 0444);
 MODULE_PARM_DESC(devname, "name of the device node under /dev (default okvm)");
 
-static const struct okvm_hw_ops *okvm_hw;
+const struct okvm_hw_ops *okvm_hw;
 
 static int okvm_pick_backend(void)
 {
@@ -45,7 +45,7 @@ static int __init okvm_init(void)
 	if (r)
 		return r;
 
-	r = okvm_virt_enable(okvm_hw);
+	r = okvm_virt_enable();
 	if (r == -EBUSY)
 		pr_err("%s is already in use by another hypervisor (kvm_amd, VirtualBox, ...): unload it (rmmod kvm_amd kvm) and load okvm again\n",
 		       okvm_hw->name);

@@ -21,7 +21,6 @@
 
 #include <okvm/hw.h>
 
-static const struct okvm_hw_ops *okvm_hw;
 static DEFINE_PER_CPU(bool, okvm_virt_on);
 static int okvm_cpuhp_state;
 static bool okvm_virt_rebooting;
@@ -125,18 +124,16 @@ static void okvm_virt_check_owner(void *busy)
 
 /**
  * okvm_virt_enable() - turn virtualization on everywhere, now and on hotplug
- * @ops: the backend chosen for this CPU vendor
  *
  * Return: 0; -EBUSY if another hypervisor already has virtualization on
  * (checked before okvm registers anything, so it takes no shared hook that
  * the other hypervisor holds); or the error of a CPU that failed to enable.
  */
-int okvm_virt_enable(const struct okvm_hw_ops *ops)
+int okvm_virt_enable(void)
 {
 	bool busy = false;
 	int r;
 
-	okvm_hw = ops;
 	okvm_virt_rebooting = false;
 
 	cpus_read_lock();

@@ -11,13 +11,16 @@
  * struct okvm_cap - one capability okvm implements
  * @cap: the KVM_CAP_* or OKVM_CAP_* number
  * @value: what KVM_CHECK_EXTENSION returns for it (> 0)
+ * @value_fn: computes the value instead, for answers known only at run time
  */
 struct okvm_cap {
 	u32 cap;
 	long value;
+	long (*value_fn)(void);
 };
 
 long okvm_check_extension(long cap);
+long okvm_cap_get(const struct okvm_cap *cap);
 const struct okvm_cap *okvm_caps(size_t *nr_caps);
 
 #endif /* _OKVM_CAPS_H */

@@ -64,4 +64,18 @@ okvm_gfn_range_intersect(struct okvm_gfn_range a, struct okvm_gfn_range b)
 	return r;
 }
 
+/*
+ * The smallest range holding both @a and @b; an empty range adds nothing.
+ * Used where several ranges must be tracked as one, conservatively.
+ */
+static inline struct okvm_gfn_range
+okvm_gfn_range_hull(struct okvm_gfn_range a, struct okvm_gfn_range b)
+{
+	if (okvm_gfn_range_empty(a))
+		return b;
+	if (okvm_gfn_range_empty(b))
+		return a;
+	return (struct okvm_gfn_range){ min(a.start, b.start), max(a.end, b.end) };
+}
+
 #endif /* _OKVM_GFN_RANGE_H */

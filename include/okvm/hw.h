@@ -8,6 +8,13 @@
 #ifndef _OKVM_HW_H
 #define _OKVM_HW_H
 
+#include <linux/types.h>
+
+struct kvm_sregs;
+struct okvm_spte_format;
+struct okvm_vcpu;
+struct okvm_vm;
+
 /**
  * struct okvm_hw_ops - what a hardware backend provides
  * @name: "SVM" or "VMX", for messages
@@ -20,6 +27,18 @@
  * @disable_cpu: turn it off again; interrupts off
  * @emergency_disable_cpu: crash/kexec path: turn virtualization off on this
  *	CPU from NMI context, whatever state the CPU was left in
+ * @spte_format: the TDP page-table format (NPT or EPT)
+ * @vcpu_create: allocate a vCPU of @vm in its power-on state
+ * @vcpu_free: free what @vcpu_create allocated
+ * @get_sregs: segment, control and descriptor-table registers for userspace
+ * @set_sregs: load them; -EINVAL for values the architecture forbids
+ * @get_msr: read an MSR the backend holds; -ENOENT if it holds no such MSR
+ * @set_msr: write one; -ENOENT as above, -EINVAL for an illegal value
+ * @get_cr4: the guest's CR4 (CPUID reflects some of its bits)
+ * @run: enter the guest once and return at the next exit; runs with
+ *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
+ * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
+ *	userspace (kvm_run filled in), < 0 for an error of KVM_RUN
  */
 struct okvm_hw_ops {
 	const char *name;
@@ -29,11 +48,25 @@ struct okvm_hw_ops {
 	int (*enable_cpu)(void);
 	void (*disable_cpu)(void);
 	void (*emergency_disable_cpu)(void);
+
+	const struct okvm_spte_format *(*spte_format)(void);
+	struct okvm_vcpu *(*vcpu_create)(struct okvm_vm *vm);
+	void (*vcpu_free)(struct okvm_vcpu *vcpu);
+	void (*get_sregs)(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs);
+	int (*set_sregs)(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 data);
+	u64 (*get_cr4)(struct okvm_vcpu *vcpu);
+	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
+	int (*handle_exit)(struct okvm_vcpu *vcpu);
 };
+
+/* The backend chosen at load. */
+extern const struct okvm_hw_ops *okvm_hw;
 
 int okvm_svm_init(const struct okvm_hw_ops **ops);
 
-int okvm_virt_enable(const struct okvm_hw_ops *ops);
+int okvm_virt_enable(void);
 void okvm_virt_disable(void);
 
 #endif /* _OKVM_HW_H */

@@ -54,5 +54,9 @@ done < <(cat "${frags[@]}")
 kmake bzImage modules >"$out/build.log" 2>&1 || { tail -40 "$out/build.log" >&2; die "kernel build failed"; }
 kmake modules_install INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 >/dev/null
 touch "$out/.okvm-done"
+# Older builds of this variant are dead weight (a few GB each).
+for old in "$OKVM_CACHE/kernel-$variant-"*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 log "$variant test kernel built in $((SECONDS - start)) s"
 echo "$out"

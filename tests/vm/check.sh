@@ -54,8 +54,9 @@ build_okvm stock "/usr/src/linux-headers-$stock"
 
 # shellcheck disable=SC2046
 if perl "$src/scripts/checkpatch.pl" --no-tree --strict --terse -q \
-	-f $(cd "$OKVM_TOP" && find core svm include tests/kunit tests/selftests \
-		-name '*.[ch]' -not -path '*/out/*' -printf "$OKVM_TOP/%p\n") >"$out/checkpatch.log" 2>&1; then
+	-f $(cd "$OKVM_TOP" && find . -name '*.[ch]' -not -name '*.mod.c' \
+		-not -path '*/out/*' -not -path './.git/*' -printf "$OKVM_TOP/%P\n") \
+	>"$out/checkpatch.log" 2>&1; then
 	record "checkpatch --strict clean" pass
 else
 	grep -E 'ERROR|WARNING|CHECK' "$out/checkpatch.log" >&2 || true

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID: the leaves okvm can offer (KVM_GET_SUPPORTED_CPUID), and each
+ * vCPU's table (KVM_SET_CPUID2), from which the guest's CPUID is answered.
+ *
+ * The supported set is the host's, reduced to what okvm virtualizes: no
+ * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, no local APIC
+ * yet, XSAVE limited to x87, SSE and AVX state.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/processor.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/cpuid.h>
+#include <okvm/vm.h>
+
+/* XSAVE components a guest may enable in XCR0. */
+#define OKVM_GUEST_XFEATURES	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM)
+
+#define F(bit)	BIT(bit)
+
+/* CPUID.1 */
+#define OKVM_1_ECX	(F(0) | F(1) | F(9) | F(12) | F(13) | F(19) | F(20) | F(22) | \
+			 F(23) | F(25) | F(26) | F(28) | F(29) | F(30))
+#define OKVM_1_ECX_HYPERVISOR	F(31)
+#define OKVM_1_ECX_OSXSAVE	F(27)
+#define OKVM_1_EDX	(F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | \
+			 F(11) | F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | \
+			 F(24) | F(25) | F(26))
+/* CPUID.7.0 */
+#define OKVM_7_EBX	(F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(19) | F(20) | \
+			 F(23) | F(24) | F(29))
+#define OKVM_7_ECX_OSPKE	F(4)
+/* CPUID.0xd.1: XSAVEOPT only; XSAVES would need MSR_IA32_XSS. */
+#define OKVM_D1_EAX	F(0)
+/* CPUID.0x80000001 */
+#define OKVM_81_ECX	(F(0) | F(5) | F(6) | F(7) | F(8))
+#define OKVM_81_EDX	(F(11) | F(20) | F(22) | F(26) | F(29))
+
+/**
+ * okvm_guest_xfeatures() - XSAVE components a guest may enable in XCR0
+ *
+ * Return: x87, SSE and AVX state where the host has them enabled.
+ */
+u64 okvm_guest_xfeatures(void)
+{
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return 0;
+	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & OKVM_GUEST_XFEATURES;
+}
+
+/* Size of the XSAVE area holding @xfeatures (standard format). */
+static u32 okvm_xsave_size(u64 xfeatures)
+{
+	u32 size = 512 + 64, eax, ebx, ecx, edx;
+	int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xfeatures & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		size = max(size, ebx + eax);
+	}
+	return size;
+}
+
+struct okvm_cpuid_builder {
+	struct kvm_cpuid_entry2 *entries;
+	u32 nr;
+	u32 max;
+};
+
+static struct kvm_cpuid_entry2 *okvm_cpuid_add(struct okvm_cpuid_builder *b,
+					       u32 function, u32 index, bool indexed)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (b->nr == b->max)
+		return NULL;
+	e = &b->entries[b->nr++];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	e->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	return e;
+}
+
+static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
+{
+	u64 xfeatures = okvm_guest_xfeatures();
+	struct kvm_cpuid_entry2 *e;
+	u32 max_basic = min(cpuid_eax(0), 0xdU);
+	u32 max_ext = min(cpuid_eax(0x80000000), 0x80000008U);
+	u32 f;
+	int i;
+
+	e = okvm_cpuid_add(b, 0, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = max_basic;
+
+	e = okvm_cpuid_add(b, 1, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->ebx &= 0xffff;	/* no APIC id or logical count of the host's */
+	e->ecx = (e->ecx & OKVM_1_ECX) | OKVM_1_ECX_HYPERVISOR;
+	if (!xfeatures)
+		e->ecx &= ~(F(26) | F(28) | F(29));
+	e->edx &= OKVM_1_EDX;
+
+	if (max_basic >= 7) {
+		e = okvm_cpuid_add(b, 7, 0, true);
+		if (!e)
+			return -E2BIG;
+		e->eax = 0;
+		e->ebx &= OKVM_7_EBX;
+		if (!(xfeatures & XFEATURE_MASK_YMM))
+			e->ebx &= ~F(5);
+		e->ecx = 0;
+		e->edx = 0;
+	}
+
+	if (max_basic >= 0xd && xfeatures) {
+		e = okvm_cpuid_add(b, 0xd, 0, true);
+		if (!e)
+			return -E2BIG;
+		e->eax = lower_32_bits(xfeatures);
+		e->edx = upper_32_bits(xfeatures);
+		e->ebx = okvm_xsave_size(XFEATURE_MASK_FPSSE);
+		e->ecx = okvm_xsave_size(xfeatures);
+		e = okvm_cpuid_add(b, 0xd, 1, true);
+		if (!e)
+			return -E2BIG;
+		e->eax &= OKVM_D1_EAX;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		for (i = 2; i < 64; i++) {
+			if (!(xfeatures & BIT_ULL(i)))
+				continue;
+			e = okvm_cpuid_add(b, 0xd, i, true);
+			if (!e)
+				return -E2BIG;
+		}
+	}
+
+	e = okvm_cpuid_add(b, 0x80000000, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = max_ext;
+	for (f = 0x80000001; f <= max_ext; f++) {
+		if (f >= 0x80000005 && f <= 0x80000007)
+			continue;
+		e = okvm_cpuid_add(b, f, 0, false);
+		if (!e)
+			return -E2BIG;
+		if (f == 0x80000001) {
+			e->ebx = 0;
+			e->ecx &= OKVM_81_ECX;
+			e->edx &= OKVM_81_EDX;
+		} else if (f == 0x80000008) {
+			e->eax &= 0xffff;	/* physical and linear address widths */
+			e->ebx = 0;
+			e->ecx = 0;
+			e->edx = 0;
+		}
+	}
+	return 0;
+}
+
+/**
+ * okvm_get_supported_cpuid() - KVM_GET_SUPPORTED_CPUID
+ * @ucpuid: userspace's struct kvm_cpuid2 with room for nent entries
+ *
+ * Return: 0 with nent updated, -E2BIG if nent is too small (nent is left
+ * alone, as KVM does), -EFAULT or -ENOMEM.
+ */
+long okvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
+{
+	struct okvm_cpuid_builder b = {};
+	struct kvm_cpuid2 cpuid;
+	long r;
+
+	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent < 1)
+		return -E2BIG;
+	b.max = min_t(u32, cpuid.nent, OKVM_MAX_CPUID_ENTRIES);
+	b.entries = kvcalloc(b.max, sizeof(*b.entries), GFP_KERNEL_ACCOUNT);
+	if (!b.entries)
+		return -ENOMEM;
+	r = okvm_cpuid_build(&b);
+	if (r)
+		goto out;
+	r = -EFAULT;
+	cpuid.nent = b.nr;
+	if (copy_to_user(ucpuid->entries, b.entries, b.nr * sizeof(*b.entries)) ||
+	    copy_to_user(ucpuid, &cpuid, sizeof(cpuid)))
+		goto out;
+	r = 0;
+out:
+	kvfree(b.entries);
+	return r;
+}
+
+/**
+ * okvm_vcpu_set_cpuid() - KVM_SET_CPUID2: replace the vCPU's table
+ * @vcpu: the vCPU (its mutex held)
+ * @ucpuid: the table
+ *
+ * Return: 0, -E2BIG beyond OKVM_MAX_CPUID_ENTRIES, -EFAULT or -ENOMEM.
+ */
+int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid_entry2 *entries = NULL;
+	struct kvm_cpuid2 cpuid;
+
+	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent > OKVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (cpuid.nent) {
+		entries = vmemdup_array_user(ucpuid->entries, cpuid.nent,
+					     sizeof(*entries));
+		if (IS_ERR(entries))
+			return PTR_ERR(entries);
+	}
+	kvfree(vcpu->cpuid);
+	vcpu->cpuid = entries;
+	vcpu->nr_cpuid = cpuid.nent;
+	return 0;
+}
+
+/**
+ * okvm_vcpu_get_cpuid() - KVM_GET_CPUID2: the table set last
+ * @vcpu: the vCPU (its mutex held)
+ * @ucpuid: room for nent entries
+ *
+ * Return: 0 with nent updated, -E2BIG if nent is too small, -EFAULT.
+ */
+int okvm_vcpu_get_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
+{
+	struct kvm_cpuid2 cpuid;
+
+	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
+		return -EFAULT;
+	if (cpuid.nent < vcpu->nr_cpuid)
+		return -E2BIG;
+	cpuid.nent = vcpu->nr_cpuid;
+	if (copy_to_user(ucpuid->entries, vcpu->cpuid,
+			 cpuid.nent * sizeof(*vcpu->cpuid)) ||
+	    copy_to_user(ucpuid, &cpuid, sizeof(cpuid)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * okvm_cpuid_find() - the entry answering CPUID(@function, @index)
+ * @entries: a CPUID table
+ * @nr: its length
+ * @function: EAX
+ * @index: ECX, compared only for entries flagged as indexed
+ *
+ * Return: the entry or NULL.
+ */
+const struct kvm_cpuid_entry2 *okvm_cpuid_find(const struct kvm_cpuid_entry2 *entries,
+					       u32 nr, u32 function, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		const struct kvm_cpuid_entry2 *e = &entries[i];
+
+		if (e->function == function &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/**
+ * okvm_emulate_cpuid() - execute CPUID for the guest from its table
+ * @vcpu: the vCPU, RAX and RCX holding the leaf
+ * @cr4: the guest's CR4, whose OSXSAVE and PKE bits CPUID reflects
+ *
+ * A leaf missing from the table reads as zeros. The caller skips the
+ * instruction.
+ */
+void okvm_emulate_cpuid(struct okvm_vcpu *vcpu, u64 cr4)
+{
+	u32 function = vcpu->regs[OKVM_REG_RAX], index = vcpu->regs[OKVM_REG_RCX];
+	const struct kvm_cpuid_entry2 *e;
+	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
+
+	e = okvm_cpuid_find(vcpu->cpuid, vcpu->nr_cpuid, function, index);
+	if (e) {
+		eax = e->eax;
+		ebx = e->ebx;
+		ecx = e->ecx;
+		edx = e->edx;
+	}
+	if (function == 1) {
+		ecx &= ~OKVM_1_ECX_OSXSAVE;
+		if (cr4 & X86_CR4_OSXSAVE)
+			ecx |= OKVM_1_ECX_OSXSAVE;
+	} else if (function == 7 && index == 0) {
+		ecx &= ~OKVM_7_ECX_OSPKE;
+		if (cr4 & X86_CR4_PKE)
+			ecx |= OKVM_7_ECX_OSPKE;
+	}
+	vcpu->regs[OKVM_REG_RAX] = eax;
+	vcpu->regs[OKVM_REG_RBX] = ebx;
+	vcpu->regs[OKVM_REG_RCX] = ecx;
+	vcpu->regs[OKVM_REG_RDX] = edx;
+}

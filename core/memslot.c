@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_SET_USER_MEMORY_REGION(2): create, delete, move and re-flag memslots.
+ *
+ * Writers build a new sorted array under slots_lock and publish it; vCPUs
+ * read the array under SRCU. Removing gfns (delete, move) then zaps them:
+ * publish, wait for SRCU readers that may still use the old slot, zap. A
+ * fault that began before the zap retries (okvm_mmu_zap_gfn_range() bumps
+ * the invalidation state), one that begins after it finds no slot.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/memslot.h>
+#include <okvm/vm.h>
+
+/* Flags okvm implements; KVM_MEM_READONLY and dirty logging come later. */
+#define OKVM_MEM_FLAGS		0u
+
+/* KVM's limit: a slot's page count fits in 31 bits. */
+#define OKVM_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
+
+/**
+ * okvm_memslot_find() - the slot holding a gfn
+ * @slots: the VM's memslots (under SRCU or slots_lock)
+ * @gfn: the guest frame
+ *
+ * Return: the slot, or NULL if no slot holds @gfn.
+ */
+const struct okvm_memslot *okvm_memslot_find(const struct okvm_memslots *slots,
+					     gfn_t gfn)
+{
+	u32 lo = 0, hi = slots->nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		const struct okvm_memslot *slot = &slots->slots[mid];
+
+		if (gfn < slot->base_gfn)
+			hi = mid;
+		else if (gfn >= slot->base_gfn + slot->npages)
+			lo = mid + 1;
+		else
+			return slot;
+	}
+	return NULL;
+}
+
+static const struct okvm_memslot *
+okvm_memslot_by_id(const struct okvm_memslots *slots, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < slots->nr; i++)
+		if (slots->slots[i].id == id)
+			return &slots->slots[i];
+	return NULL;
+}
+
+static struct okvm_memslots *okvm_memslots_alloc(u32 nr)
+{
+	struct okvm_memslots *slots;
+
+	slots = kvzalloc(struct_size(slots, slots, nr), GFP_KERNEL_ACCOUNT);
+	if (slots)
+		slots->nr = nr;
+	return slots;
+}
+
+/* A copy of @old without slot @remove (if given) and with @add (if given). */
+static struct okvm_memslots *okvm_memslots_edit(const struct okvm_memslots *old,
+						const struct okvm_memslot *remove,
+						const struct okvm_memslot *add)
+{
+	struct okvm_memslots *slots;
+	u32 i, n = 0;
+	bool added = !add;
+
+	slots = okvm_memslots_alloc(old->nr - !!remove + !!add);
+	if (!slots)
+		return NULL;
+	for (i = 0; i < old->nr; i++) {
+		const struct okvm_memslot *slot = &old->slots[i];
+
+		if (slot == remove)
+			continue;
+		if (!added && add->base_gfn < slot->base_gfn) {
+			slots->slots[n++] = *add;
+			added = true;
+		}
+		slots->slots[n++] = *slot;
+	}
+	if (!added)
+		slots->slots[n++] = *add;
+	return slots;
+}
+
+static bool okvm_memslot_overlaps(const struct okvm_memslots *slots,
+				  const struct okvm_memslot *new, u32 ignore_id)
+{
+	u32 i;
+
+	for (i = 0; i < slots->nr; i++) {
+		const struct okvm_memslot *slot = &slots->slots[i];
+
+		if (slot->id != ignore_id &&
+		    okvm_gfn_ranges_overlap(okvm_memslot_gfns(slot),
+					    okvm_memslot_gfns(new)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Publish @slots. A notifier invalidation in progress computed its gfn
+ * range from the old array, so wait until none is, and publish under the
+ * write lock: an invalidation that starts later sees the new array.
+ */
+static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slots)
+{
+	struct okvm_memslots *old = rcu_dereference_protected(vm->memslots,
+					lockdep_is_held(&vm->slots_lock));
+
+	for (;;) {
+		write_lock(&vm->mmu_lock);
+		if (!vm->mmu_invalidate.in_progress)
+			break;
+		write_unlock(&vm->mmu_lock);
+		wait_event(vm->invalidate_done,
+			   !READ_ONCE(vm->mmu_invalidate.in_progress));
+	}
+	rcu_assign_pointer(vm->memslots, slots);
+	write_unlock(&vm->mmu_lock);
+
+	synchronize_srcu(&vm->srcu);
+	kvfree(old);
+}
+
+static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
+{
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+
+	if (mem->flags & ~OKVM_MEM_FLAGS)
+		return -EINVAL;
+	if ((mem->slot >> 16) != 0 || (u16)mem->slot >= OKVM_NR_MEMSLOTS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) || !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr ||
+	    npages > OKVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	if (mem->memory_size &&
+	    (mem->userspace_addr + mem->memory_size < mem->userspace_addr ||
+	     !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+			mem->memory_size)))
+		return -EINVAL;
+	/* Beyond the host's physical-address width no NPT can map it. */
+	if (npages && (mem->guest_phys_addr >> PAGE_SHIFT) + npages > okvm_max_gfn())
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * okvm_set_memory_region() - create, delete, move or change a memslot
+ * @vm: the VM
+ * @mem: userspace's request (KVM_SET_USER_MEMORY_REGION2's layout)
+ *
+ * Return: 0; -EINVAL for a malformed request or a change KVM does not allow
+ * (size or address of an existing slot); -EEXIST if the new gfns overlap
+ * another slot; -ENOMEM.
+ */
+int okvm_set_memory_region(struct okvm_vm *vm,
+			   const struct kvm_userspace_memory_region2 *mem)
+{
+	struct okvm_memslot new = {
+		.id = (u16)mem->slot,
+		.flags = mem->flags,
+		.base_gfn = mem->guest_phys_addr >> PAGE_SHIFT,
+		.npages = mem->memory_size >> PAGE_SHIFT,
+		.userspace_addr = mem->userspace_addr,
+	};
+	const struct okvm_memslots *cur;
+	const struct okvm_memslot *old;
+	struct okvm_memslots *slots;
+	struct okvm_gfn_range removed = {};
+	int r;
+
+	r = okvm_memslot_check(mem);
+	if (r)
+		return r;
+
+	mutex_lock(&vm->slots_lock);
+	cur = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
+	old = okvm_memslot_by_id(cur, new.id);
+
+	r = -EINVAL;
+	if (!new.npages) {
+		/* Delete. */
+		if (!old)
+			goto out;
+		removed = okvm_memslot_gfns(old);
+		slots = okvm_memslots_edit(cur, old, NULL);
+	} else if (old) {
+		/* Move or re-flag: size and backing must stay. */
+		if (old->npages != new.npages || old->userspace_addr != new.userspace_addr)
+			goto out;
+		r = 0;
+		if (old->base_gfn == new.base_gfn && old->flags == new.flags)
+			goto out;
+		r = -EEXIST;
+		if (okvm_memslot_overlaps(cur, &new, new.id))
+			goto out;
+		if (old->base_gfn != new.base_gfn)
+			removed = okvm_memslot_gfns(old);
+		slots = okvm_memslots_edit(cur, old, &new);
+	} else {
+		/* Create. */
+		r = -EEXIST;
+		if (okvm_memslot_overlaps(cur, &new, U32_MAX))
+			goto out;
+		slots = okvm_memslots_edit(cur, NULL, &new);
+	}
+	r = -ENOMEM;
+	if (!slots)
+		goto out;
+
+	okvm_memslots_publish(vm, slots);
+	okvm_mmu_zap_gfn_range(vm, removed);
+	r = 0;
+out:
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/**
+ * okvm_read_guest() - copy guest physical memory into the kernel
+ * @vm: the VM; current->mm must be its mm
+ * @gpa: where to start
+ * @buf: destination
+ * @len: bytes, which may span pages and memslots
+ *
+ * Return: 0, or -EFAULT if a byte lies outside every memslot or its host
+ * memory cannot be read.
+ */
+int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
+{
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		const struct okvm_memslot *slot;
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		gfn_t gfn = gpa >> PAGE_SHIFT;
+
+		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
+		if (!slot || copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
+					    offset_in_page(gpa), chunk)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+/**
+ * okvm_memslots_init() - give a new VM an empty memslot array
+ * @vm: the VM
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int okvm_memslots_init(struct okvm_vm *vm)
+{
+	struct okvm_memslots *slots = okvm_memslots_alloc(0);
+
+	if (!slots)
+		return -ENOMEM;
+	RCU_INIT_POINTER(vm->memslots, slots);
+	return 0;
+}
+
+/**
+ * okvm_memslots_free() - free the memslot array of a dying VM
+ * @vm: the VM, with no readers left
+ */
+void okvm_memslots_free(struct okvm_vm *vm)
+{
+	kvfree(rcu_dereference_protected(vm->memslots, true));
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_RUN: the loop around guest entries, requests and kicks, and the exits
+ * to userspace that every backend shares.
+ *
+ * Before each entry, with interrupts off, the vCPU publishes that it is in
+ * guest mode and then looks at its requests; whoever makes a request sets
+ * the bit and then looks at the mode. One of the two always sees the other:
+ * either the vCPU handles the request before entering, or the requester
+ * interrupts the CPU, which forces the guest out at once.
+ */
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <linux/srcu.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/hw.h>
+#include <okvm/vm.h>
+
+/**
+ * okvm_make_request() - ask a vCPU to do something before its next entry
+ * @vcpu: the vCPU
+ * @req: OKVM_REQ_*
+ */
+void okvm_make_request(struct okvm_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+static void okvm_ack_kick(void *unused)
+{
+}
+
+/**
+ * okvm_flush_remote_tlbs_range() - flush guest TLBs after SPTEs changed
+ * @vm: the VM
+ * @start: first gfn whose translation changed
+ * @nr_pages: number of gfns from @start
+ *
+ * Every vCPU flushes before it next enters the guest; vCPUs in the guest
+ * now are interrupted, and this waits until they have left it. The range is
+ * the interface the zap code speaks (a flush by gfn range is a later
+ * optimization); SVM flushes the whole ASID.
+ */
+void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
+{
+	/* Pairs with the release in okvm_create_vcpu(): vcpus[] is filled. */
+	unsigned int i, nr = smp_load_acquire(&vm->nr_vcpus);
+	cpumask_var_t cpus;
+	bool have_mask;
+	int me;
+
+	if (!nr_pages)
+		return;
+	have_mask = zalloc_cpumask_var(&cpus, GFP_ATOMIC);
+	me = get_cpu();
+	for (i = 0; i < nr; i++) {
+		struct okvm_vcpu *vcpu = vm->vcpus[i];
+		int cpu;
+
+		okvm_make_request(vcpu, OKVM_REQ_TLB_FLUSH);
+		/* Pairs with the barrier after the vCPU sets IN_GUEST_MODE. */
+		smp_mb__after_atomic();
+		cpu = READ_ONCE(vcpu->cpu);
+		if (READ_ONCE(vcpu->mode) == OKVM_IN_GUEST_MODE && cpu != me &&
+		    cpu >= 0) {
+			if (have_mask)
+				cpumask_set_cpu(cpu, cpus);
+			else
+				smp_call_function_single(cpu, okvm_ack_kick, NULL, 1);
+		}
+	}
+	if (have_mask) {
+		smp_call_function_many(cpus, okvm_ack_kick, NULL, true);
+		free_cpumask_var(cpus);
+	}
+	put_cpu();
+}
+
+/**
+ * okvm_exit_internal_error() - report KVM_EXIT_INTERNAL_ERROR to userspace
+ * @vcpu: the vCPU
+ * @suberror: KVM_INTERNAL_ERROR_*
+ * @data: words that explain it (exit code, exit information)
+ * @ndata: number of words, at most 16
+ */
+void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
+			      const u64 *data, u32 ndata)
+{
+	struct kvm_run *run = vcpu->run;
+
+	ndata = min_t(u32, ndata, ARRAY_SIZE(run->internal.data));
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(*data));
+}
+
+/**
+ * okvm_exit_io() - report a port IN or OUT as KVM_EXIT_IO
+ * @vcpu: the vCPU, RIP already past the instruction
+ * @port: the port
+ * @size: 1, 2 or 4 bytes
+ * @in: IN (userspace provides the data; KVM_RUN completes it)
+ *
+ * Return: 0, to exit to userspace.
+ */
+int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = OKVM_RUN_PIO_PAGE * PAGE_SIZE;
+	if (in) {
+		vcpu->pio_in.pending = true;
+		vcpu->pio_in.size = size;
+	} else {
+		memcpy(vcpu->pio_page, &vcpu->regs[OKVM_REG_RAX], size);
+	}
+	return 0;
+}
+
+/* An IN's data arrives with the KVM_RUN after the exit. */
+static void okvm_complete_pio_in(struct okvm_vcpu *vcpu)
+{
+	unsigned long *rax = &vcpu->regs[OKVM_REG_RAX];
+	u32 data = 0;
+
+	if (!vcpu->pio_in.pending)
+		return;
+	vcpu->pio_in.pending = false;
+	memcpy(&data, vcpu->pio_page, vcpu->pio_in.size);
+	switch (vcpu->pio_in.size) {
+	case 1:
+		*rax = (*rax & ~0xffUL) | data;
+		break;
+	case 2:
+		*rax = (*rax & ~0xffffUL) | data;
+		break;
+	default:
+		/* A 32-bit write zero-extends into RAX. */
+		*rax = data;
+	}
+}
+
+/*
+ * Work that must not wait for the guest's next exit: a signal for the task,
+ * or the scheduler wanting the CPU. Other notifications are taken on the
+ * way back to userspace.
+ */
+static bool okvm_host_work_pending(void)
+{
+	return signal_pending(current) || need_resched();
+}
+
+/* Enter the guest once. Return: > 0 to go on, 0 to exit to userspace. */
+static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
+{
+	bool flush;
+
+	preempt_disable();
+	local_irq_disable();
+	WRITE_ONCE(vcpu->cpu, smp_processor_id());
+	/* Publish the mode before reading requests; see the file comment. */
+	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);
+	if (okvm_host_work_pending() ||
+	    (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH))) {
+		WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
+
+	okvm_hw->run(vcpu, flush);
+
+	WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
+	/* Host interrupts that forced the exit are taken here. */
+	local_irq_enable();
+	preempt_enable();
+
+	return okvm_hw->handle_exit(vcpu);
+}
+
+/**
+ * okvm_vcpu_ioctl_run() - KVM_RUN
+ * @vcpu: the vCPU (its mutex held)
+ *
+ * Return: 0 with kvm_run describing the exit; -EINTR with
+ * KVM_EXIT_INTR for a signal or immediate_exit; another -errno.
+ */
+long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	okvm_complete_pio_in(vcpu);
+	if (READ_ONCE(run->immediate_exit__unsafe)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	if (vcpu->halted) {
+		/* Nothing can wake it until okvm has interrupts: say so. */
+		run->exit_reason = KVM_EXIT_HLT;
+		return 0;
+	}
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = okvm_vcpu_enter(vcpu);
+		if (r <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	return r;
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU creation and the vCPU fd: state ioctls and the mmap of struct kvm_run.
+ *
+ * A vCPU belongs to its VM and is freed with it; its fd holds a reference
+ * on the VM. The vCPU's mutex serializes its ioctls, so KVM_RUN and the
+ * state ioctls never see each other half done.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xstate.h>
+#include <asm/msr-index.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/cpuid.h>
+#include <okvm/hw.h>
+#include <okvm/msr.h>
+#include <okvm/vm.h>
+
+static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct okvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	void *addr;
+
+	switch (vmf->pgoff) {
+	case 0:
+		addr = vcpu->run;
+		break;
+	case OKVM_RUN_PIO_PAGE:
+		addr = vcpu->pio_page;
+		break;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
+	vmf->page = virt_to_page(addr);
+	/* Order-0 pages each: a reference on a tail page would free it early. */
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct okvm_vcpu_vm_ops = {
+	.fault = okvm_vcpu_fault,
+};
+
+static int okvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &okvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int okvm_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct okvm_vcpu *vcpu = file->private_data;
+
+	okvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *r)
+{
+	const unsigned long *g = vcpu->regs;
+
+	*r = (struct kvm_regs){
+		.rax = g[OKVM_REG_RAX], .rbx = g[OKVM_REG_RBX],
+		.rcx = g[OKVM_REG_RCX], .rdx = g[OKVM_REG_RDX],
+		.rsi = g[OKVM_REG_RSI], .rdi = g[OKVM_REG_RDI],
+		.rsp = g[OKVM_REG_RSP], .rbp = g[OKVM_REG_RBP],
+		.r8 = g[OKVM_REG_R8], .r9 = g[OKVM_REG_R9],
+		.r10 = g[OKVM_REG_R10], .r11 = g[OKVM_REG_R11],
+		.r12 = g[OKVM_REG_R12], .r13 = g[OKVM_REG_R13],
+		.r14 = g[OKVM_REG_R14], .r15 = g[OKVM_REG_R15],
+		.rip = vcpu->rip, .rflags = vcpu->rflags,
+	};
+}
+
+static void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	unsigned long *g = vcpu->regs;
+
+	g[OKVM_REG_RAX] = r->rax;
+	g[OKVM_REG_RBX] = r->rbx;
+	g[OKVM_REG_RCX] = r->rcx;
+	g[OKVM_REG_RDX] = r->rdx;
+	g[OKVM_REG_RSI] = r->rsi;
+	g[OKVM_REG_RDI] = r->rdi;
+	g[OKVM_REG_RSP] = r->rsp;
+	g[OKVM_REG_RBP] = r->rbp;
+	g[OKVM_REG_R8] = r->r8;
+	g[OKVM_REG_R9] = r->r9;
+	g[OKVM_REG_R10] = r->r10;
+	g[OKVM_REG_R11] = r->r11;
+	g[OKVM_REG_R12] = r->r12;
+	g[OKVM_REG_R13] = r->r13;
+	g[OKVM_REG_R14] = r->r14;
+	g[OKVM_REG_R15] = r->r15;
+	vcpu->rip = r->rip;
+	/* Bit 1 of RFLAGS always reads as one. */
+	vcpu->rflags = r->rflags | X86_EFLAGS_FIXED;
+	/* New registers void an IN that was waiting for userspace's data. */
+	vcpu->pio_in.pending = false;
+}
+
+/* The legacy FXSAVE view of the guest's FPU state, outside KVM_RUN. */
+static void okvm_vcpu_get_fpu(struct okvm_vcpu *vcpu, struct kvm_fpu *fpu)
+{
+	const struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
+
+	memset(fpu, 0, sizeof(*fpu));
+	memcpy(fpu->fpr, fx->st_space, sizeof(fpu->fpr));
+	fpu->fcw = fx->cwd;
+	fpu->fsw = fx->swd;
+	fpu->ftwx = fx->twd;
+	fpu->last_opcode = fx->fop;
+	fpu->last_ip = fx->rip;
+	fpu->last_dp = fx->rdp;
+	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
+	fpu->mxcsr = fx->mxcsr;
+}
+
+static int okvm_vcpu_set_fpu(struct okvm_vcpu *vcpu, const struct kvm_fpu *fpu)
+{
+	struct fpstate *fps = vcpu->guest_fpu.fpstate;
+	struct fxregs_state *fx = &fps->regs.fxsave;
+
+	/*
+	 * Reserved MXCSR bits would make the next XRSTOR fault. Bits 31:16
+	 * are reserved on every x86-64 CPU; all of them implement DAZ.
+	 */
+	if (fpu->mxcsr & ~0xffffU)
+		return -EINVAL;
+	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
+	fx->cwd = fpu->fcw;
+	fx->swd = fpu->fsw;
+	fx->twd = fpu->ftwx;
+	fx->fop = fpu->last_opcode;
+	fx->rip = fpu->last_ip;
+	fx->rdp = fpu->last_dp;
+	memcpy(fx->xmm_space, fpu->xmm, sizeof(fx->xmm_space));
+	fx->mxcsr = fpu->mxcsr;
+	/* XRSTOR loads x87 and SSE state only when the header says it holds them. */
+	if (cpu_feature_enabled(X86_FEATURE_XSAVE))
+		fps->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+	return 0;
+}
+
+static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct okvm_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_fpu fpu;
+		struct kvm_mp_state mp;
+	} *u;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+
+	/* Large structs: keep them off the kernel stack. */
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return -ENOMEM;
+
+	if (mutex_lock_killable(&vcpu->mutex)) {
+		kfree(u);
+		return -EINTR;
+	}
+	switch (ioctl) {
+	case KVM_RUN:
+		r = arg ? -EINVAL : okvm_vcpu_ioctl_run(vcpu);
+		break;
+	case KVM_GET_REGS:
+		okvm_vcpu_get_regs(vcpu, &u->regs);
+		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_REGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
+			break;
+		okvm_vcpu_set_regs(vcpu, &u->regs);
+		r = 0;
+		break;
+	case KVM_GET_SREGS:
+		okvm_hw->get_sregs(vcpu, &u->sregs);
+		r = copy_to_user(argp, &u->sregs, sizeof(u->sregs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_SREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
+			break;
+		r = okvm_hw->set_sregs(vcpu, &u->sregs);
+		break;
+	case KVM_GET_FPU:
+		okvm_vcpu_get_fpu(vcpu, &u->fpu);
+		r = copy_to_user(argp, &u->fpu, sizeof(u->fpu)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_FPU:
+		r = -EFAULT;
+		if (copy_from_user(&u->fpu, argp, sizeof(u->fpu)))
+			break;
+		r = okvm_vcpu_set_fpu(vcpu, &u->fpu);
+		break;
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		r = okvm_vcpu_msrs_ioctl(vcpu, argp, ioctl == KVM_SET_MSRS);
+		break;
+	case KVM_SET_CPUID2:
+		r = okvm_vcpu_set_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = okvm_vcpu_get_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_MP_STATE:
+		u->mp.mp_state = vcpu->halted ? KVM_MP_STATE_HALTED :
+						KVM_MP_STATE_RUNNABLE;
+		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_MP_STATE:
+		r = -EFAULT;
+		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
+			break;
+		r = -EINVAL;
+		if (u->mp.mp_state != KVM_MP_STATE_RUNNABLE &&
+		    u->mp.mp_state != KVM_MP_STATE_HALTED)
+			break;
+		vcpu->halted = u->mp.mp_state == KVM_MP_STATE_HALTED;
+		r = 0;
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	kfree(u);
+	return r;
+}
+
+static const struct file_operations okvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = okvm_vcpu_release,
+	.unlocked_ioctl = okvm_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = okvm_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+/**
+ * okvm_vcpu_free() - free a vCPU of a dying VM
+ * @vcpu: the vCPU; no fd refers to it any more
+ */
+void okvm_vcpu_free(struct okvm_vcpu *vcpu)
+{
+	okvm_mmu_page_cache_free(&vcpu->page_cache);
+	kvfree(vcpu->cpuid);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	free_page((unsigned long)vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	okvm_hw->vcpu_free(vcpu);
+}
+
+static bool okvm_vcpu_id_taken(struct okvm_vm *vm, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			return true;
+	return false;
+}
+
+/**
+ * okvm_create_vcpu() - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id, below OKVM_MAX_VCPU_ID
+ *
+ * Return: a vCPU fd; -EINVAL for a bad id or a full VM; -EEXIST for an id
+ * in use; -ENOMEM.
+ */
+int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
+{
+	struct okvm_vcpu *vcpu;
+	int r;
+
+	if (id >= OKVM_MAX_VCPU_ID)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus == OKVM_MAX_VCPUS)
+		goto out_unlock;
+	r = -EEXIST;
+	if (okvm_vcpu_id_taken(vm, id))
+		goto out_unlock;
+
+	r = -ENOMEM;
+	vcpu = okvm_hw->vcpu_create(vm);
+	if (!vcpu)
+		goto out_unlock;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_page)
+		goto out_run;
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
+		goto out_run;
+
+	okvm_vm_get(vm);
+	r = anon_inode_getfd("okvm-vcpu", &okvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		okvm_vm_put(vm);
+		goto out_fpu;
+	}
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Readers that walk vcpus[] without vm->lock see it initialized. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	mutex_unlock(&vm->lock);
+	return r;
+
+out_fpu:
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+out_run:
+	free_page((unsigned long)vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	okvm_hw->vcpu_free(vcpu);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}

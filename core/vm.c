@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM lifetime and the VM fd's ioctls.
+ *
+ * A VM lives while its fd or any of its vCPU fds is open: each holds a
+ * reference. The VM remembers the mm that created it; memslots name
+ * addresses in that mm, so ioctls from any other mm fail with -EIO.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/caps.h>
+#include <okvm/hw.h>
+#include <okvm/vm.h>
+
+/**
+ * okvm_vm_get() - take a reference on a VM
+ * @vm: the VM
+ */
+void okvm_vm_get(struct okvm_vm *vm)
+{
+	refcount_inc(&vm->users);
+}
+
+/* Teardown runs in the reverse order of okvm_create_vm() and vCPU creation. */
+static void okvm_vm_destroy(struct okvm_vm *vm)
+{
+	unsigned int i;
+
+	/* The notifier's release may still flush vCPUs: unregister it first. */
+	okvm_mmu_notifier_unregister(vm);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		okvm_vcpu_free(vm->vcpus[i]);
+	okvm_mmu_destroy(vm);
+	okvm_memslots_free(vm);
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kfree(vm);
+}
+
+/**
+ * okvm_vm_put() - drop a reference; the last one destroys the VM
+ * @vm: the VM
+ */
+void okvm_vm_put(struct okvm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		okvm_vm_destroy(vm);
+}
+
+static int okvm_vm_release(struct inode *inode, struct file *file)
+{
+	okvm_vm_put(file->private_data);
+	return 0;
+}
+
+static int okvm_vm_set_memory_region(struct okvm_vm *vm, unsigned int ioctl,
+				     void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem = {};
+	size_t size = ioctl == KVM_SET_USER_MEMORY_REGION2 ? sizeof(mem) :
+			sizeof(struct kvm_userspace_memory_region);
+
+	/* The old struct is a prefix of the new one. */
+	if (copy_from_user(&mem, argp, size))
+		return -EFAULT;
+	if (ioctl == KVM_SET_USER_MEMORY_REGION &&
+	    (mem.flags & ~(u32)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)))
+		return -EINVAL;
+	return okvm_set_memory_region(vm, &mem);
+}
+
+static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct okvm_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return okvm_create_vcpu(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+	case KVM_SET_USER_MEMORY_REGION2:
+		return okvm_vm_set_memory_region(vm, ioctl, argp);
+	case KVM_CHECK_EXTENSION:
+		return okvm_check_extension(arg);
+	case KVM_SET_TSS_ADDR:
+		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
+		WRITE_ONCE(vm->tss_addr, arg);
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+
+		if (copy_from_user(&addr, argp, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus) {
+			mutex_unlock(&vm->lock);
+			return -EINVAL;
+		}
+		vm->identity_map_addr = addr;
+		mutex_unlock(&vm->lock);
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations okvm_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = okvm_vm_release,
+	.unlocked_ioctl = okvm_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * okvm_create_vm() - KVM_CREATE_VM
+ * @type: machine type; only 0, the default x86 VM, exists
+ *
+ * Return: a new VM fd, or -errno.
+ */
+int okvm_create_vm(unsigned long type)
+{
+	struct okvm_vm *vm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
+	rwlock_init(&vm->mmu_lock);
+	init_waitqueue_head(&vm->invalidate_done);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto out_mm;
+	r = okvm_memslots_init(vm);
+	if (r)
+		goto out_srcu;
+	r = okvm_mmu_init(vm);
+	if (r)
+		goto out_slots;
+	r = okvm_mmu_notifier_register(vm);
+	if (r)
+		goto out_mmu;
+
+	fd = anon_inode_getfd("okvm-vm", &okvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		okvm_vm_put(vm);
+	return fd;
+
+out_mmu:
+	okvm_mmu_destroy(vm);
+out_slots:
+	okvm_memslots_free(vm);
+out_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+out_mm:
+	mmdrop(vm->mm);
+	kfree(vm);
+	return r;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CPUID: what okvm can offer guests, and the table each vCPU answers from.
+ */
+#ifndef _OKVM_CPUID_H
+#define _OKVM_CPUID_H
+
+#include <linux/types.h>
+
+struct kvm_cpuid2;
+struct kvm_cpuid_entry2;
+struct okvm_vcpu;
+
+u64 okvm_guest_xfeatures(void);
+long okvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
+int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
+int okvm_vcpu_get_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
+const struct kvm_cpuid_entry2 *okvm_cpuid_find(const struct kvm_cpuid_entry2 *entries,
+					       u32 nr, u32 function, u32 index);
+
+#endif /* _OKVM_CPUID_H */

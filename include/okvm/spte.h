@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SPTEs: entries of the TDP page tables, in a format the backend names.
+ *
+ * NPT uses ordinary x86 page-table entries; EPT has its own bits. The MMU
+ * never tests "which format": it reads the masks of struct okvm_spte_format.
+ */
+#ifndef _OKVM_SPTE_H
+#define _OKVM_SPTE_H
+
+#include <linux/kvm_types.h>
+#include <linux/types.h>
+
+/**
+ * struct okvm_spte_format - how one TDP format encodes entries
+ * @present_mask: an entry with any of these bits set is present
+ * @writable_mask: set in a leaf the guest may write through
+ * @huge_mask: marks a leaf above level 1
+ * @table_bits: every bit of a non-leaf entry besides the address
+ * @leaf_bits: the bits of every leaf besides the address and writability
+ * @addr_mask: the physical-address bits of an entry
+ * @me_mask: memory-encryption bit added to every address (SME), or 0
+ */
+struct okvm_spte_format {
+	u64 present_mask;
+	u64 writable_mask;
+	u64 huge_mask;
+	u64 table_bits;
+	u64 leaf_bits;
+	u64 addr_mask;
+	u64 me_mask;
+};
+
+const struct okvm_spte_format *okvm_npt_format(void);
+
+static inline bool okvm_spte_present(const struct okvm_spte_format *fmt, u64 spte)
+{
+	return spte & fmt->present_mask;
+}
+
+/* A present entry maps memory (rather than pointing at a table). */
+static inline bool okvm_spte_leaf(const struct okvm_spte_format *fmt, u64 spte,
+				  int level)
+{
+	return level == 1 || (spte & fmt->huge_mask);
+}
+
+static inline bool okvm_spte_writable(const struct okvm_spte_format *fmt, u64 spte)
+{
+	return spte & fmt->writable_mask;
+}
+
+static inline phys_addr_t okvm_spte_addr(const struct okvm_spte_format *fmt, u64 spte)
+{
+	return spte & fmt->addr_mask;
+}
+
+static inline kvm_pfn_t okvm_spte_pfn(const struct okvm_spte_format *fmt, u64 spte)
+{
+	return okvm_spte_addr(fmt, spte) >> PAGE_SHIFT;
+}
+
+static inline u64 okvm_spte_make_table(const struct okvm_spte_format *fmt,
+				       phys_addr_t table)
+{
+	return fmt->table_bits | table | fmt->me_mask;
+}
+
+static inline u64 okvm_spte_make_leaf(const struct okvm_spte_format *fmt,
+				      kvm_pfn_t pfn, int level, bool writable)
+{
+	return fmt->leaf_bits | ((u64)pfn << PAGE_SHIFT) | fmt->me_mask |
+	       (level > 1 ? fmt->huge_mask : 0) |
+	       (writable ? fmt->writable_mask : 0);
+}
+
+#endif /* _OKVM_SPTE_H */

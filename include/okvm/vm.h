@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMs and vCPUs: the state common to every hardware backend.
+ */
+#ifndef _OKVM_VM_H
+#define _OKVM_VM_H
+
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/memslot.h>
+#include <okvm/mmu.h>
+#include <okvm/regs.h>
+
+#define OKVM_MAX_VCPUS		64
+#define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
+#define OKVM_MAX_CPUID_ENTRIES	256
+
+/* struct kvm_run, then the page that KVM_EXIT_IO's data_offset points into. */
+#define OKVM_RUN_PIO_PAGE	1
+#define OKVM_RUN_PAGES		2
+
+/**
+ * struct okvm_vm - one virtual machine
+ * @users: references: the VM fd and each vCPU fd
+ * @mm: the address space that created the VM; memslots live in it
+ * @lock: serializes VM ioctls that create things (vCPUs)
+ * @slots_lock: serializes memslot writers
+ * @srcu: protects readers of @memslots
+ * @memslots: the current memslot array
+ * @mmu_lock: read for page faults, write for zaps (Documentation/locking.rst)
+ * @mmu: the TDP page tables
+ * @mmu_invalidate: notifier/zap state that faults check before mapping
+ * @invalidate_done: woken when @mmu_invalidate.in_progress drops to zero
+ * @mmu_notifier: follows changes to @mm's page tables
+ * @nr_vcpus: vCPUs in @vcpus, published with release semantics
+ * @vcpus: the vCPUs, indexed by creation order
+ * @tss_addr: KVM_SET_TSS_ADDR's value (unused on SVM)
+ * @identity_map_addr: KVM_SET_IDENTITY_MAP_ADDR's value (unused on SVM)
+ */
+struct okvm_vm {
+	refcount_t users;
+	struct mm_struct *mm;
+	struct mutex lock;		/* see @lock above */
+	struct mutex slots_lock;	/* see @slots_lock above */
+	struct srcu_struct srcu;
+	struct okvm_memslots __rcu *memslots;
+	rwlock_t mmu_lock;
+	struct okvm_mmu mmu;
+	struct okvm_mmu_invalidate mmu_invalidate;
+	wait_queue_head_t invalidate_done;
+	struct mmu_notifier mmu_notifier;
+	unsigned int nr_vcpus;
+	struct okvm_vcpu *vcpus[OKVM_MAX_VCPUS];
+	u64 tss_addr;
+	u64 identity_map_addr;
+};
+
+/* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
+enum okvm_vcpu_mode {
+	OKVM_OUTSIDE_GUEST_MODE,
+	OKVM_IN_GUEST_MODE,
+};
+
+/* Requests: work a vCPU must do before it enters the guest again. */
+#define OKVM_REQ_TLB_FLUSH	0
+
+/* A KVM_EXIT_IO IN waiting for userspace's data. */
+struct okvm_pio_in {
+	bool pending;
+	u8 size;
+};
+
+/**
+ * struct okvm_vcpu - one virtual CPU
+ * @vm: its VM
+ * @id: the id userspace gave KVM_CREATE_VCPU
+ * @mutex: serializes the vCPU's ioctls
+ * @run: the struct kvm_run page shared with userspace
+ * @pio_page: data of KVM_EXIT_IO, mapped after @run
+ * @mode: enum okvm_vcpu_mode, read by kickers
+ * @cpu: the CPU it last entered the guest on, for kicks
+ * @requests: OKVM_REQ_* bits
+ * @regs: general-purpose registers, index OKVM_REG_*
+ * @rip: instruction pointer
+ * @rflags: flags
+ * @guest_fpu: the guest's FPU/XSAVE state, swapped in for KVM_RUN
+ * @xcr0: the guest's XCR0
+ * @cpuid: KVM_SET_CPUID2's table
+ * @nr_cpuid: entries in @cpuid
+ * @apic_base: MSR_IA32_APICBASE
+ * @misc_enable: MSR_IA32_MISC_ENABLE
+ * @halted: KVM_MP_STATE_HALTED was set
+ * @pio_in: an IN that KVM_RUN completes with userspace's data
+ * @page_cache: table pages for the next page fault
+ */
+struct okvm_vcpu {
+	struct okvm_vm *vm;
+	u32 id;
+	struct mutex mutex;		/* see @mutex above */
+	struct kvm_run *run;
+	void *pio_page;
+	int mode;
+	int cpu;
+	unsigned long requests;
+	unsigned long regs[OKVM_NR_REGS];
+	u64 rip;
+	u64 rflags;
+	struct fpu_guest guest_fpu;
+	u64 xcr0;
+	struct kvm_cpuid_entry2 *cpuid;
+	u32 nr_cpuid;
+	u64 apic_base;
+	u64 misc_enable;
+	bool halted;
+	struct okvm_pio_in pio_in;
+	struct okvm_mmu_page_cache page_cache;
+};
+
+void okvm_vm_get(struct okvm_vm *vm);
+void okvm_vm_put(struct okvm_vm *vm);
+int okvm_create_vm(unsigned long type);
+
+int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id);
+void okvm_vcpu_free(struct okvm_vcpu *vcpu);
+long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu);
+
+void okvm_make_request(struct okvm_vcpu *vcpu, int req);
+void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages);
+
+/* Exits to userspace and in-kernel emulation, called by backends. */
+void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
+			      const u64 *data, u32 ndata);
+int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
+void okvm_emulate_cpuid(struct okvm_vcpu *vcpu, u64 cr4);
+
+#endif /* _OKVM_VM_H */

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mmu_notifier that keeps guest mappings coherent with the VM's mm.
+ *
+ * okvm holds no reference on guest pages once they are mapped: when the
+ * host changes or frees a page behind a memslot, invalidate_range_start
+ * zaps the gfns that map it before the host page goes, and the retry state
+ * (mmu/invalidate.c) keeps a racing fault from mapping the old page again.
+ */
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+
+#include <okvm/memslot.h>
+#include <okvm/mmu.h>
+#include <okvm/vm.h>
+
+#include "tdp_mmu.h"
+
+static struct okvm_vm *okvm_mn_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct okvm_vm, mmu_notifier);
+}
+
+/* The gfns of @slot whose hva lies in [start, end). */
+static struct okvm_gfn_range okvm_memslot_hva_gfns(const struct okvm_memslot *slot,
+						   unsigned long start,
+						   unsigned long end)
+{
+	unsigned long base = slot->userspace_addr;
+	unsigned long limit = base + (slot->npages << PAGE_SHIFT);
+	unsigned long s = max(start, base), e = min(end, limit);
+
+	if (s >= e)
+		return (struct okvm_gfn_range){};
+	return (struct okvm_gfn_range){
+		.start = slot->base_gfn + ((s - base) >> PAGE_SHIFT),
+		.end = slot->base_gfn + DIV_ROUND_UP(e - base, PAGE_SIZE),
+	};
+}
+
+static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
+					  const struct mmu_notifier_range *range)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+	struct okvm_gfn_range hull = {};
+	const struct okvm_memslots *slots;
+	bool flush = false;
+	u32 i;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	write_lock(&vm->mmu_lock);
+	/*
+	 * Read the memslots under the lock: memslots are published under it
+	 * while no invalidation is in progress, so this one sees every slot a
+	 * fault could use until it ends.
+	 */
+	slots = srcu_dereference(vm->memslots, &vm->srcu);
+	for (i = 0; i < slots->nr; i++) {
+		struct okvm_gfn_range gfns;
+
+		gfns = okvm_memslot_hva_gfns(&slots->slots[i], range->start, range->end);
+		if (okvm_gfn_range_empty(gfns))
+			continue;
+		hull = okvm_gfn_range_hull(hull, gfns);
+		flush |= okvm_tdp_zap_leafs(vm, gfns);
+	}
+	/* Under the write lock the order of begin and zap is invisible. */
+	okvm_mmu_invalidate_begin(vm, hull);
+	if (flush)
+		okvm_flush_remote_tlbs_range(vm, hull.start,
+					     okvm_gfn_range_nr_pages(hull));
+	write_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
+	return 0;
+}
+
+static void okvm_mn_invalidate_range_end(struct mmu_notifier *mn,
+					 const struct mmu_notifier_range *range)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+
+	write_lock(&vm->mmu_lock);
+	okvm_mmu_invalidate_end(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+/* The mm is going away: nothing the guest maps stays valid. */
+static void okvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+	struct okvm_gfn_range all = { 0, okvm_max_gfn() };
+
+	write_lock(&vm->mmu_lock);
+	if (okvm_tdp_zap_leafs(vm, all))
+		okvm_flush_remote_tlbs_range(vm, all.start, okvm_gfn_range_nr_pages(all));
+	write_unlock(&vm->mmu_lock);
+}
+
+static const struct mmu_notifier_ops okvm_mn_ops = {
+	.invalidate_range_start = okvm_mn_invalidate_range_start,
+	.invalidate_range_end = okvm_mn_invalidate_range_end,
+	.release = okvm_mn_release,
+};
+
+/**
+ * okvm_mmu_notifier_register() - follow the creating mm
+ * @vm: a new VM; current->mm is vm->mm
+ *
+ * Return: 0 or the error of mmu_notifier_register().
+ */
+int okvm_mmu_notifier_register(struct okvm_vm *vm)
+{
+	vm->mmu_notifier.ops = &okvm_mn_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+/**
+ * okvm_mmu_notifier_unregister() - stop following the mm
+ * @vm: a dying VM
+ *
+ * Runs release if the mm is still alive, and waits for running callbacks.
+ */
+void okvm_mmu_notifier_unregister(struct okvm_vm *vm)
+{
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SPTE formats okvm knows. NPT uses the host's own page-table format,
+ * and the CPU treats every guest access as a user access, so U/S is set at
+ * every level. Leaves are created accessed and dirty: okvm does not track
+ * either yet, and the CPU then never has to write an SPTE itself.
+ */
+#include <linux/mem_encrypt.h>
+#include <asm/pgtable_types.h>
+
+#include <okvm/spte.h>
+
+static struct okvm_spte_format okvm_npt;
+
+/**
+ * okvm_npt_format() - the NPT (AMD nested paging) SPTE format
+ *
+ * Return: the format; the physical-address and SME masks are read from the
+ * running kernel on first use.
+ */
+const struct okvm_spte_format *okvm_npt_format(void)
+{
+	if (!okvm_npt.present_mask) {
+		okvm_npt = (struct okvm_spte_format){
+			.present_mask = _PAGE_PRESENT,
+			.writable_mask = _PAGE_RW,
+			.huge_mask = _PAGE_PSE,
+			.table_bits = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
+			.leaf_bits = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY,
+			.addr_mask = PTE_PFN_MASK & ~sme_me_mask,
+			.me_mask = sme_me_mask,
+		};
+	}
+	return &okvm_npt;
+}

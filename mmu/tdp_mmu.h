@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * TDP MMU internals shared by the files of mmu/.
+ */
+#ifndef _OKVM_TDP_MMU_H
+#define _OKVM_TDP_MMU_H
+
+#include <okvm/gfn_range.h>
+#include <okvm/mmu.h>
+
+struct okvm_vm;
+
+int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
+		 gfn_t gfn, kvm_pfn_t pfn, bool writable);
+bool okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range);
+
+#endif /* _OKVM_TDP_MMU_H */

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * okvm_mmu_zap_gfn_range(): the one zap of gfns that the mmu_notifier does
+ * not drive (memslot delete and move, VM teardown; APICv inhibit later).
+ */
+#include <linux/spinlock.h>
+
+#include <okvm/mmu.h>
+#include <okvm/vm.h>
+
+#include "tdp_mmu.h"
+
+/**
+ * okvm_mmu_zap_gfn_range() - unmap [start, end) from the guest
+ * @vm: the VM
+ * @range: half-open; empty touches nothing; [0, okvm_max_gfn()) is all
+ *
+ * Takes mmu_lock for write and bumps the invalidation state around the
+ * zap (rule 3 of ../shared/ARCHITECTURE.md), so a fault that translated
+ * before it retries. Leaves only; one flush, of (start, nr_pages), and only
+ * if something was mapped.
+ */
+void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
+{
+	if (okvm_gfn_range_empty(range))
+		return;
+
+	write_lock(&vm->mmu_lock);
+	okvm_mmu_invalidate_begin(vm, range);
+	if (okvm_tdp_zap_leafs(vm, range))
+		okvm_flush_remote_tlbs_range(vm, range.start,
+					     okvm_gfn_range_nr_pages(range));
+	okvm_mmu_invalidate_end(vm);
+	write_unlock(&vm->mmu_lock);
+}

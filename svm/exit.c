@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handlers: what each #VMEXIT means for the guest and userspace.
+ *
+ * Return convention of the handlers: > 0 re-enter the guest, 0 exit to
+ * userspace with kvm_run filled in, < 0 fail KVM_RUN with that errno.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/types.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/svm.h>
+#include <asm/traps.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/cpuid.h>
+#include <okvm/insn.h>
+#include <okvm/memslot.h>
+#include <okvm/mmu.h>
+#include <okvm/msr.h>
+#include <okvm/walk.h>
+
+#include "svm.h"
+
+#define OKVM_NPF_WRITE		BIT_ULL(1)
+#define OKVM_NPF_RSVD		BIT_ULL(3)
+
+static void okvm_svm_inject_exception(struct okvm_svm_vcpu *svm, u8 vector,
+				      bool has_error, u32 error)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = error;
+}
+
+static int okvm_svm_inject_ud(struct okvm_svm_vcpu *svm)
+{
+	okvm_svm_inject_exception(svm, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int okvm_svm_inject_gp(struct okvm_svm_vcpu *svm)
+{
+	okvm_svm_inject_exception(svm, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror);
+
+static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
+{
+	return okvm_read_guest(vm, gpa, buf, len);
+}
+
+/* Decode the intercepted instruction at CS:RIP from guest memory. */
+static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
+{
+	const struct vmcb_save_area *s = &svm->vmcb->save;
+	struct okvm_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
+	bool long_mode = (s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK);
+	u64 linear = long_mode ? svm->vcpu.rip : (u32)(s->cs.base + svm->vcpu.rip);
+	u32 access = X86_PF_INSTR | (s->cpl == 3 ? X86_PF_USER : 0), error;
+	u8 bytes[OKVM_INSN_MAX];
+	unsigned int n = 0;
+
+	while (n < OKVM_INSN_MAX) {
+		unsigned int chunk = min_t(unsigned long, OKVM_INSN_MAX - n,
+					   PAGE_SIZE - offset_in_page(linear + n));
+		gpa_t gpa;
+
+		if (okvm_walk(&pg, okvm_svm_read_gpa, svm->vcpu.vm, linear + n, access,
+			      &gpa, &error) ||
+		    okvm_read_guest(svm->vcpu.vm, gpa, bytes + n, chunk))
+			break;
+		n += chunk;
+	}
+	return okvm_insn_decode_exiting(bytes, n, long_mode, insn);
+}
+
+/*
+ * Step over the intercepted instruction: by the next RIP the CPU saved if
+ * it has NRIPS, else by decoding it.
+ */
+static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
+{
+	struct okvm_insn insn;
+
+	if (boot_cpu_has(X86_FEATURE_NRIPS)) {
+		svm->vcpu.rip = svm->vmcb->control.next_rip;
+		return 1;
+	}
+	if (okvm_svm_decode(svm, &insn))
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	svm->vcpu.rip += insn.len;
+	return 1;
+}
+
+/*
+ * An exit can interrupt the delivery of an event (an NPF on the IDT, a
+ * host interrupt): deliver it again on the next entry. Software interrupts
+ * and INT3/INTO are not re-injected: RIP still points at the instruction,
+ * which raises them again.
+ */
+static void okvm_svm_requeue_event(struct okvm_svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u32 info = c->exit_int_info;
+	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
+
+	c->event_inj = 0;
+	if (!(info & SVM_EXITINTINFO_VALID) || type == SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	if (type == SVM_EXITINTINFO_TYPE_EXEPT &&
+	    (vector == X86_TRAP_BP || vector == X86_TRAP_OF))
+		return;
+	c->event_inj = info;
+	c->event_inj_err = c->exit_int_info_err;
+}
+
+static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror)
+{
+	const struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 data[] = {
+		((u64)c->exit_code_hi << 32) | c->exit_code,
+		c->exit_info_1, c->exit_info_2, c->exit_int_info,
+	};
+
+	okvm_exit_internal_error(&svm->vcpu, suberror, data, ARRAY_SIZE(data));
+	return 0;
+}
+
+static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
+{
+	const struct vmcb_control_area *c = &svm->vmcb->control;
+
+	/* okvm never writes reserved bits: such a fault is okvm's bug. */
+	if (c->exit_info_1 & OKVM_NPF_RSVD)
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	return okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
+				   c->exit_info_1 & OKVM_NPF_WRITE);
+}
+
+static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	/* String and REP forms need an emulator okvm does not have yet. */
+	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	/* exit_info_2 is the next RIP for IOIO exits. */
+	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
+	return okvm_exit_io(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);
+}
+
+static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)
+{
+	int r = okvm_svm_skip(svm);
+
+	if (r <= 0)
+		return r;
+	/* No in-kernel interrupt source yet: userspace decides what wakes it. */
+	svm->vcpu.run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int okvm_svm_cpuid(struct okvm_svm_vcpu *svm)
+{
+	okvm_emulate_cpuid(&svm->vcpu, svm->vmcb->save.cr4);
+	return okvm_svm_skip(svm);
+}
+
+static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
+{
+	unsigned long *regs = svm->vcpu.regs;
+	u32 index = regs[OKVM_REG_RCX];
+	u64 data;
+
+	if (svm->vmcb->control.exit_info_1) {
+		data = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
+		if (okvm_set_msr(&svm->vcpu, index, data))
+			return okvm_svm_inject_gp(svm);
+	} else {
+		if (okvm_get_msr(&svm->vcpu, index, &data))
+			return okvm_svm_inject_gp(svm);
+		regs[OKVM_REG_RAX] = lower_32_bits(data);
+		regs[OKVM_REG_RDX] = upper_32_bits(data);
+	}
+	return okvm_svm_skip(svm);
+}
+
+static int okvm_svm_xsetbv(struct okvm_svm_vcpu *svm)
+{
+	unsigned long *regs = svm->vcpu.regs;
+	u64 xcr0 = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
+
+	/* Only XCR0 exists; x87 state is mandatory; AVX needs SSE. */
+	if ((u32)regs[OKVM_REG_RCX] || !(xcr0 & XFEATURE_MASK_FP) ||
+	    (xcr0 & ~okvm_guest_xfeatures()) ||
+	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+		return okvm_svm_inject_gp(svm);
+	svm->vcpu.xcr0 = xcr0;
+	return okvm_svm_skip(svm);
+}
+
+/*
+ * MOV to and from debug registers. DR6 and DR7 live in the VMCB; DR0-DR3
+ * are kept, never loaded: guest breakpoints do not fire (documented). The
+ * general-purpose operand is ModRM.rm, extended by REX.B.
+ */
+static int okvm_svm_dr(struct okvm_svm_vcpu *svm, u32 exit_code)
+{
+	bool write = exit_code >= SVM_EXIT_WRITE_DR0;
+	int dr = (exit_code - SVM_EXIT_READ_DR0) & 0xf;
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	struct okvm_insn insn;
+	unsigned long *gpr;
+	int reg;
+
+	if (okvm_svm_decode(svm, &insn) || !insn.has_modrm)
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	reg = (insn.modrm & 7) | (insn.rex & 1 ? 8 : 0);
+	gpr = &svm->vcpu.regs[reg];
+	/* DR4 and DR5 alias DR6 and DR7 while CR4.DE is clear, else #UD. */
+	if (dr == 4 || dr == 5) {
+		if (s->cr4 & X86_CR4_DE)
+			return okvm_svm_inject_ud(svm);
+		dr += 2;
+	}
+	if (reg == OKVM_REG_RSP)
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+
+	if (!write) {
+		*gpr = dr == 6 ? s->dr6 : dr == 7 ? s->dr7 : svm->db[dr];
+		return okvm_svm_skip(svm);
+	}
+	if (dr >= 6 && upper_32_bits(*gpr))
+		return okvm_svm_inject_gp(svm);
+	if (dr == 6)
+		s->dr6 = *gpr | DR6_RESERVED;
+	else if (dr == 7)
+		s->dr7 = (*gpr & ~DR_CONTROL_RESERVED) | DR7_FIXED_1;
+	else
+		svm->db[dr] = *gpr;
+	return okvm_svm_skip(svm);
+}
+
+static int okvm_svm_fail_entry(struct okvm_svm_vcpu *svm)
+{
+	struct kvm_run *run = svm->vcpu.run;
+
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason =
+		(u64)svm->vmcb->control.exit_code_hi << 32 | svm->vmcb->control.exit_code;
+	run->fail_entry.cpu = svm->vcpu.cpu;
+	return 0;
+}
+
+static int okvm_svm_shutdown(struct okvm_svm_vcpu *svm)
+{
+	/* The VMCB's guest state is undefined after a shutdown intercept. */
+	okvm_svm_vcpu_reset(svm);
+	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/**
+ * okvm_svm_handle_exit() - handle the exit okvm_svm_run() returned from
+ * @vcpu: the vCPU
+ *
+ * Return: > 0 to re-enter, 0 to exit to userspace, < 0 to fail KVM_RUN.
+ */
+int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	u32 exit_code = svm->vmcb->control.exit_code;
+
+	if (exit_code == SVM_EXIT_ERR)
+		return okvm_svm_fail_entry(svm);
+
+	okvm_svm_requeue_event(svm);
+
+	if (exit_code >= SVM_EXIT_READ_DR0 && exit_code <= SVM_EXIT_WRITE_DR7)
+		return okvm_svm_dr(svm, exit_code);
+
+	switch (exit_code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		/* The host took it when interrupts came back on. */
+		return 1;
+	case SVM_EXIT_NPF:
+		return okvm_svm_npf(svm);
+	case SVM_EXIT_IOIO:
+		return okvm_svm_ioio(svm);
+	case SVM_EXIT_HLT:
+		return okvm_svm_hlt(svm);
+	case SVM_EXIT_CPUID:
+		return okvm_svm_cpuid(svm);
+	case SVM_EXIT_MSR:
+		return okvm_svm_msr(svm);
+	case SVM_EXIT_XSETBV:
+		return okvm_svm_xsetbv(svm);
+	case SVM_EXIT_SHUTDOWN:
+		return okvm_svm_shutdown(svm);
+	case SVM_EXIT_INVD:
+		/* Dropping dirty lines would corrupt the host: treat as a no-op. */
+		return okvm_svm_skip(svm);
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+	case SVM_EXIT_RDPRU:
+	case SVM_EXIT_RDPMC:
+		/* Not offered to guests (no nested SVM, no MONITOR, no PMU). */
+		return okvm_svm_inject_ud(svm);
+	default:
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	}
+}

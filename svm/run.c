@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One guest entry on SVM: ASIDs, the state VMRUN does not switch, VMRUN.
+ *
+ * ASIDs are per physical CPU. A vCPU gets a fresh one whenever it runs on
+ * another CPU than last time, when the CPU's generation moved on, or when it
+ * must flush and the CPU cannot flush one ASID. Within a generation a CPU
+ * hands each ASID out once; running out starts a new generation and flushes
+ * every ASID, so no vCPU ever meets another's translations.
+ */
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/special_insns.h>
+#include <asm/svm.h>
+
+#include <okvm/regs.h>
+
+#include "svm.h"
+
+/* The host's XCR0, read at load; 0 without XSAVE. */
+u64 okvm_host_xcr0;
+
+static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd,
+			      int cpu)
+{
+	if (sd->next_asid > sd->max_asid) {
+		sd->asid_generation++;
+		sd->next_asid = 1;
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sd->next_asid++;
+	svm->asid_cpu = cpu;
+	svm->asid_generation = sd->asid_generation;
+}
+
+/**
+ * okvm_svm_run() - enter the guest once
+ * @vcpu: the vCPU
+ * @flush_tlb: flush the vCPU's guest translations first
+ *
+ * Runs with interrupts and preemption off.
+ */
+void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	struct okvm_svm_cpu *sd = this_cpu_ptr(&okvm_svm_cpu);
+	struct vmcb *vmcb = svm->vmcb;
+	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	int cpu = smp_processor_id();
+	u32 host_pkru = 0;
+
+	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
+	    (flush_tlb && !boot_cpu_has(X86_FEATURE_FLUSHBYASID)))
+		okvm_svm_new_asid(svm, sd, cpu);
+	else if (flush_tlb)
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	vmcb->control.asid = svm->asid;
+	/* okvm rewrites whatever it changed; tell the CPU to cache nothing. */
+	vmcb->control.clean = 0;
+
+	vmcb->save.rax = vcpu->regs[OKVM_REG_RAX];
+	vmcb->save.rsp = vcpu->regs[OKVM_REG_RSP];
+	vmcb->save.rip = vcpu->rip;
+	vmcb->save.rflags = vcpu->rflags;
+
+	/* GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. */
+	asm volatile("clgi" ::: "memory");
+	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (pku) {
+		host_pkru = rdpkru();
+		if (svm->guest_pkru != host_pkru)
+			wrpkru(svm->guest_pkru);
+	}
+
+	okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
+
+	if (pku) {
+		svm->guest_pkru = rdpkru();
+		if (svm->guest_pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
+	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
+	asm volatile("stgi" ::: "memory");
+
+	/* #VMEXIT cleared DR7; give the host its breakpoints back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	vcpu->regs[OKVM_REG_RAX] = vmcb->save.rax;
+	vcpu->regs[OKVM_REG_RSP] = vmcb->save.rsp;
+	vcpu->rip = vmcb->save.rip;
+	vcpu->rflags = vmcb->save.rflags;
+}

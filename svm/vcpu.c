@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM vCPUs: the VMCB, its power-on state, and the state userspace reads
+ * and writes through KVM_GET/SET_SREGS and KVM_GET/SET_MSRS.
+ */
+#include <linux/gfp.h>
+#include <linux/slab.h>
+#include <asm/debugreg.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/svm.h>
+#include <asm/tsc.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/mmu.h>
+#include <okvm/msr.h>
+
+#include "svm.h"
+
+/* The power-on PAT: WB, WT, UC-, UC, repeated. */
+#define OKVM_PAT_DEFAULT	0x0007040600070406ULL
+
+#define OKVM_EFER_VALID		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+#define OKVM_CR0_RESERVED	(~0xffffffffULL | BIT_ULL(15) | GENMASK_ULL(28, 19) | \
+				 GENMASK_ULL(15, 6))
+
+#define SEG_TYPE_LDT		2
+#define SEG_TYPE_BUSY_TSS16	3
+
+static void okvm_svm_set_intercept(struct vmcb_control_area *c, int bit)
+{
+	c->intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
+{
+	static const int intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN,
+		INTERCEPT_RDPMC, INTERCEPT_VMRUN, INTERCEPT_VMMCALL,
+		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
+		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_MONITOR,
+		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
+		INTERCEPT_RDPRU,
+	};
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		okvm_svm_set_intercept(c, intercepts[i]);
+	/*
+	 * DR0-DR3 are not switched by VMRUN: a guest write would reach the
+	 * host's breakpoints. Emulate every debug-register access.
+	 */
+	for (i = INTERCEPT_DR0_READ; i <= INTERCEPT_DR7_WRITE; i++)
+		okvm_svm_set_intercept(c, i);
+
+	c->iopm_base_pa = okvm_svm_iopm_pa;
+	c->msrpm_base_pa = okvm_svm_msrpm_pa;
+	/* Physical interrupts exit; the guest's RFLAGS.IF masks only its own. */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = __sme_set(okvm_mmu_root_pa(svm->vcpu.vm));
+	c->tsc_offset = -rdtsc();
+}
+
+static void okvm_svm_init_seg(struct vmcb_seg *seg, u16 selector, u64 base,
+			      u16 attrib)
+{
+	seg->selector = selector;
+	seg->base = base;
+	seg->limit = 0xffff;
+	seg->attrib = attrib;
+}
+
+/**
+ * okvm_svm_vcpu_reset() - the architectural power-on state
+ * @svm: the vCPU
+ *
+ * Real mode at F000:FFF0, caches disabled, PAT and debug registers at
+ * their reset values. Also used after a shutdown, which leaves the VMCB
+ * undefined.
+ */
+void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u16 data = SVM_SELECTOR_P_MASK | SVM_SELECTOR_S_MASK | SVM_SELECTOR_WRITE_MASK;
+	u16 code = SVM_SELECTOR_P_MASK | SVM_SELECTOR_S_MASK | SVM_SELECTOR_READ_MASK |
+		   SVM_SELECTOR_CODE_MASK;
+
+	memset(s, 0, sizeof(*s));
+	okvm_svm_init_seg(&s->cs, 0xf000, 0xffff0000, code);
+	okvm_svm_init_seg(&s->ds, 0, 0, data);
+	okvm_svm_init_seg(&s->es, 0, 0, data);
+	okvm_svm_init_seg(&s->fs, 0, 0, data);
+	okvm_svm_init_seg(&s->gs, 0, 0, data);
+	okvm_svm_init_seg(&s->ss, 0, 0, data);
+	okvm_svm_init_seg(&s->ldtr, 0, 0, SVM_SELECTOR_P_MASK | SEG_TYPE_LDT);
+	okvm_svm_init_seg(&s->tr, 0, 0, SVM_SELECTOR_P_MASK | SEG_TYPE_BUSY_TSS16);
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
+	s->efer = EFER_SVME;
+	s->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	/* DR6 with no debug event recorded: its fixed bits read as one. */
+	s->dr6 = DR6_RESERVED;
+	s->dr7 = DR7_FIXED_1;
+	s->g_pat = OKVM_PAT_DEFAULT;
+	svm->vmcb->control.int_ctl &= ~V_TPR_MASK;
+	svm->vmcb->control.event_inj = 0;
+	memset(svm->db, 0, sizeof(svm->db));
+
+	svm->vcpu.rip = 0xfff0;
+	svm->vcpu.rflags = X86_EFLAGS_FIXED;
+}
+
+/**
+ * okvm_svm_vcpu_create() - allocate an SVM vCPU and its VMCB
+ * @vm: the VM
+ *
+ * Return: the vCPU in its power-on state, or NULL.
+ */
+struct okvm_vcpu *okvm_svm_vcpu_create(struct okvm_vm *vm)
+{
+	struct okvm_svm_vcpu *svm;
+	struct page *page;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return NULL;
+	/* The CPU reads the VMCB by physical address: a pinned page. */
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return NULL;
+	}
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = okvm_svm_page_pa(page);
+	svm->asid_cpu = -1;
+	svm->vcpu.vm = vm;
+	okvm_svm_init_controls(svm);
+	okvm_svm_vcpu_reset(svm);
+	return &svm->vcpu;
+}
+
+/**
+ * okvm_svm_vcpu_free() - free an SVM vCPU
+ * @vcpu: the vCPU
+ */
+void okvm_svm_vcpu_free(struct okvm_vcpu *vcpu)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+/**
+ * okvm_svm_get_cr4() - the guest's CR4
+ * @vcpu: the vCPU
+ *
+ * Return: CR4 as the guest last wrote it.
+ */
+u64 okvm_svm_get_cr4(struct okvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cr4;
+}
+
+static void okvm_svm_get_seg(const struct vmcb_seg *s, struct kvm_segment *var)
+{
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+	var->s = !!(s->attrib & SVM_SELECTOR_S_MASK);
+	var->dpl = (s->attrib >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	var->present = !!(s->attrib & SVM_SELECTOR_P_MASK);
+	var->avl = !!(s->attrib & SVM_SELECTOR_AVL_MASK);
+	var->l = !!(s->attrib & SVM_SELECTOR_L_MASK);
+	var->db = !!(s->attrib & SVM_SELECTOR_DB_MASK);
+	var->g = !!(s->attrib & SVM_SELECTOR_G_MASK);
+	var->unusable = !var->present;
+	var->padding = 0;
+}
+
+static void okvm_svm_set_seg(struct vmcb_seg *s, const struct kvm_segment *var)
+{
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	s->attrib = 0;
+	if (var->unusable)
+		return;
+	s->attrib = (var->type & SVM_SELECTOR_TYPE_MASK) |
+		    (var->s ? SVM_SELECTOR_S_MASK : 0) |
+		    ((var->dpl & 3) << SVM_SELECTOR_DPL_SHIFT) |
+		    (var->present ? SVM_SELECTOR_P_MASK : 0) |
+		    (var->avl ? SVM_SELECTOR_AVL_MASK : 0) |
+		    (var->l ? SVM_SELECTOR_L_MASK : 0) |
+		    (var->db ? SVM_SELECTOR_DB_MASK : 0) |
+		    (var->g ? SVM_SELECTOR_G_MASK : 0);
+}
+
+/**
+ * okvm_svm_get_sregs() - KVM_GET_SREGS from the VMCB
+ * @vcpu: the vCPU
+ * @sregs: filled in
+ */
+void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	const struct vmcb_save_area *s = &svm->vmcb->save;
+
+	memset(sregs, 0, sizeof(*sregs));
+	okvm_svm_get_seg(&s->cs, &sregs->cs);
+	okvm_svm_get_seg(&s->ds, &sregs->ds);
+	okvm_svm_get_seg(&s->es, &sregs->es);
+	okvm_svm_get_seg(&s->fs, &sregs->fs);
+	okvm_svm_get_seg(&s->gs, &sregs->gs);
+	okvm_svm_get_seg(&s->ss, &sregs->ss);
+	okvm_svm_get_seg(&s->tr, &sregs->tr);
+	okvm_svm_get_seg(&s->ldtr, &sregs->ldt);
+	sregs->gdt.base = s->gdtr.base;
+	sregs->gdt.limit = s->gdtr.limit;
+	sregs->idt.base = s->idtr.base;
+	sregs->idt.limit = s->idtr.limit;
+	sregs->cr0 = s->cr0;
+	sregs->cr2 = s->cr2;
+	sregs->cr3 = s->cr3;
+	sregs->cr4 = s->cr4;
+	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
+	sregs->efer = s->efer & ~EFER_SVME;
+	sregs->apic_base = vcpu->apic_base;
+}
+
+/* The CR4 bits a guest may set: those the host CPU implements. */
+static u64 okvm_svm_cr4_valid(void)
+{
+	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		    X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		    X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		valid |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		valid |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		valid |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		valid |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		valid |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		valid |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_LA57))
+		valid |= X86_CR4_LA57;
+	return valid;
+}
+
+/* What KVM refuses in KVM_SET_SREGS; the rest is for VMRUN to judge. */
+static bool okvm_svm_sregs_valid(const struct kvm_sregs *sregs)
+{
+	if ((sregs->cr0 & OKVM_CR0_RESERVED) ||
+	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
+	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
+		return false;
+	if (sregs->cr4 & ~okvm_svm_cr4_valid())
+		return false;
+	if (sregs->efer & ~OKVM_EFER_VALID)
+		return false;
+	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
+		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
+			return false;
+	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
+		return false;
+	}
+	return true;
+}
+
+/**
+ * okvm_svm_set_sregs() - KVM_SET_SREGS into the VMCB
+ * @vcpu: the vCPU
+ * @sregs: the new state
+ *
+ * Return: 0, or -EINVAL for a combination the architecture forbids.
+ */
+int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u32 *int_ctl = &svm->vmcb->control.int_ctl;
+
+	if (!okvm_svm_sregs_valid(sregs) || sregs->cr8 > 0xf ||
+	    okvm_set_msr(vcpu, MSR_IA32_APICBASE, sregs->apic_base))
+		return -EINVAL;
+
+	okvm_svm_set_seg(&s->cs, &sregs->cs);
+	okvm_svm_set_seg(&s->ds, &sregs->ds);
+	okvm_svm_set_seg(&s->es, &sregs->es);
+	okvm_svm_set_seg(&s->fs, &sregs->fs);
+	okvm_svm_set_seg(&s->gs, &sregs->gs);
+	okvm_svm_set_seg(&s->ss, &sregs->ss);
+	okvm_svm_set_seg(&s->tr, &sregs->tr);
+	okvm_svm_set_seg(&s->ldtr, &sregs->ldt);
+	/* The CPL is the DPL of SS; VMRUN takes it from the VMCB. */
+	s->cpl = sregs->ss.dpl & 3;
+	s->gdtr.base = sregs->gdt.base;
+	s->gdtr.limit = sregs->gdt.limit;
+	s->idtr.base = sregs->idt.base;
+	s->idtr.limit = sregs->idt.limit;
+	s->cr0 = sregs->cr0;
+	s->cr2 = sregs->cr2;
+	s->cr3 = sregs->cr3;
+	s->cr4 = sregs->cr4;
+	s->efer = sregs->efer | EFER_SVME;
+	*int_ctl = (*int_ctl & ~V_TPR_MASK) | sregs->cr8;
+	return 0;
+}
+
+static bool okvm_pat_valid(u64 pat)
+{
+	int i;
+
+	/* Memory types 2 and 3 and anything above 7 are reserved. */
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * okvm_svm_get_msr() - read an MSR held in the VMCB
+ * @vcpu: the vCPU
+ * @index: MSR number
+ * @data: the value
+ *
+ * Return: 0, or -ENOENT for an MSR SVM does not hold.
+ */
+int okvm_svm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	const struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = s->efer & ~EFER_SVME;
+		break;
+	case MSR_STAR:
+		*data = s->star;
+		break;
+	case MSR_LSTAR:
+		*data = s->lstar;
+		break;
+	case MSR_CSTAR:
+		*data = s->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		*data = s->sfmask;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		*data = s->kernel_gs_base;
+		break;
+	case MSR_FS_BASE:
+		*data = s->fs.base;
+		break;
+	case MSR_GS_BASE:
+		*data = s->gs.base;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*data = s->sysenter_cs;
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = s->sysenter_esp;
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = s->sysenter_eip;
+		break;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+		break;
+	case MSR_IA32_CR_PAT:
+		*data = s->g_pat;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/**
+ * okvm_svm_set_msr() - write an MSR held in the VMCB
+ * @vcpu: the vCPU
+ * @index: MSR number
+ * @data: the value
+ *
+ * Return: 0; -ENOENT for an MSR SVM does not hold; -EINVAL for a value
+ * the MSR cannot hold (reserved EFER or PAT bits, a non-canonical base).
+ */
+int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u8 va_bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
+
+	switch (index) {
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		if (!__is_canonical_address(data, va_bits))
+			return -EINVAL;
+		break;
+	}
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~OKVM_EFER_VALID)
+			return -EINVAL;
+		s->efer = data | EFER_SVME;
+		break;
+	case MSR_STAR:
+		s->star = data;
+		break;
+	case MSR_LSTAR:
+		s->lstar = data;
+		break;
+	case MSR_CSTAR:
+		s->cstar = data;
+		break;
+	case MSR_SYSCALL_MASK:
+		s->sfmask = data;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		s->kernel_gs_base = data;
+		break;
+	case MSR_FS_BASE:
+		s->fs.base = data;
+		break;
+	case MSR_GS_BASE:
+		s->gs.base = data;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		s->sysenter_cs = data;
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		s->sysenter_esp = data;
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		s->sysenter_eip = data;
+		break;
+	case MSR_IA32_TSC:
+		svm->vmcb->control.tsc_offset = data - rdtsc();
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!okvm_pat_valid(data))
+			return -EINVAL;
+		s->g_pat = data;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
