@@ -3,23 +3,25 @@
 #
 # Build the test machine's initramfs (busybox, okvm.ko, the selftests, and
 # kvm_amd with its dependencies for the differential run).
-# Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR
+# Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR [TOOLS_DIR]
 #   MODE        check or demo
 #   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
+#   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# = 5 ] || die "usage: $0 OUT MODE OKVM_KO SELFTEST_DIR MODULE_DIR"
-out=$1 mode=$2 ko=$3 selftests=$4 moddir=$5
+[ $# -ge 5 ] || die "usage: $0 OUT MODE OKVM_KO SELFTEST_DIR MODULE_DIR [TOOLS_DIR]"
+out=$1 mode=$2 ko=$3 selftests=$4 moddir=$5 tools=${6:-}
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,okvm/selftests,okvm/kvm}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,okvm/selftests,okvm/kvm,okvm/tools}
 cp /bin/busybox "$root/bin/busybox"
 cp "$OKVM_TOP/tests/vm/init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$ko" "$root/okvm/okvm.ko"
 find "$selftests" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/selftests/" \;
+[ -z "$tools" ] || find "$tools" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/tools/" \;
 
 # kvm_amd and what it needs, in load order (modules.dep lists a module's
 # dependencies, the last to be loaded first); Debian ships them compressed.
