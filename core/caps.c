@@ -37,7 +37,6 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ OKVM_CAP_ABI, OKVM_ABI_REVISION },
 };
 
-
 /**
  * okvm_caps() - the capability table, for tests and documentation
  * @nr_caps: set to the number of entries
