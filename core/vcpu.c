@@ -149,11 +149,10 @@ static int okvm_vcpu_set_fpu(struct okvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	return 0;
 }
 
-static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
-			    unsigned long arg)
+/* The state ioctls; vcpu->mutex held. */
+static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
+				  void __user *argp)
 {
-	struct okvm_vcpu *vcpu = file->private_data;
-	void __user *argp = (void __user *)arg;
 	union {
 		struct kvm_regs regs;
 		struct kvm_sregs sregs;
@@ -162,22 +161,12 @@ static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	} *u;
 	long r;
 
-	if (vcpu->vm->mm != current->mm)
-		return -EIO;
-
 	/* Large structs: keep them off the kernel stack. */
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
 
-	if (mutex_lock_killable(&vcpu->mutex)) {
-		kfree(u);
-		return -EINTR;
-	}
 	switch (ioctl) {
-	case KVM_RUN:
-		r = arg ? -EINVAL : okvm_vcpu_ioctl_run(vcpu);
-		break;
 	case KVM_GET_REGS:
 		okvm_vcpu_get_regs(vcpu, &u->regs);
 		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
@@ -238,8 +227,25 @@ static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	default:
 		r = -ENOTTY;
 	}
-	mutex_unlock(&vcpu->mutex);
 	kfree(u);
+	return r;
+}
+
+static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct okvm_vcpu *vcpu = file->private_data;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	if (ioctl == KVM_RUN)
+		r = arg ? -EINVAL : okvm_vcpu_ioctl_run(vcpu);
+	else
+		r = okvm_vcpu_state_ioctl(vcpu, ioctl, (void __user *)arg);
+	mutex_unlock(&vcpu->mutex);
 	return r;
 }
 
