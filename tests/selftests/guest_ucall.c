@@ -107,20 +107,30 @@ TEST(guest_assert_fails_the_waiting_helper)
 {
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
-	int status;
+	int status, pipe_fds[2];
+	char reached = 0;
 	pid_t pid;
 
+	ASSERT_EQ(0, pipe(pipe_fds));
 	/* The helper ends the process it runs in: give it one of its own. */
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
+		close(pipe_fds[0]);
 		vm = okvm_vm_create_long_mode(1, guest_failing_assert, &vcpu);
 		okvm_vcpu_set_args(vcpu, 2, 1ULL, 1ULL);
 		okvm_vcpu_expect_sync(vcpu, 1);
+		/* Everything worked up to the assertion. */
+		if (write(pipe_fds[1], "y", 1) != 1)
+			_exit(2);
 		okvm_vcpu_expect_sync(vcpu, 2);
 		okvm_vm_free(vm);
 		_exit(0);
 	}
+	close(pipe_fds[1]);
+	EXPECT_EQ(1, read(pipe_fds[0], &reached, 1));
+	EXPECT_EQ('y', reached) TH_LOG("the child failed before the guest assertion");
+	close(pipe_fds[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(KSFT_FAIL, WEXITSTATUS(status));

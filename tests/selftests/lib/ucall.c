@@ -116,12 +116,19 @@ void okvm_ucall_describe(struct okvm_vm *vm, const struct okvm_ucall *uc,
 u64 okvm_vcpu_run_to_ucall(struct okvm_vcpu *vcpu, struct okvm_ucall *uc)
 {
 	struct kvm_run *run = vcpu->run;
-	u32 uc_gpa;
 
 	if (okvm_vcpu_run_raw(vcpu))
 		okvm_fail("KVM_RUN on vCPU %u: %s (exit reason %u, %s)", vcpu->id,
 			  strerror(errno), run->exit_reason,
 			  okvm_exit_reason_name(run->exit_reason));
+	return okvm_vcpu_decode_ucall(vcpu, uc);
+}
+
+u64 okvm_vcpu_decode_ucall(struct okvm_vcpu *vcpu, struct okvm_ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	u32 uc_gpa;
+
 	if (run->exit_reason != KVM_EXIT_IO || run->io.port != OKVM_UCALL_PORT)
 		okvm_vcpu_fail_unexpected_exit(vcpu, "waiting for a ucall");
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1)

@@ -75,6 +75,9 @@ __noreturn void okvm_guest_assert_failed(const char *file, int line, const char 
  */
 u64 okvm_vcpu_run_to_ucall(struct okvm_vcpu *vcpu, struct okvm_ucall *uc);
 
+/* The same for the exit the vCPU has just made, for tests that run it raw. */
+u64 okvm_vcpu_decode_ucall(struct okvm_vcpu *vcpu, struct okvm_ucall *uc);
+
 /* Copy the NUL-terminated guest string at @gva into @buf (truncating). */
 void okvm_guest_string(struct okvm_vm *vm, const char *gva, char *buf, size_t size);
 
