@@ -120,11 +120,17 @@ TEST_F(dev, msr_index_list_too_small_reports_count)
 	EXPECT_GT(list.nmsrs, 0);
 }
 
-TEST_F(dev, msr_index_list_has_efer_and_lstar)
+/*
+ * The list names the MSRs a VMM must save and restore with KVM_GET/SET_MSRS.
+ * EFER is not one of them on KVM: it travels in struct kvm_sregs, and
+ * kvm_amd leaves it out of the list (it is still readable with
+ * KVM_GET_MSRS), so only the SYSCALL MSRs are required here.
+ */
+TEST_F(dev, msr_index_list_has_syscall_msrs)
 {
 	struct kvm_msr_list probe = { .nmsrs = 0 };
 	struct kvm_msr_list *list;
-	bool efer = false, lstar = false;
+	bool star = false, lstar = false;
 	unsigned int i;
 
 	ioctl(self->fd, KVM_GET_MSR_INDEX_LIST, &probe);
@@ -136,10 +142,10 @@ TEST_F(dev, msr_index_list_has_efer_and_lstar)
 		TH_LOG("KVM_GET_MSR_INDEX_LIST(%u): %s", probe.nmsrs, strerror(errno));
 	EXPECT_EQ(probe.nmsrs, list->nmsrs);
 	for (i = 0; i < list->nmsrs; i++) {
-		efer |= list->indices[i] == MSR_EFER;
+		star |= list->indices[i] == MSR_STAR;
 		lstar |= list->indices[i] == MSR_LSTAR;
 	}
-	EXPECT_TRUE(efer) TH_LOG("MSR_EFER is not in the list");
+	EXPECT_TRUE(star) TH_LOG("MSR_STAR is not in the list");
 	EXPECT_TRUE(lstar) TH_LOG("MSR_LSTAR is not in the list");
 	free(list);
 }

@@ -10,7 +10,7 @@
  * the OUT and the guest goes on.
  *
  * Guest side: GUEST_SYNC(value), GUEST_DONE(), GUEST_ASSERT(cond),
- * GUEST_ASSERT_EQ(a, b). An exception in the guest becomes UCALL_EXCEPTION
+ * GUEST_ASSERT_EQ/GE/LE(a, b). A guest exception becomes UCALL_EXCEPTION
  * (see guest_entry.S).
  *
  * Host side: okvm_vcpu_run_to_ucall() runs until the next ucall and returns
@@ -58,13 +58,18 @@ __noreturn void okvm_guest_assert_failed(const char *file, int line, const char 
 		okvm_guest_assert_failed(__FILE__, __LINE__, #cond, 0, 0); \
 } while (0)
 
-#define GUEST_ASSERT_EQ(a, b) do {					\
-	u64 __guest_a = (u64)(a);				\
-	u64 __guest_b = (u64)(b);				\
-	if (__guest_a != __guest_b)					\
+/* Compare as u64; on failure report both values. */
+#define __GUEST_ASSERT_CMP(a, op, b) do {				\
+	u64 __guest_a = (u64)(a);					\
+	u64 __guest_b = (u64)(b);					\
+	if (!(__guest_a op __guest_b))					\
 		okvm_guest_assert_failed(__FILE__, __LINE__,		\
-					 #a " == " #b, __guest_a, __guest_b); \
+					 #a " " #op " " #b, __guest_a, __guest_b); \
 } while (0)
+
+#define GUEST_ASSERT_EQ(a, b)	__GUEST_ASSERT_CMP(a, ==, b)
+#define GUEST_ASSERT_GE(a, b)	__GUEST_ASSERT_CMP(a, >=, b)
+#define GUEST_ASSERT_LE(a, b)	__GUEST_ASSERT_CMP(a, <=, b)
 
 /* Host side. */
 
