@@ -67,12 +67,15 @@ TEST(triple_fault_is_shutdown)
  */
 TEST(long_mode_cs_l_and_d_fails_entry)
 {
+	struct kvm_sregs sregs, good_sregs;
+	struct kvm_regs good_regs;
 	struct okvm_vcpu *vcpu;
-	struct kvm_sregs sregs;
 	struct okvm_vm *vm;
 
 	vm = okvm_vm_create_long_mode(1, guest_sync_once, &vcpu);
-	okvm_vcpu_get_sregs(vcpu, &sregs);
+	okvm_vcpu_get_regs(vcpu, &good_regs);
+	okvm_vcpu_get_sregs(vcpu, &good_sregs);
+	sregs = good_sregs;
 	sregs.cs.db = 1;
 	okvm_vcpu_set_sregs(vcpu, &sregs);
 
@@ -82,9 +85,15 @@ TEST(long_mode_cs_l_and_d_fails_entry)
 	TH_LOG("hardware entry failure reason 0x%llx",
 	       vcpu->run->fail_entry.hardware_entry_failure_reason);
 
-	/* Fix the state and the same vCPU runs. */
-	sregs.cs.db = 0;
-	okvm_vcpu_set_sregs(vcpu, &sregs);
+	/*
+	 * The same vCPU runs again once given a whole valid state. A failed
+	 * VMRUN may leave anything in the VMCB's save area, and kvm_amd reads
+	 * RIP, RSP and RAX back from it (under QEMU, the guest then resumed
+	 * in the middle of the program image), so restoring only CS is not
+	 * enough: both register sets go back.
+	 */
+	okvm_vcpu_set_sregs(vcpu, &good_sregs);
+	okvm_vcpu_set_regs(vcpu, &good_regs);
 	okvm_vcpu_expect_sync(vcpu, 0x600d);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
