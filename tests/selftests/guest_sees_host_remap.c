@@ -154,14 +154,11 @@ struct memfd_views {
 	char *other_view;
 };
 
-static void memfd_views_create(struct __test_metadata *_metadata, struct memfd_views *views)
+static void memfd_views_create(struct __test_metadata *_metadata, struct okvm_vm *vm,
+			       struct memfd_views *views)
 {
-	views->fd = memfd_create("okvm-guest-memory", MFD_CLOEXEC);
-	ASSERT_GE(views->fd, 0) TH_LOG("memfd_create: %s", strerror(errno));
-	ASSERT_EQ(0, ftruncate(views->fd, REGION_SIZE));
-	views->slot_view = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-				views->fd, 0);
-	ASSERT_NE(MAP_FAILED, views->slot_view);
+	views->slot_view = okvm_vm_add_memfd_region(vm, SLOT, REGION_GPA, REGION_SIZE,
+						    &views->fd);
 	views->other_view = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 				 views->fd, 0);
 	ASSERT_NE(MAP_FAILED, views->other_view);
@@ -182,9 +179,8 @@ TEST(memfd_write_through_second_mapping)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	memfd_views_create(_metadata, &views);
 	vm = okvm_vm_create_long_mode(1, guest_read_pages, &vcpu);
-	okvm_vm_add_region(vm, SLOT, REGION_GPA, REGION_SIZE, views.slot_view);
+	memfd_views_create(_metadata, vm, &views);
 	run_rounds(_metadata, vm, vcpu, views.slot_view, rewrite_through_other_view, &views);
 	okvm_vm_free(vm);
 }
@@ -208,9 +204,8 @@ TEST(memfd_punch_hole_then_rewrite)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	memfd_views_create(_metadata, &views);
 	vm = okvm_vm_create_long_mode(1, guest_read_pages, &vcpu);
-	okvm_vm_add_region(vm, SLOT, REGION_GPA, REGION_SIZE, views.slot_view);
+	memfd_views_create(_metadata, vm, &views);
 	run_rounds(_metadata, vm, vcpu, views.slot_view, punch_hole_then_rewrite, &views);
 	okvm_vm_free(vm);
 }
@@ -231,9 +226,8 @@ TEST(guest_write_seen_through_second_mapping)
 	struct okvm_vm *vm;
 	u64 page;
 
-	memfd_views_create(_metadata, &views);
 	vm = okvm_vm_create_long_mode(1, guest_write_pages, &vcpu);
-	okvm_vm_add_region(vm, SLOT, REGION_GPA, REGION_SIZE, views.slot_view);
+	memfd_views_create(_metadata, vm, &views);
 	okvm_guest_identity_map(vm, REGION_GPA, REGION_SIZE);
 	okvm_vcpu_set_args(vcpu, 2, REGION_GPA, REGION_SIZE / PAGE);
 	okvm_vcpu_expect_done(vcpu);

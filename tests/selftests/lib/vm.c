@@ -59,7 +59,12 @@ void okvm_vm_free(struct okvm_vm *vm)
 	}
 	close(vm->fd);
 	close(vm->dev_fd);
-	/* Region memory belongs to the test that mapped it; leave it. */
+	for (i = 0; i < OKVM_MAX_REGIONS; i++) {
+		struct okvm_region *region = &vm->regions[i];
+
+		if (region->in_use && region->lib_mapped)
+			munmap(region->hva, region->size);
+	}
 	free(vm);
 }
 
@@ -157,6 +162,22 @@ void *okvm_vm_add_anon_region(struct okvm_vm *vm, u32 slot, u64 gpa,
 	OKVM_REQUIRE(hva != MAP_FAILED, "mmap %llu bytes: %s",
 		     (unsigned long long)size, strerror(errno));
 	okvm_vm_add_region(vm, slot, gpa, size, hva);
+	find_slot(vm, slot)->lib_mapped = true;
+	return hva;
+}
+
+void *okvm_vm_add_memfd_region(struct okvm_vm *vm, u32 slot, u64 gpa, u64 size,
+			       int *memfd)
+{
+	void *hva;
+
+	*memfd = memfd_create("okvm-guest-memory", MFD_CLOEXEC);
+	OKVM_REQUIRE(*memfd >= 0, "memfd_create: %s", strerror(errno));
+	OKVM_REQUIRE(ftruncate(*memfd, size) == 0, "ftruncate: %s", strerror(errno));
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *memfd, 0);
+	OKVM_REQUIRE(hva != MAP_FAILED, "mmap of the memfd: %s", strerror(errno));
+	okvm_vm_add_region(vm, slot, gpa, size, hva);
+	find_slot(vm, slot)->lib_mapped = true;
 	return hva;
 }
 

@@ -37,6 +37,7 @@ struct okvm_region {
 	u64 size;
 	void *hva;
 	bool in_use;
+	bool lib_mapped;	/* the library mmap()ed hva: unmapped by okvm_vm_free() */
 };
 
 struct okvm_vcpu {
@@ -70,6 +71,7 @@ __noreturn void __okvm_fail(const char *file, int line, const char *fmt, ...);
 
 /* An empty VM (type 0) with no memory and no vCPU. */
 struct okvm_vm *okvm_vm_create(void);
+/* Close everything, and unmap the memory the library mapped for slots. */
 void okvm_vm_free(struct okvm_vm *vm);
 
 /* KVM_CREATE_VCPU, mmap of struct kvm_run; no register is touched. */
@@ -96,6 +98,12 @@ void okvm_vm_add_region(struct okvm_vm *vm, u32 slot, u64 gpa,
 /* The same over a fresh anonymous private mapping; returns its address. */
 void *okvm_vm_add_anon_region(struct okvm_vm *vm, u32 slot, u64 gpa,
 			      u64 size);
+/*
+ * The same over a new memfd of @size bytes, mapped shared; the memfd is
+ * returned in @memfd so the test can map it again or punch holes in it.
+ */
+void *okvm_vm_add_memfd_region(struct okvm_vm *vm, u32 slot, u64 gpa, u64 size,
+			       int *memfd);
 /* Move slot @slot to @new_gpa (same size and memory), which must succeed. */
 void okvm_vm_move_region(struct okvm_vm *vm, u32 slot, u64 new_gpa);
 /* Delete slot @slot (size 0), which must succeed. */
@@ -124,7 +132,10 @@ void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *regs);
 void okvm_vcpu_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void okvm_vcpu_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 
-/* Set up to four integer arguments (RDI, RSI, RDX, RCX) of the guest entry. */
+/*
+ * Set up to four integer arguments (RDI, RSI, RDX, RCX) of the guest entry.
+ * Each argument is read as a u64: pass u64 values (cast constants).
+ */
 void okvm_vcpu_set_args(struct okvm_vcpu *vcpu, unsigned int nr_args, ...);
 
 /* KVM_SET_CPUID2 with KVM_GET_SUPPORTED_CPUID's table, as a VMM would. */
