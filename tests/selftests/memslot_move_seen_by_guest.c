@@ -53,8 +53,11 @@ static bool expect_unbacked_read(struct __test_metadata *_metadata,
 	struct kvm_run *run = vcpu->run;
 
 	EXPECT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
-	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		TH_LOG("unbacked gpa 0x%llx: internal error, suberror %u (no MMIO emulation)",
+		       gpa, run->internal.suberror);
 		return false;
+	}
 	if (run->exit_reason != KVM_EXIT_MMIO)
 		okvm_vcpu_fail_unexpected_exit(vcpu, "expected an unbacked access");
 	EXPECT_EQ(gpa, run->mmio.phys_addr);
