@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's short type names and helper macros, so the selftests can be
+ * written (and checkpatch'd) in kernel style. kselftest.h brings __printf,
+ * __noreturn and ARRAY_SIZE.
+ */
+#ifndef OKVM_SELFTEST_KERNEL_TYPES_H
+#define OKVM_SELFTEST_KERNEL_TYPES_H
+
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "kselftest.h"
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+#define BIT_ULL(n)		(1ULL << (n))
+
+/*
+ * One real load or store, neither merged, split nor moved out of a loop by
+ * the compiler: for memory that the other side (host or guest) changes.
+ */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
+
+#endif /* OKVM_SELFTEST_KERNEL_TYPES_H */

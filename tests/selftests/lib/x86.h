@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x86 architecture constants the selftests need, and the few privileged
+ * instructions guest code uses, as inline functions.
+ *
+ * The uapi <asm/processor-flags.h> gives the CR0/CR4/RFLAGS bits; MSR numbers
+ * and descriptor layouts are not uapi, so they are spelled out here.
+ */
+#ifndef OKVM_SELFTEST_X86_H
+#define OKVM_SELFTEST_X86_H
+
+#include "kernel_types.h"
+#include <asm/processor-flags.h>
+
+#define MSR_IA32_SYSENTER_CS	0x00000174
+#define MSR_IA32_SYSENTER_ESP	0x00000175
+#define MSR_IA32_SYSENTER_EIP	0x00000176
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+#define EFER_SCE		BIT_ULL(0)
+#define EFER_LME		BIT_ULL(8)
+#define EFER_LMA		BIT_ULL(10)
+#define EFER_NX			BIT_ULL(11)
+
+/* Page-table entry bits (the same at every level of 4-level paging). */
+#define PTE_PRESENT		BIT_ULL(0)
+#define PTE_WRITABLE		BIT_ULL(1)
+#define PTE_LARGE		BIT_ULL(7)	/* 2M page in a PDE */
+
+#define PAGE_SIZE_4K		0x1000ULL
+#define PAGE_SIZE_2M		0x200000ULL
+#define PAGE_SIZE_1G		0x40000000ULL
+
+/* Exception vectors the tests name. */
+#define X86_VEC_DE		0
+#define X86_VEC_UD		6
+#define X86_VEC_DF		8
+#define X86_VEC_GP		13
+#define X86_VEC_PF		14
+
+/* Segment descriptor type values (the S=1 code/data encodings, and TSS). */
+#define SEG_TYPE_DATA_RW_ACCESSED	0x3
+#define SEG_TYPE_CODE_RX_ACCESSED	0xb
+#define SEG_TYPE_TSS64_BUSY		0xb
+#define SEG_TYPE_LDT			0x2
+
+/*
+ * The pseudo-descriptor LIDT and LGDT take: a 2-byte limit right before an
+ * 8-byte base. The padding puts the limit at offset 6 so the base is
+ * naturally aligned; the instruction is given the limit's address.
+ */
+struct x86_table_register {
+	u16 pad[3];
+	u16 limit;
+	u64 base;
+};
+
+static inline u64 guest_rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | ((u64)hi << 32);
+}
+
+static inline void guest_wrmsr(u32 msr, u64 value)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)value),
+		     "d"((u32)(value >> 32)) : "memory");
+}
+
+static inline void guest_cpuid(u32 leaf, u32 subleaf, u32 *eax,
+			       u32 *ebx, u32 *ecx, u32 *edx)
+{
+	asm volatile("cpuid"
+		     : "=a"(*eax), "=b"(*ebx), "=c"(*ecx), "=d"(*edx)
+		     : "a"(leaf), "c"(subleaf));
+}
+
+static inline u64 guest_read_cr2(void)
+{
+	u64 cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	return cr2;
+}
+
+static inline void guest_lidt(const struct x86_table_register *idtr)
+{
+	asm volatile("lidt %0" : : "m"(idtr->limit) : "memory");
+}
+
+static inline void guest_halt(void)
+{
+	asm volatile("hlt" : : : "memory");
+}
+
+#endif /* OKVM_SELFTEST_X86_H */
