@@ -254,8 +254,8 @@ static int okvm_svm_fail_entry(struct okvm_svm_vcpu *svm)
 	struct kvm_run *run = svm->vcpu.run;
 
 	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	run->fail_entry.hardware_entry_failure_reason =
-		(u64)svm->vmcb->control.exit_code_hi << 32 | svm->vmcb->control.exit_code;
+	/* The 32-bit exit code, as KVM reports it: 0xffffffff. */
+	run->fail_entry.hardware_entry_failure_reason = svm->vmcb->control.exit_code;
 	run->fail_entry.cpu = svm->vcpu.cpu;
 	return 0;
 }
