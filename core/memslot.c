@@ -16,8 +16,8 @@
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
 
-/* Flags okvm implements; KVM_MEM_READONLY and dirty logging come later. */
-#define OKVM_MEM_FLAGS		0u
+/* Flags okvm implements; dirty logging comes later. */
+#define OKVM_MEM_FLAGS		KVM_MEM_READONLY
 
 /* KVM's limit: a slot's page count fits in 31 bits. */
 #define OKVM_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
@@ -204,8 +204,12 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 		removed = okvm_memslot_gfns(old);
 		slots = okvm_memslots_edit(cur, old, NULL);
 	} else if (old) {
-		/* Move or re-flag: size and backing must stay. */
-		if (old->npages != new.npages || old->userspace_addr != new.userspace_addr)
+		/*
+		 * Move or re-flag: size and backing must stay, and so must
+		 * KVM_MEM_READONLY, as in KVM (mappings would need rewriting).
+		 */
+		if (old->npages != new.npages || old->userspace_addr != new.userspace_addr ||
+		    ((old->flags ^ new.flags) & KVM_MEM_READONLY))
 			goto out;
 		r = 0;
 		if (old->base_gfn == new.base_gfn && old->flags == new.flags)

@@ -12,6 +12,7 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/srcu.h>
+#include <asm/fpu/api.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
@@ -116,35 +117,66 @@ int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in)
 	run->io.count = 1;
 	run->io.data_offset = OKVM_RUN_PIO_PAGE * PAGE_SIZE;
 	if (in) {
-		vcpu->pio_in.pending = true;
-		vcpu->pio_in.size = size;
+		/* IN writes AL, AX or EAX like a MOV of that size. */
+		vcpu->pending_read = (struct okvm_pending_read){
+			.pending = true,
+			.op = { .size = size, .reg = OKVM_REG_RAX, .dest_size = size },
+		};
 	} else {
 		memcpy(vcpu->pio_page, &vcpu->regs[OKVM_REG_RAX], size);
 	}
 	return 0;
 }
 
-/* An IN's data arrives with the KVM_RUN after the exit. */
-static void okvm_complete_pio_in(struct okvm_vcpu *vcpu)
+/**
+ * okvm_write_read_result() - put the data of a completed read in its register
+ * @vcpu: the vCPU
+ * @op: where the data goes and how it is extended
+ * @data: the bytes read, little-endian, op->size of them valid
+ *
+ * Writes as the architecture does: an 8- or 16-bit destination keeps the
+ * register's other bits, a 32-bit one zero-extends into the 64-bit register.
+ */
+void okvm_write_read_result(struct okvm_vcpu *vcpu, const struct okvm_mmio_op *op,
+			    u64 data)
 {
-	unsigned long *rax = &vcpu->regs[OKVM_REG_RAX];
-	u32 data = 0;
+	unsigned long *reg = &vcpu->regs[op->reg];
+	unsigned int bits = op->size * 8;
 
-	if (!vcpu->pio_in.pending)
-		return;
-	vcpu->pio_in.pending = false;
-	memcpy(&data, vcpu->pio_page, vcpu->pio_in.size);
-	switch (vcpu->pio_in.size) {
+	if (bits < 64)
+		data &= BIT_ULL(bits) - 1;
+	if (op->sign_extend)
+		data = sign_extend64(data, bits - 1);
+
+	switch (op->dest_size) {
 	case 1:
-		*rax = (*rax & ~0xffUL) | data;
+		if (op->high_byte)
+			*reg = (*reg & ~0xff00UL) | (u8)data << 8;
+		else
+			*reg = (*reg & ~0xffUL) | (u8)data;
 		break;
 	case 2:
-		*rax = (*rax & ~0xffffUL) | data;
+		*reg = (*reg & ~0xffffUL) | (u16)data;
+		break;
+	case 4:
+		*reg = (u32)data;
 		break;
 	default:
-		/* A 32-bit write zero-extends into RAX. */
-		*rax = data;
+		*reg = data;
 	}
+}
+
+/* The data of an IN or MMIO read arrives with the KVM_RUN after the exit. */
+static void okvm_complete_pending_read(struct okvm_vcpu *vcpu)
+{
+	struct okvm_pending_read *pr = &vcpu->pending_read;
+	u64 data = 0;
+
+	if (!pr->pending)
+		return;
+	pr->pending = false;
+	memcpy(&data, pr->mmio ? vcpu->run->mmio.data : vcpu->pio_page, pr->op.size);
+	okvm_write_read_result(vcpu, &pr->op, data);
 }
 
 /*
@@ -164,6 +196,13 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 
 	preempt_disable();
 	local_irq_disable();
+	/*
+	 * If the task slept since KVM_RUN loaded the guest's FPU state, the
+	 * registers hold someone else's: load the guest's back, or the guest
+	 * would run on (and corrupt) another task's FPU registers.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	/* Publish the mode before reading requests; see the file comment. */
 	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);
@@ -198,7 +237,7 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
-	okvm_complete_pio_in(vcpu);
+	okvm_complete_pending_read(vcpu);
 	if (READ_ONCE(run->immediate_exit__unsafe)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		return -EINTR;

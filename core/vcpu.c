@@ -102,8 +102,8 @@ static void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r)
 	vcpu->rip = r->rip;
 	/* Bit 1 of RFLAGS always reads as one. */
 	vcpu->rflags = r->rflags | X86_EFLAGS_FIXED;
-	/* New registers void an IN that was waiting for userspace's data. */
-	vcpu->pio_in.pending = false;
+	/* New registers void a read that was waiting for userspace's data. */
+	vcpu->pending_read.pending = false;
 }
 
 /* The legacy FXSAVE view of the guest's FPU state, outside KVM_RUN. */

@@ -51,10 +51,10 @@ static int okvm_hva_to_page(unsigned long hva, bool write, struct page **page,
  * @gpa: the guest physical address
  * @write: the access was a write
  *
- * Return: 1 to re-enter the guest (mapped, or retry after a race); 0 with
- * KVM_EXIT_INTERNAL_ERROR for a gpa outside every memslot (MMIO emulation
- * does not exist yet); -EFAULT if the memslot's memory is gone or cannot
- * be written; -ENOMEM.
+ * Return: 1 to re-enter the guest (mapped, or retry after a race);
+ * OKVM_PF_EMULATE for a gpa outside every memslot or a write to a read-only
+ * memslot, which the caller emulates as MMIO (nothing is mapped for it);
+ * -EFAULT if the memslot's memory is gone or cannot be written; -ENOMEM.
  */
 int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 {
@@ -72,12 +72,8 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-	if (!slot) {
-		u64 data[] = { gpa, write };
-
-		okvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					 data, ARRAY_SIZE(data));
-		r = 0;
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		r = OKVM_PF_EMULATE;
 		goto out;
 	}
 
@@ -90,6 +86,10 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		r = (r == -EINTR || r == -ERESTARTSYS || r == -EAGAIN) ? 1 : -EFAULT;
 		goto out;
 	}
+
+	/* A read-only slot is mapped read-only, whatever the host allows. */
+	if (slot->flags & KVM_MEM_READONLY)
+		writable = false;
 
 	read_lock(&vm->mmu_lock);
 	if (!okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn))

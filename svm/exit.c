@@ -17,6 +17,7 @@
 #include <okvm/cpuid.h>
 #include <okvm/insn.h>
 #include <okvm/memslot.h>
+#include <okvm/mmio.h>
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
 #include <okvm/walk.h>
@@ -55,16 +56,30 @@ static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
 	return okvm_read_guest(vm, gpa, buf, len);
 }
 
-/* Decode the intercepted instruction at CS:RIP from guest memory. */
-static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
+static enum okvm_cpu_mode okvm_svm_cpu_mode(const struct vmcb_save_area *s)
+{
+	if ((s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK))
+		return OKVM_MODE_64;
+	if ((s->cr0 & X86_CR0_PE) && (s->cs.attrib & SVM_SELECTOR_DB_MASK))
+		return OKVM_MODE_32;
+	return OKVM_MODE_16;
+}
+
+/*
+ * Read the instruction bytes at CS:RIP through the guest's page tables.
+ * Return: how many bytes could be read, up to OKVM_INSN_MAX.
+ */
+static unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes,
+				   enum okvm_cpu_mode *mode)
 {
 	const struct vmcb_save_area *s = &svm->vmcb->save;
 	struct okvm_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
-	bool long_mode = (s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK);
-	u64 linear = long_mode ? svm->vcpu.rip : (u32)(s->cs.base + svm->vcpu.rip);
 	u32 access = X86_PF_INSTR | (s->cpl == 3 ? X86_PF_USER : 0), error;
-	u8 bytes[OKVM_INSN_MAX];
 	unsigned int n = 0;
+	u64 linear;
+
+	*mode = okvm_svm_cpu_mode(s);
+	linear = *mode == OKVM_MODE_64 ? svm->vcpu.rip : (u32)(s->cs.base + svm->vcpu.rip);
 
 	while (n < OKVM_INSN_MAX) {
 		unsigned int chunk = min_t(unsigned long, OKVM_INSN_MAX - n,
@@ -77,7 +92,17 @@ static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
 			break;
 		n += chunk;
 	}
-	return okvm_insn_decode_exiting(bytes, n, long_mode, insn);
+	return n;
+}
+
+/* Decode the intercepted instruction at CS:RIP from guest memory. */
+static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
+{
+	u8 bytes[OKVM_INSN_MAX];
+	enum okvm_cpu_mode mode;
+	unsigned int n = okvm_svm_fetch(svm, bytes, &mode);
+
+	return okvm_insn_decode(bytes, n, mode, insn);
 }
 
 /*
@@ -137,11 +162,20 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 {
 	const struct vmcb_control_area *c = &svm->vmcb->control;
 
+	u8 bytes[OKVM_INSN_MAX];
+	enum okvm_cpu_mode mode;
+	unsigned int n;
+	int r;
+
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
 	if (c->exit_info_1 & OKVM_NPF_RSVD)
 		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
-	return okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
-				   c->exit_info_1 & OKVM_NPF_WRITE);
+	r = okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
+				c->exit_info_1 & OKVM_NPF_WRITE);
+	if (r != OKVM_PF_EMULATE)
+		return r;
+	n = okvm_svm_fetch(svm, bytes, &mode);
+	return okvm_emulate_mmio(&svm->vcpu, c->exit_info_2, bytes, n, mode);
 }
 
 static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)

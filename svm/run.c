@@ -75,7 +75,17 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 			wrpkru(svm->guest_pkru);
 	}
 
+	/*
+	 * With V_INTR_MASKING the host's RFLAGS.IF at VMRUN decides whether
+	 * physical interrupts reach the guest and so force a #VMEXIT: set it.
+	 * GIF is clear, so no interrupt is taken in host code. Not STI right
+	 * before VMRUN: its interrupt shadow leaks into the guest's state when
+	 * an event delivered at VMRUN causes a #VMEXIT (QEMU then even records
+	 * the host's RIP as the guest's).
+	 */
+	raw_local_irq_enable();
 	okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
+	raw_local_irq_disable();
 
 	if (pku) {
 		svm->guest_pkru = rdpkru();

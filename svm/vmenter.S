@@ -5,9 +5,8 @@
  * Entered with interrupts off and GIF clear (the caller runs CLGI), so no
  * interrupt or NMI can run host code while FS, GS, TR and the syscall MSRs
  * hold guest values: VMRUN does not restore those, VMLOAD of the host save
- * area does, before any return. Host interrupts that arrive while the guest
- * runs end it with an INTR intercept and are taken once the caller sets GIF
- * and enables interrupts.
+ * area does, before any return. The caller sets RFLAGS.IF (see
+ * okvm_svm_run()) so that host interrupts end the guest's run.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -64,15 +63,7 @@ SYM_FUNC_START(okvm_svm_vmrun)
 
 	/* RAX holds the VMCB address for VMRUN; the guest's RAX is in the VMCB. */
 	mov (%rsp), %rax
-	/*
-	 * With V_INTR_MASKING the host's RFLAGS.IF at VMRUN decides whether
-	 * physical interrupts reach the guest (and so force a #VMEXIT). Set it:
-	 * GIF is clear, so no interrupt is taken here, and clear it again at
-	 * once after #VMEXIT, before GIF comes back.
-	 */
-	sti
 	vmrun %rax
-	cli
 
 	/* #VMEXIT: RSP and RAX are the host's again. */
 	mov 16(%rsp), %rax

@@ -9,13 +9,22 @@
 
 #define OKVM_INSN_MAX	15
 
+/* The code size the guest executes in (CS.L, CS.D, CR0.PE). */
+enum okvm_cpu_mode {
+	OKVM_MODE_16,
+	OKVM_MODE_32,
+	OKVM_MODE_64,
+};
+
 /**
  * struct okvm_insn - a decoded instruction
  * @len: its length in bytes, prefixes included
- * @opcode: the opcode, 0x0fXX for two-byte opcodes, 0x0f01XX for 0f 01 XX
+ * @opcode: 0xXX, 0x0fXX for two-byte opcodes, 0x0f01XX for 0f 01 XX
  * @rex: the REX prefix, or 0
  * @modrm: the ModRM byte, if @has_modrm
  * @has_modrm: the instruction has a ModRM byte
+ * @op_size: operand size in bytes (2, 4 or 8) for non-byte forms
+ * @imm: the immediate, sign-extended
  */
 struct okvm_insn {
 	u8 len;
@@ -23,9 +32,32 @@ struct okvm_insn {
 	u8 rex;
 	u8 modrm;
 	bool has_modrm;
+	u8 op_size;
+	s64 imm;
 };
 
-int okvm_insn_decode_exiting(const u8 *bytes, unsigned int nr_bytes,
-			     bool long_mode, struct okvm_insn *insn);
+#define OKVM_REX_W	0x08
+#define OKVM_REX_R	0x04
+#define OKVM_REX_B	0x01
+
+/* ModRM.reg, extended by REX.R. */
+static inline int okvm_insn_reg(const struct okvm_insn *insn)
+{
+	return ((insn->modrm >> 3) & 7) | (insn->rex & OKVM_REX_R ? 8 : 0);
+}
+
+/* ModRM.rm, extended by REX.B: the register of a register-form operand. */
+static inline int okvm_insn_rm(const struct okvm_insn *insn)
+{
+	return (insn->modrm & 7) | (insn->rex & OKVM_REX_B ? 8 : 0);
+}
+
+static inline bool okvm_insn_has_memory_operand(const struct okvm_insn *insn)
+{
+	return insn->has_modrm && (insn->modrm >> 6) != 3;
+}
+
+int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
+		     enum okvm_cpu_mode mode, struct okvm_insn *insn);
 
 #endif /* _OKVM_INSN_H */

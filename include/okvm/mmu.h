@@ -66,6 +66,9 @@ int okvm_mmu_init(struct okvm_vm *vm);
 void okvm_mmu_destroy(struct okvm_vm *vm);
 phys_addr_t okvm_mmu_root_pa(struct okvm_vm *vm);
 
+/* okvm_mmu_page_fault(): no memory serves the access; emulate it as MMIO. */
+#define OKVM_PF_EMULATE		2
+
 int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write);
 void okvm_mmu_page_cache_free(struct okvm_mmu_page_cache *cache);
 int okvm_mmu_page_cache_fill(struct okvm_vcpu *vcpu);

@@ -16,6 +16,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/memslot.h>
+#include <okvm/mmio.h>
 #include <okvm/mmu.h>
 #include <okvm/regs.h>
 
@@ -72,10 +73,16 @@ enum okvm_vcpu_mode {
 /* Requests: work a vCPU must do before it enters the guest again. */
 #define OKVM_REQ_TLB_FLUSH	0
 
-/* A KVM_EXIT_IO IN waiting for userspace's data. */
-struct okvm_pio_in {
+/**
+ * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data
+ * @pending: the next KVM_RUN completes it
+ * @mmio: the data is in kvm_run.mmio.data, else in the port I/O page
+ * @op: where the data goes
+ */
+struct okvm_pending_read {
 	bool pending;
-	u8 size;
+	bool mmio;
+	struct okvm_mmio_op op;
 };
 
 /**
@@ -98,7 +105,7 @@ struct okvm_pio_in {
  * @apic_base: MSR_IA32_APICBASE
  * @misc_enable: MSR_IA32_MISC_ENABLE
  * @halted: KVM_MP_STATE_HALTED was set
- * @pio_in: an IN that KVM_RUN completes with userspace's data
+ * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  */
 struct okvm_vcpu {
@@ -120,7 +127,7 @@ struct okvm_vcpu {
 	u64 apic_base;
 	u64 misc_enable;
 	bool halted;
-	struct okvm_pio_in pio_in;
+	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
 };
 
@@ -139,6 +146,8 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
 			      const u64 *data, u32 ndata);
 int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
+void okvm_write_read_result(struct okvm_vcpu *vcpu, const struct okvm_mmio_op *op,
+			    u64 data);
 void okvm_emulate_cpuid(struct okvm_vcpu *vcpu, u64 cr4);
 
 #endif /* _OKVM_VM_H */

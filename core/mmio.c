@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_EXIT_MMIO: a guest access that no memslot serves, decoded from the
+ * instruction bytes and handed to userspace.
+ *
+ * RIP moves past the instruction when the exit is reported; a read's data
+ * reaches its register with the next KVM_RUN, as an IN's does.
+ */
+#include <linux/mm.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/insn.h>
+#include <okvm/mmio.h>
+#include <okvm/vm.h>
+
+/**
+ * okvm_emulate_mmio() - report a guest MMIO access to userspace
+ * @vcpu: the vCPU, RIP at the faulting instruction
+ * @gpa: the guest physical address the access faulted on
+ * @bytes: the instruction bytes at RIP
+ * @nr_bytes: how many could be read
+ * @mode: the guest's code size
+ *
+ * Return: 0, to exit to userspace with KVM_EXIT_MMIO, or with
+ * KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION) for an instruction
+ * okvm does not emulate or an access that crosses a page.
+ */
+int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
+		      unsigned int nr_bytes, enum okvm_cpu_mode mode)
+{
+	struct kvm_run *run = vcpu->run;
+	struct okvm_mmio_op op;
+	struct okvm_insn insn;
+
+	if (okvm_insn_decode(bytes, nr_bytes, mode, &insn) ||
+	    okvm_mmio_op_from_insn(&insn, vcpu->regs, &op) ||
+	    offset_in_page(gpa) + op.size > PAGE_SIZE) {
+		u64 data[3] = { gpa, 0, nr_bytes };
+
+		memcpy(&data[1], bytes, min_t(unsigned int, nr_bytes, sizeof(u64)));
+		okvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					 data, ARRAY_SIZE(data));
+		return 0;
+	}
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = op.size;
+	run->mmio.is_write = op.is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (op.is_write)
+		memcpy(run->mmio.data, &op.value, op.size);
+	else
+		vcpu->pending_read = (struct okvm_pending_read){
+			.pending = true, .mmio = true, .op = op,
+		};
+	vcpu->rip += insn.len;
+	return 0;
+}
