@@ -40,16 +40,18 @@ static bool same_access(const struct okvm_mmio_access *a,
 	       (!a->is_write || a->data == b->data);
 }
 
-void __okvm_vcpu_expect_mmio(struct okvm_vcpu *vcpu, const struct okvm_mmio_access *access,
-			     const char *file, int line)
+/* Check one exit against @access; @which says where it is in a list. */
+static void expect_one(struct okvm_vcpu *vcpu, const struct okvm_mmio_access *access,
+		       const char *which, const char *file, int line)
 {
 	struct kvm_run *run = vcpu->run;
-	char want[96], got[512];
+	char want[128], got[512];
 	struct okvm_mmio_access seen;
 	struct okvm_ucall uc;
 	u64 answer;
 
 	describe_access(access, want, sizeof(want));
+	strncat(want, which, sizeof(want) - strlen(want) - 1);
 	if (okvm_vcpu_run_raw(vcpu))
 		__okvm_fail(file, line, "vCPU %u: expected MMIO %s; KVM_RUN: %s",
 			    vcpu->id, want, strerror(errno));
@@ -73,5 +75,24 @@ void __okvm_vcpu_expect_mmio(struct okvm_vcpu *vcpu, const struct okvm_mmio_acce
 	if (!access->is_write) {
 		answer = access->data;
 		memcpy(run->mmio.data, &answer, access->len);
+	}
+}
+
+void __okvm_vcpu_expect_mmio(struct okvm_vcpu *vcpu, const struct okvm_mmio_access *access,
+			     const char *file, int line)
+{
+	expect_one(vcpu, access, "", file, line);
+}
+
+void __okvm_vcpu_expect_mmio_list(struct okvm_vcpu *vcpu,
+				  const struct okvm_mmio_access *accesses,
+				  unsigned int nr_accesses, const char *file, int line)
+{
+	char which[48];
+	unsigned int i;
+
+	for (i = 0; i < nr_accesses; i++) {
+		snprintf(which, sizeof(which), " (access %u of %u)", i + 1, nr_accesses);
+		expect_one(vcpu, &accesses[i], which, file, line);
 	}
 }

@@ -37,11 +37,14 @@ void __okvm_vcpu_expect_mmio(struct okvm_vcpu *vcpu, const struct okvm_mmio_acce
 #define okvm_vcpu_expect_mmio(vcpu, access) \
 	__okvm_vcpu_expect_mmio(vcpu, access, __FILE__, __LINE__)
 
-/* okvm_vcpu_expect_mmio() for each of @nr_accesses, in order. */
-#define okvm_vcpu_expect_mmio_list(vcpu, accesses, nr_accesses) do {	\
-	unsigned int __i;						\
-	for (__i = 0; __i < (nr_accesses); __i++)			\
-		__okvm_vcpu_expect_mmio(vcpu, &(accesses)[__i], __FILE__, __LINE__); \
-} while (0)
+/*
+ * okvm_vcpu_expect_mmio() for each of @nr_accesses, in order; a mismatch
+ * also says which access of the list it was.
+ */
+void __okvm_vcpu_expect_mmio_list(struct okvm_vcpu *vcpu,
+				  const struct okvm_mmio_access *accesses,
+				  unsigned int nr_accesses, const char *file, int line);
+#define okvm_vcpu_expect_mmio_list(vcpu, accesses, nr_accesses) \
+	__okvm_vcpu_expect_mmio_list(vcpu, accesses, nr_accesses, __FILE__, __LINE__)
 
 #endif /* OKVM_SELFTEST_MMIO_H */
