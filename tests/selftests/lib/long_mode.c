@@ -11,6 +11,7 @@
  *   0x7000   GDT: null, 64-bit code (0x08), data (0x10), 64-bit TSS (0x18)
  *   0x8000   IDT: 32 interrupt gates to guest_entry.S's exception stubs
  *   0x9000   TSS (all zero: no privilege change, no IST)
+ *   0x10000  page tables of okvm_guest_map_page(), up to the stacks
  *   0x100000 vCPU stacks, 64K each, vCPU n's at 0x100000 + n * 64K
  *   0x400000 the program's PT_LOAD segments, at their link addresses
  *
@@ -53,10 +54,14 @@
 #define GDT_GPA			0x7000ULL
 #define IDT_GPA			0x8000ULL
 #define TSS_GPA			0x9000ULL
+#define PAGE_TABLES_GPA		0x10000ULL
 #define STACKS_GPA		0x100000ULL
 #define STACK_SIZE		0x10000ULL
 #define IMAGE_MIN_GPA		0x400000ULL
 #define MAPPED_LIMIT		(NR_PDS * PAGE_SIZE_1G)
+#define PTE_ADDR_MASK		0x000ffffffffff000ULL
+#define PTES_PER_TABLE		512
+#define LOWER_HALF_END		BIT_ULL(47)
 
 #define SEL_CODE		0x08
 #define SEL_DATA		0x10
@@ -149,6 +154,48 @@ void okvm_guest_identity_map(struct okvm_vm *vm, u64 gpa, u64 size)
 	for (page = start; page < end; page += PAGE_SIZE_2M)
 		write_u64(vm, PD_GPA + (page / PAGE_SIZE_2M) * 8,
 			  page | PTE_PRESENT | PTE_WRITABLE | PTE_LARGE);
+}
+
+/* A zeroed 4K page for a page table, from the area below the stacks. */
+static u64 alloc_page_table(struct okvm_vm *vm)
+{
+	u64 gpa = vm->next_page_table_gpa;
+
+	OKVM_REQUIRE(gpa + PAGE_SIZE_4K <= STACKS_GPA, "out of guest page-table pages");
+	vm->next_page_table_gpa += PAGE_SIZE_4K;
+	memset(okvm_gpa_to_hva(vm, gpa), 0, PAGE_SIZE_4K);
+	return gpa;
+}
+
+/* The table that entry @index of @table points to, made if missing. */
+static u64 next_level_table(struct okvm_vm *vm, u64 table, unsigned int index)
+{
+	u64 *entry = okvm_gpa_to_hva(vm, table + index * 8);
+
+	if (!(*entry & PTE_PRESENT))
+		*entry = alloc_page_table(vm) | PTE_PRESENT | PTE_WRITABLE;
+	OKVM_REQUIRE(!(*entry & PTE_LARGE), "entry 0x%llx of table 0x%llx maps a large page",
+		     (unsigned long long)*entry, (unsigned long long)table);
+	return *entry & PTE_ADDR_MASK;
+}
+
+void okvm_guest_map_page(struct okvm_vm *vm, u64 gva, u64 gpa)
+{
+	u64 table = PML4_GPA;
+	int shift;
+
+	OKVM_REQUIRE(vm->long_mode, "not a long-mode VM");
+	OKVM_REQUIRE(gva >= MAPPED_LIMIT && gva < LOWER_HALF_END,
+		     "gva 0x%llx is not between 4G and the lower half's end",
+		     (unsigned long long)gva);
+	OKVM_REQUIRE(!(gva % PAGE_SIZE_4K) && !(gpa % PAGE_SIZE_4K),
+		     "gva 0x%llx or gpa 0x%llx is not page aligned",
+		     (unsigned long long)gva, (unsigned long long)gpa);
+	/* PML4, PDPT, PD: each level indexes 9 bits of the gva. */
+	for (shift = 39; shift > 12; shift -= 9)
+		table = next_level_table(vm, table, (gva >> shift) % PTES_PER_TABLE);
+	write_u64(vm, table + ((gva >> 12) % PTES_PER_TABLE) * 8,
+		  gpa | PTE_PRESENT | PTE_WRITABLE);
 }
 
 /* Open /proc/self/exe and read its ELF header, which must be ET_EXEC. */
@@ -275,6 +322,7 @@ struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code
 	unsigned int i;
 
 	vm->long_mode = true;
+	vm->next_page_table_gpa = PAGE_TABLES_GPA;
 	okvm_vm_add_anon_region(vm, 0, 0, size);
 	load_image(vm);
 	build_page_tables(vm);

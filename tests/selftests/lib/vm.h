@@ -56,6 +56,7 @@ struct okvm_vm {
 	struct okvm_vcpu *vcpus[OKVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	bool long_mode;
+	u64 next_page_table_gpa;	/* long mode: okvm_guest_map_page()'s next table */
 };
 
 /* Print "# <where>: <message>" and end the test as failed. */
@@ -167,6 +168,14 @@ void okvm_long_mode_sregs(struct okvm_vm *vm, struct kvm_sregs *sregs);
 
 /* Identity map [gpa, gpa + size) in the guest's 2M page tables, if not yet. */
 void okvm_guest_identity_map(struct okvm_vm *vm, u64 gpa, u64 size);
+
+/*
+ * Map the 4K page at @gva to @gpa (both page aligned), writable, making the
+ * page tables on the way. @gva must be canonical, in the lower half, and
+ * outside the 2M identity map (at or above 4G): a page that is both is
+ * refused rather than silently split.
+ */
+void okvm_guest_map_page(struct okvm_vm *vm, u64 gva, u64 gpa);
 
 /* Guest-physical address where okvm_vm_create_real_mode() puts the code. */
 #define OKVM_REAL_MODE_CODE_GPA		0x1000
