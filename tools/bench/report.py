@@ -15,6 +15,8 @@ import sys
 
 RESULT = re.compile(r'OKVM-BENCH (\S+) (\d+) RESULT (\S+) (\S+) (\S+) (lower|higher)')
 FAILED = re.compile(r'OKVM-BENCH (\S+) (\d+) FAILED (.*)')
+# A kernel splat during the run makes its numbers suspect.
+SPLAT = re.compile(r'(BUG:|WARNING:|Oops|Call Trace)')
 
 # (issue number, label, metric, floor metric); metric None: not built yet.
 ROWS = [
@@ -82,6 +84,8 @@ def main():
             match = FAILED.search(line)
             if match:
                 failures.append(' '.join(match.groups()))
+            elif SPLAT.search(line):
+                failures.append('kernel: ' + line.strip())
 
     header = ('#', 'benchmark', 'unit', 'okvm median [min-max]',
               'kvm_amd median [min-max]', 'okvm/kvm_amd', 'verdict', 'floor (no VM)')
