@@ -61,7 +61,7 @@ struct bench_options {
 static struct bench_options options = {
 	.nr_exits = 20000,
 	.nr_cpuids = 50000,
-	.region_size = 128 * 1024 * 1024,
+	.region_size = 256 * 1024 * 1024,
 	.nr_churns = 200,
 };
 
@@ -380,13 +380,21 @@ static void bench_floor_dontneed(void)
  * vCPU adds to the cost.
  */
 
+static u64 guest_spinning;
 static u64 guest_stop_spinning;
 
 static void guest_spin(void)
 {
 	GUEST_SYNC(0);
+	WRITE_ONCE(guest_spinning, 1);
 	while (!READ_ONCE(guest_stop_spinning))
 		asm volatile("pause");
+}
+
+/* The host's view of a guest global: the guest has its own copy. */
+static u64 *guest_global(struct okvm_vm *vm, u64 *var)
+{
+	return okvm_gpa_to_hva(vm, (u64)(uintptr_t)var);
 }
 
 static void *spinning_vcpu_run(void *arg)
@@ -417,7 +425,6 @@ static void bench_churn(void)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	pthread_t spinner;
-	u64 *stop;
 
 	vm = okvm_vm_create_long_mode(1, guest_spin, &vcpu);
 	report("churn_idle", time_churn(vm, mem) / 1e3 / options.nr_churns,
@@ -426,11 +433,12 @@ static void bench_churn(void)
 	run_to_step(vcpu, 0);
 	OKVM_REQUIRE(pthread_create(&spinner, NULL, spinning_vcpu_run, vcpu) == 0,
 		     "pthread_create");
+	/* Churn only once the vCPU is in the guest, not on its way there. */
+	while (!READ_ONCE(*guest_global(vm, &guest_spinning)))
+		usleep(1000);
 	report("churn_running", time_churn(vm, mem) / 1e3 / options.nr_churns,
 	       "us/pair", "lower");
-	/* The guest reads its own copy of the flag, in guest memory. */
-	stop = okvm_gpa_to_hva(vm, (u64)(uintptr_t)&guest_stop_spinning);
-	WRITE_ONCE(*stop, 1);
+	WRITE_ONCE(*guest_global(vm, &guest_stop_spinning), 1);
 	pthread_join(spinner, NULL);
 	okvm_vm_free(vm);
 	munmap(mem, CHURN_SIZE);
