@@ -31,6 +31,8 @@ unload_kvm_amd() {
 # run LABEL ROUND DEVICE WHICH: okvm-bench's lines, prefixed.
 run() {
 	start=$(date +%s)
+	# BENCH_ARGS holds several options: split it.
+	# shellcheck disable=SC2086
 	OKVM_DEV=$3 /okvm/tools/okvm-bench $BENCH_ARGS "$4" > /tmp/bench.out 2>&1
 	rc=$?
 	sed "s/^/OKVM-BENCH $1 $2 /" /tmp/bench.out
