@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # okvm: `make` builds okvm.ko; `make demo` shows it working in an emulated
-# machine; `make check` runs every test. See README.md.
+# machine; `make check` runs every test; `make bench` times okvm against
+# kvm_amd (Documentation/performance.rst). See README.md.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64))))
 
-.PHONY: all modules clean check demo selftests install
+.PHONY: all modules clean check demo selftests install bench
 
 all: modules
 
@@ -26,6 +27,10 @@ check:
 demo:
 	tests/vm/demo.sh
 
+bench:
+	tests/vm/bench.sh
+
 clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(MAKE) -C tests/selftests clean
+	$(MAKE) -C tools/bench clean

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or find in the cache) the okvm test kernel from Debian's linux-source-6.12.
-# Usage: build-kernel.sh [debug|kasan]
+# Usage: build-kernel.sh [debug|kasan|bench]
 # Prints the build directory (usable as KDIR) on stdout. The cache key is the source
 # version plus the content of the config fragments, so a rebuild happens only when
 # one of them changes.
@@ -14,6 +14,7 @@ frags=("$OKVM_TOP/tests/vm/kernel.config")
 case "$variant" in
 debug) ;;
 kasan) frags+=("$OKVM_TOP/tests/vm/kasan.config") ;;
+bench) frags=("$OKVM_TOP/tests/vm/bench.config") ;;
 *) die "unknown kernel variant '$variant'" ;;
 esac
 

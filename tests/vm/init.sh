@@ -43,6 +43,8 @@ if [ "$OKVM_MODE" = demo ]; then
 	echo "--- a guest runs on okvm (tools/hello):"
 	/okvm/tools/okvm-hello
 	rmmod okvm && echo "--- okvm unloaded"
+elif [ "$OKVM_MODE" = bench ]; then
+	/okvm/tools/okvm-bench-run
 else
 	run_selftests okvm /dev/okvm
 	rmmod okvm
