@@ -134,7 +134,11 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	rcu_assign_pointer(vm->memslots, slots);
 	write_unlock(&vm->mmu_lock);
 
-	synchronize_srcu(&vm->srcu);
+	/*
+	 * Readers are short (a fault, a notifier callback): an expedited
+	 * grace period makes memslot updates cheap, as VMMs do many.
+	 */
+	synchronize_srcu_expedited(&vm->srcu);
 	kvfree(old);
 }
 

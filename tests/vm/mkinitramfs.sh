@@ -4,7 +4,7 @@
 # Build the test machine's initramfs (busybox, okvm.ko, the selftests, and
 # kvm_amd with its dependencies for the differential run).
 # Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR [TOOLS_DIR]
-#   MODE        check or demo
+#   MODE        check, demo or bench
 #   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
 #   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
 set -euo pipefail
