@@ -64,15 +64,18 @@ else
 fi
 
 make -C "$OKVM_TOP/tests/selftests" -s KSRC="$src" OUTPUT="$out/selftests" >&2
+mkdir -p "$out/tools"
+make -C "$OKVM_TOP/tools/hello" -s OUTPUT="$out/tools" >&2
 log "builds done at $((SECONDS - start)) s"
 
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-$variant.gz" check \
-	"$out/build-$variant/okvm.ko" "$out/selftests" "$kdir/modroot/lib/modules/$krel"
+	"$out/build-$variant/okvm.ko" "$out/selftests" "$kdir/modroot/lib/modules/$krel" \
+	"$out/tools"
 "$OKVM_TOP/tests/vm/run-qemu.sh" "$kdir/arch/x86/boot/bzImage" \
 	"$out/initrd-$variant.gz" "$out/$variant.log"
 
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-stock.gz" check \
-	"$out/build-stock/okvm.ko" "$out/selftests" "/lib/modules/$stock"
+	"$out/build-stock/okvm.ko" "$out/selftests" "/lib/modules/$stock" "$out/tools"
 "$OKVM_TOP/tests/vm/run-qemu.sh" "/boot/vmlinuz-$stock" \
 	"$out/initrd-stock.gz" "$out/stock.log"
 

@@ -4,6 +4,12 @@
  * loads a real-mode guest that writes a greeting to I/O port 0xe9 one byte
  * at a time and halts, and prints what the guest wrote. It speaks only the
  * KVM ABI: OKVM_DEV=/dev/kvm runs the same guest on upstream KVM.
+ *
+ * With --hold it only creates a VM and a vCPU and keeps them until killed:
+ * the test rig uses that to keep KVM's static keys (preempt notifiers, vCPUs
+ * without an in-kernel APIC) from being patched at every VM creation and
+ * destruction, which QEMU's TCG does not always survive
+ * (Documentation/testing.rst).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +55,7 @@ static void die(const char *what)
 	exit(1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *path = getenv("OKVM_DEV") ? getenv("OKVM_DEV") : "/dev/okvm";
 	struct kvm_userspace_memory_region region = {
@@ -80,6 +86,10 @@ int main(void)
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		die("KVM_CREATE_VCPU");
+	if (argc > 1 && !strcmp(argv[1], "--hold")) {
+		for (;;)
+			pause();
+	}
 	run = mmap(NULL, ioctl(dev, KVM_GET_VCPU_MMAP_SIZE, 0),
 		   PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
