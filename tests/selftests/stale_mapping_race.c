@@ -41,11 +41,11 @@
 #include "lib/vm.h"
 
 #define NR_VCPUS		2
-#define NR_PAGES		32
+#define NR_PAGES		16
 #define PAGE			0x1000ULL
 #define CONTROL_GPA		0x10000000ULL
 #define DATA_GPA		0x10200000ULL
-#define RUN_SECONDS		5
+#define RUN_SECONDS		2
 #define MIN_ROUNDS		8
 #define MAX_ROUNDS		100000
 #define MIN_READS_PER_VCPU	200
