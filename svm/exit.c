@@ -123,6 +123,13 @@ static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
 	return 1;
 }
 
+/* Step over an instruction the handler already decoded. */
+static int okvm_svm_step(struct okvm_svm_vcpu *svm, const struct okvm_insn *insn)
+{
+	svm->vcpu.rip += insn->len;
+	return 1;
+}
+
 /*
  * An exit can interrupt the delivery of an event (an NPF on the IDT, a
  * host interrupt): deliver it again on the next entry. Software interrupts
@@ -270,7 +277,7 @@ static int okvm_svm_dr(struct okvm_svm_vcpu *svm, u32 exit_code)
 
 	if (!write) {
 		*gpr = dr == 6 ? s->dr6 : dr == 7 ? s->dr7 : svm->db[dr];
-		return okvm_svm_skip(svm);
+		return okvm_svm_step(svm, &insn);
 	}
 	if (dr >= 6 && upper_32_bits(*gpr))
 		return okvm_svm_inject_gp(svm);
@@ -280,7 +287,7 @@ static int okvm_svm_dr(struct okvm_svm_vcpu *svm, u32 exit_code)
 		s->dr7 = (*gpr & ~DR_CONTROL_RESERVED) | DR7_FIXED_1;
 	else
 		svm->db[dr] = *gpr;
-	return okvm_svm_skip(svm);
+	return okvm_svm_step(svm, &insn);
 }
 
 static int okvm_svm_fail_entry(struct okvm_svm_vcpu *svm)
