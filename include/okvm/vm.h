@@ -19,6 +19,7 @@
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
 #include <okvm/regs.h>
+#include <okvm/stats.h>
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -45,6 +46,7 @@
  * @vcpus: the vCPUs, indexed by creation order
  * @tss_addr: KVM_SET_TSS_ADDR's value (unused on SVM)
  * @identity_map_addr: KVM_SET_IDENTITY_MAP_ADDR's value (unused on SVM)
+ * @stats: counters for KVM_GET_STATS_FD
  */
 struct okvm_vm {
 	refcount_t users;
@@ -62,6 +64,7 @@ struct okvm_vm {
 	struct okvm_vcpu *vcpus[OKVM_MAX_VCPUS];
 	u64 tss_addr;
 	u64 identity_map_addr;
+	struct okvm_vm_stats stats;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -107,6 +110,7 @@ struct okvm_pending_read {
  * @halted: KVM_MP_STATE_HALTED was set
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
+ * @stats: counters for KVM_GET_STATS_FD
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -129,6 +133,7 @@ struct okvm_vcpu {
 	bool halted;
 	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
+	struct okvm_vcpu_stats stats;
 };
 
 void okvm_vm_get(struct okvm_vm *vm);
