@@ -43,9 +43,8 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
 	struct okvm_vm *vm = okvm_mn_vm(mn);
-	struct okvm_gfn_range hull = {};
+	struct okvm_gfn_range hull = {}, flush = {};
 	const struct okvm_memslots *slots;
-	bool flush = false;
 	u32 i;
 	int idx;
 
@@ -58,19 +57,21 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 	 */
 	slots = srcu_dereference(vm->memslots, &vm->srcu);
 	for (i = 0; i < slots->nr; i++) {
-		struct okvm_gfn_range gfns;
+		struct okvm_gfn_range gfns, zapped;
 
 		gfns = okvm_memslot_hva_gfns(&slots->slots[i], range->start, range->end);
 		if (okvm_gfn_range_empty(gfns))
 			continue;
 		hull = okvm_gfn_range_hull(hull, gfns);
-		flush |= okvm_tdp_zap_leafs(vm, gfns);
+		/* No yield: faults must not map gfns before begin is recorded. */
+		okvm_tdp_zap_leafs(vm, gfns, &zapped, false);
+		flush = okvm_gfn_range_hull(flush, zapped);
 	}
 	/* Under the write lock the order of begin and zap is invisible. */
 	okvm_mmu_invalidate_begin(vm, hull);
-	if (flush)
-		okvm_flush_remote_tlbs_range(vm, hull.start,
-					     okvm_gfn_range_nr_pages(hull));
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
 	write_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 	return 0;
@@ -90,11 +91,13 @@ static void okvm_mn_invalidate_range_end(struct mmu_notifier *mn,
 static void okvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct okvm_vm *vm = okvm_mn_vm(mn);
-	struct okvm_gfn_range all = { 0, okvm_max_gfn() };
+	struct okvm_gfn_range all = { 0, okvm_max_gfn() }, flush;
 
 	write_lock(&vm->mmu_lock);
-	if (okvm_tdp_zap_leafs(vm, all))
-		okvm_flush_remote_tlbs_range(vm, all.start, okvm_gfn_range_nr_pages(all));
+	okvm_tdp_zap_leafs(vm, all, &flush, false);
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
 	write_unlock(&vm->mmu_lock);
 }
 

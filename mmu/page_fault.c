@@ -8,6 +8,8 @@
  * okvm keeps no reference on the page once it is mapped.
  */
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/pgtable.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <uapi/linux/kvm.h>
@@ -16,7 +18,13 @@
 #include <okvm/mmu.h>
 #include <okvm/vm.h>
 
+#include "tdp_iter.h"
 #include "tdp_mmu.h"
+
+/* 1 maps 4K only, 2 allows 2M, 3 allows 1G as well (where the CPU can). */
+static int max_huge_level = 3;
+module_param(max_huge_level, int, 0644);
+MODULE_PARM_DESC(max_huge_level, "largest guest mapping: 1 = 4K, 2 = 2M, 3 = 1G");
 
 /*
  * The host page behind @hva, and whether the guest may write it. A read
@@ -45,6 +53,77 @@ static int okvm_hva_to_page(unsigned long hva, bool write, struct page **page,
 	return 0;
 }
 
+/*
+ * The size at which the host maps @hva right now: 1 (4K), 2 (2M) or 3 (1G).
+ * The same lockless walk as GUP-fast: with interrupts off, the host cannot
+ * finish freeing a page table under us (its TLB-flush IPI or the RCU grace
+ * period of the table waits for this CPU), and every entry is read once.
+ * The answer may be stale as soon as interrupts are back on; the fault's
+ * invalidation sequence check catches that, as for the pfn itself.
+ */
+static int okvm_host_mapping_level(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	int level = 1;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || pgd_bad(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d) || p4d_bad(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		level = 3;
+		goto out;
+	}
+	pmd = pmdp_get_lockless(pmd_offset(&pud, hva));
+	if (pmd_present(pmd) && pmd_leaf(pmd))
+		level = 2;
+out:
+	local_irq_restore(flags);
+	return level;
+}
+
+/*
+ * The largest leaf that may map @gfn: no larger than the host's mapping of
+ * its hva, than max_huge_level and than the CPU's NPT supports; gfn and hva
+ * congruent modulo the leaf size (so one host huge page backs it), the
+ * whole leaf inside the memslot, and no part of it being invalidated (the
+ * fault's retry check covers @gfn only).
+ */
+static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
+			    gfn_t gfn, unsigned long hva, int host_level)
+{
+	const struct okvm_mmu_invalidate *inv = &vm->mmu_invalidate;
+	int level = clamp(READ_ONCE(max_huge_level), 1, 3);
+
+	lockdep_assert_held(&vm->mmu_lock);
+
+	if (!boot_cpu_has(X86_FEATURE_GBPAGES))
+		level = min(level, 2);
+	for (level = min(level, host_level); level > 1; level--) {
+		u64 pages = okvm_tdp_level_pages(level);
+		struct okvm_gfn_range leaf = { gfn & ~(pages - 1), (gfn & ~(pages - 1)) + pages };
+
+		if (((hva >> PAGE_SHIFT) ^ gfn) & (pages - 1))
+			continue;
+		if (leaf.start < slot->base_gfn || leaf.end > slot->base_gfn + slot->npages)
+			continue;
+		if (inv->in_progress && okvm_gfn_ranges_overlap(inv->range, leaf))
+			continue;
+		break;
+	}
+	return level;
+}
+
 /**
  * okvm_mmu_page_fault() - handle a nested page fault of the guest
  * @vcpu: the faulting vCPU
@@ -61,10 +140,10 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	struct okvm_vm *vm = vcpu->vm;
 	gfn_t gfn = gpa >> PAGE_SHIFT;
 	const struct okvm_memslot *slot;
-	unsigned long seq;
+	unsigned long seq, hva;
+	int idx, r, level;
 	struct page *page;
 	bool writable;
-	int idx, r;
 
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
@@ -80,7 +159,8 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	seq = READ_ONCE(vm->mmu_invalidate.seq);
 	/* Read the sequence before the host page tables; pairs with mmu_lock. */
 	smp_rmb();
-	r = okvm_hva_to_page(okvm_memslot_hva(slot, gfn), write, &page, &writable);
+	hva = okvm_memslot_hva(slot, gfn);
+	r = okvm_hva_to_page(hva, write, &page, &writable);
 	if (r) {
 		/* A signal interrupted the host fault: the run loop reports it. */
 		r = (r == -EINTR || r == -ERESTARTSYS || r == -EAGAIN) ? 1 : -EFAULT;
@@ -92,8 +172,16 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		writable = false;
 
 	read_lock(&vm->mmu_lock);
-	if (!okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn))
-		okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), writable);
+	if (!okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn)) {
+		/*
+		 * Under the lock, no invalidation can start changing the host
+		 * page tables: the size seen now belongs with the page.
+		 */
+		level = okvm_fault_level(vm, slot, gfn, hva,
+					 okvm_host_mapping_level(vm->mm, hva));
+		okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
+			     writable);
+	}
 	read_unlock(&vm->mmu_lock);
 	put_page(page);
 	r = 1;

@@ -14,6 +14,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 
 #include <okvm/hw.h>
@@ -85,19 +86,58 @@ static u64 okvm_tdp_iter_zap(struct okvm_tdp_iter *iter)
 	return old;
 }
 
+/* Leaves mapped at each level, for the stats fd. */
+static void okvm_tdp_account_leaf(struct okvm_vm *vm, int level, s64 n)
+{
+	static const enum okvm_vm_stat gauge[] = {
+		[1] = OKVM_VM_STAT_PAGES_4K,
+		[2] = OKVM_VM_STAT_PAGES_2M,
+		[3] = OKVM_VM_STAT_PAGES_1G,
+	};
+
+	if (!WARN_ON_ONCE(level < 1 || level >= ARRAY_SIZE(gauge)))
+		okvm_vm_stat_add(&vm->stats, gauge[level], n);
+}
+
+/*
+ * A leaf larger than the fault wants already maps the gfn. If it allows
+ * the access, another vCPU mapped it first: done. If not (a read-only
+ * hugepage and a write, or a smaller max_huge_level since), remove it, so
+ * that the retried fault maps at its own size instead of finding it again.
+ */
+static int okvm_tdp_map_over_leaf(struct okvm_vm *vm, struct okvm_tdp_iter *iter,
+				  bool writable)
+{
+	const struct okvm_spte_format *fmt = vm->mmu.fmt;
+	u64 pages = okvm_tdp_level_pages(iter->level);
+
+	if (!writable || okvm_spte_writable(fmt, iter->old_spte))
+		return 0;
+	if (!okvm_tdp_iter_cmpxchg(iter, 0))
+		return -EAGAIN;
+	okvm_tdp_account_leaf(vm, iter->level, -1);
+	okvm_flush_remote_tlbs_range(vm, iter->gfn, pages);
+	return -EAGAIN;
+}
+
 /**
- * okvm_tdp_map() - install a 4K leaf for a fault
+ * okvm_tdp_map() - install a leaf for a fault
  * @vm: the VM, mmu_lock held for read
  * @cache: zeroed pages for missing tables
  * @gfn: the faulting gfn
- * @pfn: the host page backing it
+ * @pfn: the host page backing @gfn (4K granule)
+ * @level: the largest leaf the memslot and the host mapping allow
  * @writable: map it writable
  *
- * Return: 0 when the leaf maps @pfn; -EAGAIN when another vCPU changed an
+ * A table already present where a leaf of @level would go stays (it is
+ * never replaced under the read lock): the walk goes down into it and maps
+ * a smaller leaf, as large as the empty entry it finds.
+ *
+ * Return: 0 when a leaf maps @pfn; -EAGAIN when another vCPU changed an
  * entry first (the guest retries the access).
  */
 int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
-		 gfn_t gfn, kvm_pfn_t pfn, bool writable)
+		 gfn_t gfn, kvm_pfn_t pfn, int level, bool writable)
 {
 	const struct okvm_spte_format *fmt = vm->mmu.fmt;
 	struct okvm_gfn_range range = { gfn, gfn + 1 };
@@ -108,22 +148,32 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 
 	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
 	     okvm_tdp_iter_next(&iter)) {
-		if (iter.level == 1) {
-			u64 new = okvm_spte_make_leaf(fmt, pfn, 1, writable);
+		bool present = okvm_spte_present(fmt, iter.old_spte);
+
+		if (iter.level == level && present &&
+		    !okvm_spte_leaf(fmt, iter.old_spte, level)) {
+			level--;
+			continue;
+		}
+		if (iter.level == level) {
+			kvm_pfn_t base = pfn - (gfn & (okvm_tdp_level_pages(level) - 1));
+			u64 new = okvm_spte_make_leaf(fmt, base, level, writable);
 
 			if (iter.old_spte == new)
 				return 0;
 			/* Upgrade a read-only leaf of the same page only. */
-			if (okvm_spte_present(fmt, iter.old_spte) &&
-			    okvm_spte_pfn(fmt, iter.old_spte) != pfn)
+			if (present && okvm_spte_pfn(fmt, iter.old_spte) != base)
 				return -EAGAIN;
-			return okvm_tdp_iter_cmpxchg(&iter, new) ? 0 : -EAGAIN;
+			if (!okvm_tdp_iter_cmpxchg(&iter, new))
+				return -EAGAIN;
+			if (!present)
+				okvm_tdp_account_leaf(vm, level, 1);
+			return 0;
 		}
-		if (okvm_spte_present(fmt, iter.old_spte)) {
-			if (okvm_spte_leaf(fmt, iter.old_spte, iter.level))
-				return -EAGAIN;
+		if (present && okvm_spte_leaf(fmt, iter.old_spte, iter.level))
+			return okvm_tdp_map_over_leaf(vm, &iter, writable);
+		if (present)
 			continue;
-		}
 		table = okvm_mmu_page_cache_pop(cache);
 		if (WARN_ON_ONCE(!table))
 			return -EAGAIN;
@@ -134,32 +184,72 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 	return -EAGAIN;
 }
 
+/* Entries a zap visits between checks for a reschedule. */
+#define OKVM_ZAP_BATCH		64
+
+/*
+ * Let waiters on mmu_lock and the scheduler in. What was zapped so far is
+ * flushed first: with the lock dropped, nothing else may rely on it. The
+ * walk then restarts from the root at the next gfn, because the tables it
+ * held may have changed while the lock was free.
+ */
+static void okvm_tdp_zap_yield(struct okvm_vm *vm, struct okvm_tdp_iter *iter,
+			       struct okvm_gfn_range *pending)
+{
+	if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock))
+		return;
+	if (!okvm_gfn_range_empty(*pending)) {
+		okvm_flush_remote_tlbs_range(vm, pending->start,
+					     okvm_gfn_range_nr_pages(*pending));
+		*pending = (struct okvm_gfn_range){};
+	}
+	cond_resched_rwlock_write(&vm->mmu_lock);
+	okvm_tdp_iter_start(iter, &vm->mmu, 1,
+			    (struct okvm_gfn_range){ iter->next_gfn, iter->end });
+}
+
 /**
  * okvm_tdp_zap_leafs() - remove every leaf mapping a gfn of @range
  * @vm: the VM, mmu_lock held for write
  * @range: [start, end)
+ * @flush: out: the gfns whose TLB entries the caller must flush (the hull
+ *	of the leaves removed and not yet flushed), empty if none
+ * @can_yield: the caller allows mmu_lock to be dropped in between
  *
  * Tables stay for reuse. A leaf larger than 4K that overlaps the range is
- * removed whole.
+ * removed whole, so @flush may extend past @range.
  *
- * Return: true if a leaf was removed and TLBs need a flush.
+ * Return: the number of leaves removed.
  */
-bool okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range)
+u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
+		       struct okvm_gfn_range *flush, bool can_yield)
 {
 	const struct okvm_spte_format *fmt = vm->mmu.fmt;
 	struct okvm_tdp_iter iter;
-	bool zapped = false;
+	unsigned int visited = 0;
+	u64 zapped = 0;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 
-	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
-	     okvm_tdp_iter_next(&iter)) {
-		if (!okvm_spte_present(fmt, iter.old_spte) ||
-		    !okvm_spte_leaf(fmt, iter.old_spte, iter.level))
-			continue;
-		okvm_tdp_iter_zap(&iter);
-		zapped = true;
+	*flush = (struct okvm_gfn_range){};
+	okvm_tdp_iter_start(&iter, &vm->mmu, 1, range);
+	while (iter.valid) {
+		if (okvm_spte_present(fmt, iter.old_spte) &&
+		    okvm_spte_leaf(fmt, iter.old_spte, iter.level)) {
+			struct okvm_gfn_range leaf = {
+				iter.gfn, iter.gfn + okvm_tdp_level_pages(iter.level)
+			};
+
+			okvm_tdp_iter_zap(&iter);
+			okvm_tdp_account_leaf(vm, iter.level, -1);
+			*flush = okvm_gfn_range_hull(*flush, leaf);
+			zapped++;
+		}
+		okvm_tdp_iter_next(&iter);
+		if (can_yield && iter.valid && !(++visited % OKVM_ZAP_BATCH))
+			okvm_tdp_zap_yield(vm, &iter, flush);
 	}
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
 	return zapped;
 }
 

@@ -11,7 +11,8 @@
 struct okvm_vm;
 
 int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
-		 gfn_t gfn, kvm_pfn_t pfn, bool writable);
-bool okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range);
+		 gfn_t gfn, kvm_pfn_t pfn, int level, bool writable);
+u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
+		       struct okvm_gfn_range *flush, bool can_yield);
 
 #endif /* _OKVM_TDP_MMU_H */

@@ -17,19 +17,24 @@
  *
  * Takes mmu_lock for write and bumps the invalidation state around the
  * zap (rule 3 of ../shared/ARCHITECTURE.md), so a fault that translated
- * before it retries. Leaves only; one flush, of (start, nr_pages), and only
- * if something was mapped.
+ * before it retries, even while the zap yields the lock over a large range.
+ * Leaves only; a hugepage overlapping the range goes whole. One flush, of
+ * (start, nr_pages) of the leaves removed, and only if there were any (a
+ * yield flushes what was removed before it).
  */
 void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
 {
+	struct okvm_gfn_range flush;
+
 	if (okvm_gfn_range_empty(range))
 		return;
 
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_begin(vm, range);
-	if (okvm_tdp_zap_leafs(vm, range))
-		okvm_flush_remote_tlbs_range(vm, range.start,
-					     okvm_gfn_range_nr_pages(range));
+	okvm_tdp_zap_leafs(vm, range, &flush, true);
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
 	okvm_mmu_invalidate_end(vm);
 	write_unlock(&vm->mmu_lock);
 }

@@ -24,6 +24,7 @@ key=$( { echo "$version $variant"; cat "${frags[@]}"; } | sha256sum | cut -c1-12
 out="$OKVM_CACHE/kernel-$variant-$key"
 
 if [ -f "$out/.okvm-done" ]; then
+	touch "$out/.okvm-done"	# recently used: see the eviction below
 	echo "$out"
 	exit 0
 fi
@@ -55,9 +56,11 @@ done < <(cat "${frags[@]}")
 kmake bzImage modules >"$out/build.log" 2>&1 || { tail -40 "$out/build.log" >&2; die "kernel build failed"; }
 kmake modules_install INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 >/dev/null
 touch "$out/.okvm-done"
-# Older builds of this variant are dead weight (a few GB each).
-for old in "$OKVM_CACHE/kernel-$variant-"*; do
-	[ "$old" = "$out" ] || rm -rf "$old"
+# Builds of this variant are a few GB each: keep the three used last, so
+# that worktrees with different config fragments do not evict each other.
+ls -1dt "$OKVM_CACHE/kernel-$variant-"*/.okvm-done 2>/dev/null | tail -n +4 |
+while read -r done_file; do
+	rm -rf "$(dirname "$done_file")"
 done
 log "$variant test kernel built in $((SECONDS - start)) s"
 echo "$out"

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: okvm_tdp_map() and okvm_tdp_zap_leafs() on a VM of their own,
+ * with leaves of every size: leaves only, half-open ranges, a hugepage
+ * that overlaps the range at all goes whole, and the gauges follow.
+ *
+ * The leaves point at made-up pfns: nothing here ever reads through them.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <okvm/vm.h>
+
+#include "../../mmu/tdp_iter.h"
+#include "../../mmu/tdp_mmu.h"
+
+#define PAGES_2M	512
+#define PAGES_1G	(512 * 512)
+
+static struct okvm_vm *okvm_zap_test_vm(struct kunit *test)
+{
+	struct okvm_vm *vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	rwlock_init(&vm->mmu_lock);
+	vm->mmu.fmt = okvm_npt_format();
+	vm->mmu.root_level = 4;
+	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vm->mmu.root);
+	return vm;
+}
+
+static void okvm_zap_test_vm_free(struct okvm_vm *vm,
+				  struct okvm_mmu_page_cache *cache)
+{
+	okvm_mmu_destroy(vm);
+	okvm_mmu_page_cache_free(cache);
+}
+
+static s64 okvm_zap_test_stat(struct okvm_vm *vm, enum okvm_vm_stat id)
+{
+	return atomic64_read(&vm->stats.v[id]);
+}
+
+/* Map @gfn as the fault path would, at most at @level. */
+static void okvm_zap_test_map(struct kunit *test, struct okvm_vm *vm,
+			      struct okvm_mmu_page_cache *cache, gfn_t gfn,
+			      int level)
+{
+	int r;
+
+	while (cache->nr < OKVM_MAX_LEVEL) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		cache->pages[cache->nr++] = page;
+	}
+	read_lock(&vm->mmu_lock);
+	r = okvm_tdp_map(vm, cache, gfn, 0x100000 + gfn, level, true);
+	read_unlock(&vm->mmu_lock);
+	KUNIT_ASSERT_EQ(test, r, 0);
+}
+
+static u64 okvm_zap_test_zap(struct okvm_vm *vm, gfn_t start, gfn_t end,
+			     struct okvm_gfn_range *flush)
+{
+	u64 n;
+
+	write_lock(&vm->mmu_lock);
+	n = okvm_tdp_zap_leafs(vm, (struct okvm_gfn_range){ start, end }, flush,
+			       false);
+	write_unlock(&vm->mmu_lock);
+	return n;
+}
+
+/* The leaf level mapping @gfn now, 0 if none. */
+static int okvm_zap_test_level(struct okvm_vm *vm, gfn_t gfn)
+{
+	const struct okvm_spte_format *fmt = vm->mmu.fmt;
+	struct okvm_tdp_iter iter;
+
+	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1,
+				 (struct okvm_gfn_range){ gfn, gfn + 1 });
+	     iter.valid; okvm_tdp_iter_next(&iter))
+		if (okvm_spte_present(fmt, iter.old_spte) &&
+		    okvm_spte_leaf(fmt, iter.old_spte, iter.level))
+			return iter.level;
+	return 0;
+}
+
+static void okvm_zap_hugepage_overlap_goes_whole(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+
+	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 7, 2);
+	okvm_zap_test_map(test, vm, &cache, 2 * PAGES_2M, 1);
+	okvm_zap_test_map(test, vm, &cache, 2 * PAGES_2M + 1, 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M), 2);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 2);
+
+	/* One 4K page in the middle of the 2M leaf: all of it goes. */
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, PAGES_2M + 100, PAGES_2M + 101,
+						&flush), 1);
+	KUNIT_EXPECT_EQ(test, flush.start, PAGES_2M);
+	KUNIT_EXPECT_EQ(test, flush.end, 2 * PAGES_2M);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M + 511), 0);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 2 * PAGES_2M), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 0);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_SPTES_ZAPPED), 1);
+	okvm_zap_test_vm_free(vm, &cache);
+}
+
+static void okvm_zap_half_open_edges(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+
+	okvm_zap_test_map(test, vm, &cache, PAGES_2M, 2);
+	okvm_zap_test_map(test, vm, &cache, PAGES_2M - 1, 1);
+
+	/* Ending exactly where the hugepage starts leaves it mapped. */
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, 0, PAGES_2M, &flush), 1);
+	KUNIT_EXPECT_EQ(test, flush.start, PAGES_2M - 1);
+	KUNIT_EXPECT_EQ(test, flush.end, PAGES_2M);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M), 2);
+
+	/* Starting where it ends misses it too. */
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, 2 * PAGES_2M, 3 * PAGES_2M,
+						&flush), 0);
+	KUNIT_EXPECT_TRUE(test, okvm_gfn_range_empty(flush));
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M), 2);
+
+	/* An empty range zaps nothing and asks for no flush. */
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, PAGES_2M + 5, PAGES_2M + 5,
+						&flush), 0);
+	KUNIT_EXPECT_TRUE(test, okvm_gfn_range_empty(flush));
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
+	okvm_zap_test_vm_free(vm, &cache);
+}
+
+static void okvm_zap_keeps_tables(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+	int tables;
+
+	okvm_zap_test_map(test, vm, &cache, 3, 1);
+	tables = OKVM_MAX_LEVEL - cache.nr;
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, 0, okvm_max_gfn(), &flush), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 0);
+
+	/* The tables are still there: mapping again allocates none. */
+	okvm_zap_test_map(test, vm, &cache, 4, 1);
+	KUNIT_EXPECT_EQ(test, OKVM_MAX_LEVEL - cache.nr, 0);
+	KUNIT_EXPECT_GT(test, tables, 0);
+	okvm_zap_test_vm_free(vm, &cache);
+}
+
+static void okvm_map_under_table_maps_small(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+
+	/* A 4K leaf leaves a table where a 2M leaf would go ... */
+	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 1, 1);
+	okvm_zap_test_zap(vm, PAGES_2M, 2 * PAGES_2M, &flush);
+	/* ... so a later 2M fault there maps 4K instead of replacing it. */
+	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 9, 2);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M + 9), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 0);
+
+	/* 1G where nothing is in the way. */
+	okvm_zap_test_map(test, vm, &cache, 3 * PAGES_1G + 12345, 3);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 3 * PAGES_1G), 3);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_1G), 1);
+	okvm_zap_test_vm_free(vm, &cache);
+}
+
+static struct kunit_case okvm_tdp_zap_cases[] = {
+	KUNIT_CASE(okvm_zap_hugepage_overlap_goes_whole),
+	KUNIT_CASE(okvm_zap_half_open_edges),
+	KUNIT_CASE(okvm_zap_keeps_tables),
+	KUNIT_CASE(okvm_map_under_table_maps_small),
+	{}
+};
+
+static struct kunit_suite okvm_tdp_zap_suite = {
+	.name = "okvm_tdp_zap",
+	.test_cases = okvm_tdp_zap_cases,
+};
+
+kunit_test_suite(okvm_tdp_zap_suite);
