@@ -66,6 +66,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	bool writable;
 	int idx, r;
 
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
 		return r;
@@ -92,8 +93,9 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		writable = false;
 
 	read_lock(&vm->mmu_lock);
-	if (!okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn))
-		okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), writable);
+	if (okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn) ||
+	    okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), writable))
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
 	read_unlock(&vm->mmu_lock);
 	put_page(page);
 	r = 1;
