@@ -668,7 +668,7 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 {
 	struct pinned_vcpu pinned;
 	u64 flushes, requests;
-	int cpus[2], nr = 0, i;
+	int cpus[2], nr = 0, i, rounds = 0;
 	double deadline;
 	pthread_t thread;
 	struct okvm_vm *vm;
@@ -699,9 +699,11 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 		/* Let the guest map the region again first. */
 		usleep(5000);
 		ASSERT_EQ(0, madvise(mem, REGION_SIZE, MADV_DONTNEED));
+		rounds++;
 	}
 	release_guest(vm);
 	pthread_join(thread, NULL);
+	TH_LOG("%d MADV_DONTNEED rounds", rounds);
 
 	EXPECT_GT(stats_get(&st, "remote_tlb_flush"), flushes);
 	EXPECT_GT(stats_get(&st, "remote_tlb_flush_requests"), requests);
