@@ -35,6 +35,7 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_HLT, 1 },
 	{ KVM_CAP_MP_STATE, 1 },
 	{ KVM_CAP_READONLY_MEM, 1 },
+	{ KVM_CAP_BINARY_STATS_FD, 1 },
 	{ OKVM_CAP_ABI, OKVM_ABI_REVISION },
 };
 

@@ -43,6 +43,7 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		return 0;
 	}
 
+	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_MMIO_EXITS);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = op.size;

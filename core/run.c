@@ -47,12 +47,13 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 {
 	/* Pairs with the release in okvm_create_vcpu(): vcpus[] is filled. */
 	unsigned int i, nr = smp_load_acquire(&vm->nr_vcpus);
+	bool have_mask, kicked = false;
 	cpumask_var_t cpus;
-	bool have_mask;
 	int me;
 
 	if (!nr_pages)
 		return;
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_REMOTE_TLB_FLUSH_REQUESTS, 1);
 	have_mask = zalloc_cpumask_var(&cpus, GFP_ATOMIC);
 	me = get_cpu();
 	for (i = 0; i < nr; i++) {
@@ -65,6 +66,7 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == OKVM_IN_GUEST_MODE && cpu != me &&
 		    cpu >= 0) {
+			kicked = true;
 			if (have_mask)
 				cpumask_set_cpu(cpu, cpus);
 			else
@@ -76,6 +78,9 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 		free_cpumask_var(cpus);
 	}
 	put_cpu();
+	/* KVM counts a flush that had to interrupt a guest, not every request. */
+	if (kicked)
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_REMOTE_TLB_FLUSH, 1);
 }
 
 /**
@@ -216,6 +221,7 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
 
 	okvm_hw->run(vcpu, flush);
+	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_EXITS);
 
 	WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 	/* Host interrupts that forced the exit are taken here. */
@@ -252,6 +258,7 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
+			okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_SIGNAL_EXITS);
 			r = -EINTR;
 			break;
 		}

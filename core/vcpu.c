@@ -243,6 +243,8 @@ static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
 		return -EINTR;
 	if (ioctl == KVM_RUN)
 		r = arg ? -EINVAL : okvm_vcpu_ioctl_run(vcpu);
+	else if (ioctl == KVM_GET_STATS_FD)
+		r = okvm_vcpu_get_stats_fd(vcpu);
 	else
 		r = okvm_vcpu_state_ioctl(vcpu, ioctl, (void __user *)arg);
 	mutex_unlock(&vcpu->mutex);
@@ -312,6 +314,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 		goto out_unlock;
 	vcpu->id = id;
 	vcpu->cpu = -1;
+	okvm_vcpu_stats_init(&vcpu->stats, id);
 	mutex_init(&vcpu->mutex);
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);

@@ -92,6 +92,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_vm_set_memory_region(vm, ioctl, argp);
 	case KVM_CHECK_EXTENSION:
 		return okvm_check_extension(arg);
+	case KVM_GET_STATS_FD:
+		return okvm_vm_get_stats_fd(vm);
 	case KVM_SET_TSS_ADDR:
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
 		WRITE_ONCE(vm->tss_addr, arg);
@@ -141,6 +143,7 @@ int okvm_create_vm(unsigned long type)
 	if (!vm)
 		return -ENOMEM;
 	refcount_set(&vm->users, 1);
+	okvm_vm_stats_init(&vm->stats);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	rwlock_init(&vm->mmu_lock);

@@ -67,6 +67,8 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 		okvm_tdp_zap_leafs(vm, gfns, &zapped, false);
 		flush = okvm_gfn_range_hull(flush, zapped);
 	}
+	if (!okvm_gfn_range_empty(hull))
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_NOTIFIER_INVALIDATIONS, 1);
 	/* Under the write lock the order of begin and zap is invisible. */
 	okvm_mmu_invalidate_begin(vm, hull);
 	if (!okvm_gfn_range_empty(flush))

@@ -145,6 +145,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	struct page *page;
 	bool writable;
 
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
 		return r;
@@ -172,16 +173,20 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		writable = false;
 
 	read_lock(&vm->mmu_lock);
-	if (!okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn)) {
+	if (okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn)) {
+		r = -EAGAIN;
+	} else {
 		/*
 		 * Under the lock, no invalidation can start changing the host
 		 * page tables: the size seen now belongs with the page.
 		 */
 		level = okvm_fault_level(vm, slot, gfn, hva,
 					 okvm_host_mapping_level(vm->mm, hva));
-		okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
-			     writable);
+		r = okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page),
+				 level, writable);
 	}
+	if (r)
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
 	read_unlock(&vm->mmu_lock);
 	put_page(page);
 	r = 1;

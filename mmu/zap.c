@@ -28,6 +28,7 @@ void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
 
 	if (okvm_gfn_range_empty(range))
 		return;
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_ZAPS, 1);
 
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_begin(vm, range);

@@ -174,6 +174,7 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 	unsigned int n;
 	int r;
 
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_NPF_EXITS);
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
 	if (c->exit_info_1 & OKVM_NPF_RSVD)
 		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
@@ -190,6 +191,7 @@ static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 	u64 info = svm->vmcb->control.exit_info_1;
 	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IO_EXITS);
 	/* String and REP forms need an emulator okvm does not have yet. */
 	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
 		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
@@ -202,6 +204,7 @@ static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)
 {
 	int r = okvm_svm_skip(svm);
 
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_HALT_EXITS);
 	if (r <= 0)
 		return r;
 	/* No in-kernel interrupt source yet: userspace decides what wakes it. */
@@ -211,6 +214,7 @@ static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)
 
 static int okvm_svm_cpuid(struct okvm_svm_vcpu *svm)
 {
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_CPUID_EXITS);
 	okvm_emulate_cpuid(&svm->vcpu, svm->vmcb->save.cr4);
 	return okvm_svm_skip(svm);
 }
@@ -221,6 +225,7 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 	u32 index = regs[OKVM_REG_RCX];
 	u64 data;
 
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_MSR_EXITS);
 	if (svm->vmcb->control.exit_info_1) {
 		data = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
 		if (okvm_set_msr(&svm->vcpu, index, data))
@@ -330,6 +335,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 
 	switch (exit_code) {
 	case SVM_EXIT_INTR:
+		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_IRQ_EXITS);
+		fallthrough;
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		/* The host took it when interrupts came back on. */

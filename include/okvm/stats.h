@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Statistics of a VM and of a vCPU: counters the code bumps, and the ids
- * KVM_GET_STATS_FD reports them under (core/stats.c holds the names).
+ * KVM_GET_STATS_FD reports them under (core/stats.c holds the names and
+ * Documentation/api.rst what each one counts).
  *
  * VM counters change under mmu_lock held for read by several vCPUs at once,
  * so they are atomic; vCPU counters change only on the vCPU's own thread.
@@ -11,7 +12,12 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/kvm_types.h>
 #include <linux/types.h>
+#include <uapi/linux/kvm.h>
+
+struct okvm_vm;
+struct okvm_vcpu;
 
 /* Counters of a VM; the first three are gauges (leaves mapped now). */
 enum okvm_vm_stat {
@@ -19,6 +25,7 @@ enum okvm_vm_stat {
 	OKVM_VM_STAT_PAGES_2M,
 	OKVM_VM_STAT_PAGES_1G,
 	OKVM_VM_STAT_REMOTE_TLB_FLUSH,
+	OKVM_VM_STAT_REMOTE_TLB_FLUSH_REQUESTS,
 	OKVM_VM_STAT_FAULTS,
 	OKVM_VM_STAT_FAULT_RETRIES,
 	OKVM_VM_STAT_ZAPS,
@@ -44,17 +51,21 @@ enum okvm_vcpu_stat {
 /**
  * struct okvm_vm_stats - a VM's counters, indexed by enum okvm_vm_stat
  * @v: the values
+ * @id: the stats fd's id string, "kvm-<pid of the creator>" as in KVM
  */
 struct okvm_vm_stats {
 	atomic64_t v[OKVM_NR_VM_STATS];
+	char id[KVM_STATS_NAME_SIZE];
 };
 
 /**
  * struct okvm_vcpu_stats - a vCPU's counters, indexed by enum okvm_vcpu_stat
  * @v: the values
+ * @id: the stats fd's id string, "kvm-<pid>/vcpu-<vCPU id>" as in KVM
  */
 struct okvm_vcpu_stats {
 	u64 v[OKVM_NR_VCPU_STATS];
+	char id[KVM_STATS_NAME_SIZE];
 };
 
 static inline void okvm_vm_stat_add(struct okvm_vm_stats *stats,
@@ -69,5 +80,10 @@ static inline void okvm_vcpu_stat_inc(struct okvm_vcpu_stats *stats,
 	/* The stats fd reads it from other threads. */
 	WRITE_ONCE(stats->v[id], stats->v[id] + 1);
 }
+
+void okvm_vm_stats_init(struct okvm_vm_stats *stats);
+void okvm_vcpu_stats_init(struct okvm_vcpu_stats *stats, u32 vcpu_id);
+int okvm_vm_get_stats_fd(struct okvm_vm *vm);
+int okvm_vcpu_get_stats_fd(struct okvm_vcpu *vcpu);
 
 #endif /* _OKVM_STATS_H */
