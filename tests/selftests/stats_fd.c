@@ -23,6 +23,7 @@
 #include "kselftest_harness.h"
 #include "lib/mmio.h"
 #include "lib/okvm_dev.h"
+#include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -37,88 +38,14 @@
 /* KVM's name_size, KVM_STATS_NAME_SIZE of include/linux/kvm_types.h (not uapi). */
 #define STATS_NAME_SIZE	48
 
-/* One open stats fd, its header and descriptors. */
-struct stats {
-	int fd;
-	struct kvm_stats_header header;
-	size_t desc_size;	/* a descriptor and its name_size-byte name */
-	char *descs;
-	char *id;		/* name_size bytes and a NUL of our own */
-};
-
-static const struct kvm_stats_desc *stats_desc(const struct stats *st, u32 i)
-{
-	return (const struct kvm_stats_desc *)(st->descs + i * st->desc_size);
-}
-
-/* KVM_GET_STATS_FD on @owner_fd (a VM or vCPU fd); read header, id, descriptors. */
-static void stats_open(struct stats *st, int owner_fd)
-{
-	size_t len;
-
-	st->fd = ioctl(owner_fd, KVM_GET_STATS_FD, NULL);
-	OKVM_REQUIRE(st->fd >= 0, "KVM_GET_STATS_FD: %s", strerror(errno));
-	OKVM_REQUIRE(pread(st->fd, &st->header, sizeof(st->header), 0) ==
-		     sizeof(st->header), "header: %s", strerror(errno));
-	OKVM_REQUIRE(st->header.name_size && st->header.name_size <= 4096,
-		     "name_size %u", st->header.name_size);
-	OKVM_REQUIRE(st->header.num_desc <= 4096, "num_desc %u", st->header.num_desc);
-
-	st->id = calloc(1, st->header.name_size + 1);
-	OKVM_REQUIRE(st->id, "out of memory");
-	OKVM_REQUIRE(pread(st->fd, st->id, st->header.name_size, st->header.id_offset) ==
-		     st->header.name_size, "id string: %s", strerror(errno));
-
-	st->desc_size = sizeof(struct kvm_stats_desc) + st->header.name_size;
-	len = st->header.num_desc * st->desc_size;
-	st->descs = calloc(1, len + 1);
-	OKVM_REQUIRE(st->descs, "out of memory");
-	OKVM_REQUIRE(pread(st->fd, st->descs, len, st->header.desc_offset) == (ssize_t)len,
-		     "descriptors: %s", strerror(errno));
-}
-
-static void stats_close(struct stats *st)
-{
-	close(st->fd);
-	free(st->descs);
-	free(st->id);
-}
-
-/* The descriptor called @name, or NULL. */
-static const struct kvm_stats_desc *stats_find(const struct stats *st, const char *name)
-{
-	u32 i;
-
-	for (i = 0; i < st->header.num_desc; i++) {
-		const struct kvm_stats_desc *desc = stats_desc(st, i);
-
-		if (!strncmp(desc->name, name, st->header.name_size))
-			return desc;
-	}
-	return NULL;
-}
-
-/* The current value of statistic @name, which must exist. */
-static u64 stats_get(const struct stats *st, const char *name)
-{
-	const struct kvm_stats_desc *desc = stats_find(st, name);
-	u64 value;
-
-	OKVM_REQUIRE(desc, "no statistic called %s", name);
-	OKVM_REQUIRE(pread(st->fd, &value, sizeof(value),
-			   st->header.data_offset + desc->offset) == sizeof(value),
-		     "value of %s: %s", name, strerror(errno));
-	return value;
-}
-
 /* Bytes of the data block: up to the end of the last value. */
-static size_t stats_data_size(const struct stats *st)
+static size_t stats_data_size(const struct okvm_stats *st)
 {
 	size_t size = 0;
 	u32 i;
 
 	for (i = 0; i < st->header.num_desc; i++) {
-		const struct kvm_stats_desc *desc = stats_desc(st, i);
+		const struct kvm_stats_desc *desc = okvm_stats_desc(st, i);
 		size_t end = desc->offset + desc->size * sizeof(u64);
 
 		if (end > size)
@@ -170,7 +97,7 @@ static const struct known_stat vcpu_okvm[] = {
  * overlap, every name NUL-terminated and unique, every value's bytes its
  * own, and the id.
  */
-static void check_layout(struct __test_metadata *_metadata, const struct stats *st,
+static void check_layout(struct __test_metadata *_metadata, const struct okvm_stats *st,
 			 const char *expected_id)
 {
 	const struct kvm_stats_header *h = &st->header;
@@ -185,7 +112,7 @@ static void check_layout(struct __test_metadata *_metadata, const struct stats *
 	EXPECT_GE(data_size, h->num_desc * sizeof(u64));
 
 	for (i = 0; i < h->num_desc; i++) {
-		const struct kvm_stats_desc *d = stats_desc(st, i);
+		const struct kvm_stats_desc *d = okvm_stats_desc(st, i);
 		u32 type = d->flags & KVM_STATS_TYPE_MASK;
 
 		ASSERT_NE(NULL, memchr(d->name, '\0', h->name_size))
@@ -201,7 +128,7 @@ static void check_layout(struct __test_metadata *_metadata, const struct stats *
 			EXPECT_EQ(0, d->bucket_size) TH_LOG("%s", d->name);
 		EXPECT_EQ(0, d->offset % sizeof(u64)) TH_LOG("%s", d->name);
 		for (j = 0; j < i; j++) {
-			const struct kvm_stats_desc *e = stats_desc(st, j);
+			const struct kvm_stats_desc *e = okvm_stats_desc(st, j);
 
 			EXPECT_NE(0, strcmp(d->name, e->name))
 				TH_LOG("%s listed twice", d->name);
@@ -215,13 +142,13 @@ static void check_layout(struct __test_metadata *_metadata, const struct stats *
 }
 
 /* The statistics this test reads exist, typed as KVM types them. */
-static void check_known(struct __test_metadata *_metadata, const struct stats *st,
+static void check_known(struct __test_metadata *_metadata, const struct okvm_stats *st,
 			const struct known_stat *known, size_t nr_known)
 {
 	size_t i;
 
 	for (i = 0; i < nr_known; i++) {
-		const struct kvm_stats_desc *d = stats_find(st, known[i].name);
+		const struct kvm_stats_desc *d = okvm_stats_find(st, known[i].name);
 
 		EXPECT_NE(NULL, d) TH_LOG("no statistic called %s", known[i].name);
 		if (!d)
@@ -250,15 +177,15 @@ TEST(vm_stats_layout)
 {
 	struct okvm_vm *vm = okvm_vm_create();
 	char id[64];
-	struct stats st;
+	struct okvm_stats st;
 
-	stats_open(&st, vm->fd);
+	okvm_stats_open(&st, vm->fd);
 	snprintf(id, sizeof(id), "kvm-%d", getpid());
 	check_layout(_metadata, &st, id);
 	check_known(_metadata, &st, vm_common, ARRAY_SIZE(vm_common));
 	if (okvm_dev_is_okvm(vm->dev_fd))
 		check_known(_metadata, &st, vm_okvm, ARRAY_SIZE(vm_okvm));
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -267,15 +194,15 @@ TEST(vcpu_stats_layout)
 	struct okvm_vm *vm = okvm_vm_create();
 	struct okvm_vcpu *vcpu = okvm_vcpu_create(vm, 3);
 	char id[64];
-	struct stats st;
+	struct okvm_stats st;
 
-	stats_open(&st, vcpu->fd);
+	okvm_stats_open(&st, vcpu->fd);
 	snprintf(id, sizeof(id), "kvm-%d/vcpu-3", getpid());
 	check_layout(_metadata, &st, id);
 	check_known(_metadata, &st, vcpu_common, ARRAY_SIZE(vcpu_common));
 	if (okvm_dev_is_okvm(vm->dev_fd))
 		check_known(_metadata, &st, vcpu_okvm, ARRAY_SIZE(vcpu_okvm));
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -289,10 +216,10 @@ TEST(reads_see_one_file)
 	struct okvm_vm *vm = okvm_vm_create();
 	char *whole, *chunked;
 	size_t size, done;
-	struct stats st;
+	struct okvm_stats st;
 	ssize_t n;
 
-	stats_open(&st, vm->fd);
+	okvm_stats_open(&st, vm->fd);
 	size = st.header.data_offset + stats_data_size(&st);
 	whole = calloc(2, size);
 	chunked = calloc(2, size);
@@ -329,7 +256,7 @@ TEST(reads_see_one_file)
 
 	free(whole);
 	free(chunked);
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -347,7 +274,7 @@ static void guest_sync_n(u64 n)
  */
 TEST(stats_fds_outlive_vm_and_vcpu_fds)
 {
-	struct stats vm_st, vcpu_st;
+	struct okvm_stats vm_st, vcpu_st;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	u64 io_exits, *data;
@@ -355,21 +282,21 @@ TEST(stats_fds_outlive_vm_and_vcpu_fds)
 
 	vm = okvm_vm_create_long_mode(1, guest_sync_n, &vcpu);
 	okvm_vcpu_set_args(vcpu, 1, 3ULL);
-	stats_open(&vm_st, vm->fd);
-	stats_open(&vcpu_st, vcpu->fd);
+	okvm_stats_open(&vm_st, vm->fd);
+	okvm_stats_open(&vcpu_st, vcpu->fd);
 	okvm_vcpu_expect_sync(vcpu, 0);
-	io_exits = stats_get(&vcpu_st, "io_exits");
+	io_exits = okvm_stats_get(&vcpu_st, "io_exits");
 	EXPECT_GE(io_exits, 1);
 	okvm_vm_free(vm);
 
-	EXPECT_EQ(io_exits, stats_get(&vcpu_st, "io_exits"));
+	EXPECT_EQ(io_exits, okvm_stats_get(&vcpu_st, "io_exits"));
 	size = stats_data_size(&vm_st);
 	data = malloc(size);
 	ASSERT_NE(NULL, data);
 	EXPECT_EQ(size, pread(vm_st.fd, data, size, vm_st.header.data_offset));
 	free(data);
-	stats_close(&vcpu_st);
-	stats_close(&vm_st);
+	okvm_stats_close(&vcpu_st);
+	okvm_stats_close(&vm_st);
 }
 
 TEST(port_io_counts_exits_and_io_exits)
@@ -378,23 +305,23 @@ TEST(port_io_counts_exits_and_io_exits)
 	struct okvm_vcpu *vcpu;
 	u64 exits, io_exits, i;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 
 	vm = okvm_vm_create_long_mode(1, guest_sync_n, &vcpu);
 	okvm_vcpu_set_args(vcpu, 1, n);
-	stats_open(&st, vcpu->fd);
-	exits = stats_get(&st, "exits");
-	io_exits = stats_get(&st, "io_exits");
+	okvm_stats_open(&st, vcpu->fd);
+	exits = okvm_stats_get(&st, "exits");
+	io_exits = okvm_stats_get(&st, "io_exits");
 
 	/* Each ucall is one OUT; DONE is one more. */
 	for (i = 0; i < n; i++)
 		okvm_vcpu_expect_sync(vcpu, i);
 	okvm_vcpu_expect_done(vcpu);
 
-	EXPECT_GE(stats_get(&st, "io_exits") - io_exits, n + 1);
-	EXPECT_GE(stats_get(&st, "exits") - exits, n + 1);
-	EXPECT_GE(stats_get(&st, "exits") - exits, stats_get(&st, "io_exits") - io_exits);
-	stats_close(&st);
+	EXPECT_GE(okvm_stats_get(&st, "io_exits") - io_exits, n + 1);
+	EXPECT_GE(okvm_stats_get(&st, "exits") - exits, n + 1);
+	EXPECT_GE(okvm_stats_get(&st, "exits") - exits, okvm_stats_get(&st, "io_exits") - io_exits);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -408,19 +335,19 @@ TEST(hlt_counts_halt_exits)
 {
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 	u64 before;
 
 	vm = okvm_vm_create_long_mode(1, guest_halt_once, &vcpu);
-	stats_open(&st, vcpu->fd);
-	before = stats_get(&st, "halt_exits");
+	okvm_stats_open(&st, vcpu->fd);
+	before = okvm_stats_get(&st, "halt_exits");
 
 	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
 	if (vcpu->run->exit_reason != KVM_EXIT_HLT)
 		okvm_vcpu_fail_unexpected_exit(vcpu, "waiting for HLT");
-	EXPECT_EQ(1, stats_get(&st, "halt_exits") - before);
+	EXPECT_EQ(1, okvm_stats_get(&st, "halt_exits") - before);
 	okvm_vcpu_expect_sync(vcpu, 1);
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -437,19 +364,19 @@ TEST(mmio_counts_mmio_exits)
 	const struct okvm_mmio_access access = MMIO_READ(MMIO_GPA, 8, 0x1234);
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 	u64 before;
 
 	vm = okvm_vm_create_long_mode(1, guest_mmio_read, &vcpu);
 	okvm_guest_identity_map(vm, MMIO_GPA, PAGE_SIZE_2M);
 	okvm_vcpu_set_args(vcpu, 1, MMIO_GPA);
-	stats_open(&st, vcpu->fd);
-	before = stats_get(&st, "mmio_exits");
+	okvm_stats_open(&st, vcpu->fd);
+	before = okvm_stats_get(&st, "mmio_exits");
 
 	okvm_vcpu_expect_mmio(vcpu, &access);
-	EXPECT_EQ(1, stats_get(&st, "mmio_exits") - before);
+	EXPECT_EQ(1, okvm_stats_get(&st, "mmio_exits") - before);
 	okvm_vcpu_expect_sync(vcpu, 0x1234);
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -498,22 +425,22 @@ TEST(signals_count_signal_exits)
 	struct okvm_vcpu *vcpu;
 	pthread_t kicker_thread;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 	u64 before;
 	int r, err;
 
 	/* No SA_RESTART: the ioctl must come back with EINTR. */
 	ASSERT_EQ(0, sigaction(SIGUSR1, &action, NULL));
 	vm = okvm_vm_create_long_mode(1, guest_spin_until_released, &vcpu);
-	stats_open(&st, vcpu->fd);
+	okvm_stats_open(&st, vcpu->fd);
 	okvm_vcpu_expect_sync(vcpu, 1);
 
-	before = stats_get(&st, "signal_exits");
+	before = okvm_stats_get(&st, "signal_exits");
 	vcpu->run->immediate_exit = 1;
 	EXPECT_EQ(-1, okvm_vcpu_run_raw(vcpu));
 	EXPECT_EQ(EINTR, errno);
 	vcpu->run->immediate_exit = 0;
-	EXPECT_EQ(before, stats_get(&st, "signal_exits"));
+	EXPECT_EQ(before, okvm_stats_get(&st, "signal_exits"));
 
 	ASSERT_EQ(0, pthread_create(&kicker_thread, NULL, kick_vcpu_thread, &kicker));
 	r = okvm_vcpu_run_raw(vcpu);
@@ -523,11 +450,11 @@ TEST(signals_count_signal_exits)
 	ASSERT_EQ(-1, r) TH_LOG("exit reason %s", okvm_exit_reason_name(vcpu->run->exit_reason));
 	ASSERT_EQ(EINTR, err);
 	EXPECT_EQ(KVM_EXIT_INTR, vcpu->run->exit_reason);
-	EXPECT_GE(stats_get(&st, "signal_exits") - before, 1);
+	EXPECT_GE(okvm_stats_get(&st, "signal_exits") - before, 1);
 
 	release_guest(vm);
 	okvm_vcpu_expect_sync(vcpu, 2);
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -545,21 +472,22 @@ TEST(host_interrupts_count_irq_exits)
 	struct okvm_vm *vm;
 	pthread_t releaser;
 	u64 irq_exits, exits;
-	struct stats st;
+	struct okvm_stats st;
 
 	vm = okvm_vm_create_long_mode(1, guest_spin_until_released, &vcpu);
-	stats_open(&st, vcpu->fd);
+	okvm_stats_open(&st, vcpu->fd);
 	okvm_vcpu_expect_sync(vcpu, 1);
-	irq_exits = stats_get(&st, "irq_exits");
-	exits = stats_get(&st, "exits");
+	irq_exits = okvm_stats_get(&st, "irq_exits");
+	exits = okvm_stats_get(&st, "exits");
 
 	ASSERT_EQ(0, pthread_create(&releaser, NULL, release_after_200ms, vm));
 	okvm_vcpu_expect_sync(vcpu, 2);
 	pthread_join(releaser, NULL);
 
-	EXPECT_GE(stats_get(&st, "irq_exits") - irq_exits, 1);
-	EXPECT_GE(stats_get(&st, "exits") - exits, stats_get(&st, "irq_exits") - irq_exits);
-	stats_close(&st);
+	EXPECT_GE(okvm_stats_get(&st, "irq_exits") - irq_exits, 1);
+	EXPECT_GE(okvm_stats_get(&st, "exits") - exits,
+		  okvm_stats_get(&st, "irq_exits") - irq_exits);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -581,10 +509,10 @@ static struct okvm_vm *create_touching_vm(struct okvm_vcpu **vcpu, void **mem)
 	return vm;
 }
 
-static u64 pages_mapped(const struct stats *st)
+static u64 pages_mapped(const struct okvm_stats *st)
 {
-	return stats_get(st, "pages_4k") + stats_get(st, "pages_2m") +
-	       stats_get(st, "pages_1g");
+	return okvm_stats_get(st, "pages_4k") + okvm_stats_get(st, "pages_2m") +
+	       okvm_stats_get(st, "pages_1g");
 }
 
 /*
@@ -595,11 +523,11 @@ TEST(guest_memory_counts_mapped_pages)
 {
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 	void *mem;
 
 	vm = create_touching_vm(&vcpu, &mem);
-	stats_open(&st, vm->fd);
+	okvm_stats_open(&st, vm->fd);
 	okvm_vcpu_expect_done(vcpu);
 
 	/*
@@ -607,7 +535,7 @@ TEST(guest_memory_counts_mapped_pages)
 	 * work adds that): say so rather than pass. Remove this once it does.
 	 */
 	EXPECT_GE(pages_mapped(&st), 1);
-	stats_close(&st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -668,7 +596,7 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 	pthread_t thread;
 	struct okvm_vm *vm;
 	cpu_set_t online;
-	struct stats st;
+	struct okvm_stats st;
 	void *mem;
 
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(online), &online));
@@ -682,15 +610,15 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 	mem = okvm_vm_add_anon_region(vm, SLOT, REGION_GPA, REGION_SIZE);
 	okvm_guest_identity_map(vm, REGION_GPA, REGION_SIZE);
 	okvm_vcpu_set_args(pinned.vcpu, 2, REGION_GPA, REGION_PAGES);
-	stats_open(&st, vm->fd);
-	flushes = stats_get(&st, "remote_tlb_flush");
-	requests = stats_get(&st, "remote_tlb_flush_requests");
+	okvm_stats_open(&st, vm->fd);
+	flushes = okvm_stats_get(&st, "remote_tlb_flush");
+	requests = okvm_stats_get(&st, "remote_tlb_flush_requests");
 
 	pin_to(pthread_self(), cpus[1]);
 	pinned.cpu = cpus[0];
 	ASSERT_EQ(0, pthread_create(&thread, NULL, run_pinned_vcpu, &pinned));
 	deadline = seconds_now() + 10;
-	while (stats_get(&st, "remote_tlb_flush") == flushes && seconds_now() < deadline) {
+	while (okvm_stats_get(&st, "remote_tlb_flush") == flushes && seconds_now() < deadline) {
 		/* Let the guest map the region again first. */
 		usleep(5000);
 		ASSERT_EQ(0, madvise(mem, REGION_SIZE, MADV_DONTNEED));
@@ -700,11 +628,11 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 	pthread_join(thread, NULL);
 	TH_LOG("%d MADV_DONTNEED rounds", rounds);
 
-	EXPECT_GT(stats_get(&st, "remote_tlb_flush"), flushes);
-	EXPECT_GT(stats_get(&st, "remote_tlb_flush_requests"), requests);
-	EXPECT_GE(stats_get(&st, "remote_tlb_flush_requests") - requests,
-		  stats_get(&st, "remote_tlb_flush") - flushes);
-	stats_close(&st);
+	EXPECT_GT(okvm_stats_get(&st, "remote_tlb_flush"), flushes);
+	EXPECT_GT(okvm_stats_get(&st, "remote_tlb_flush_requests"), requests);
+	EXPECT_GE(okvm_stats_get(&st, "remote_tlb_flush_requests") - requests,
+		  okvm_stats_get(&st, "remote_tlb_flush") - flushes);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -715,40 +643,41 @@ TEST(madv_dontneed_flushes_remote_tlbs)
 TEST(okvm_mmu_counters)
 {
 	u64 faults, retries, npf_exits, invalidations, zaps;
-	struct stats st, vcpu_st;
+	struct okvm_stats st, vcpu_st;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	void *mem;
 
 	vm = create_touching_vm(&vcpu, &mem);
-	stats_open(&st, vm->fd);
-	if (!stats_find(&st, "faults")) {
-		stats_close(&st);
+	okvm_stats_open(&st, vm->fd);
+	if (!okvm_stats_find(&st, "faults")) {
+		okvm_stats_close(&st);
 		okvm_vm_free(vm);
 		SKIP(return, "okvm's own statistics (%s is not okvm)", okvm_dev_path());
 	}
-	stats_open(&vcpu_st, vcpu->fd);
-	faults = stats_get(&st, "faults");
-	retries = stats_get(&st, "fault_retries");
-	npf_exits = stats_get(&vcpu_st, "npf_exits");
+	okvm_stats_open(&vcpu_st, vcpu->fd);
+	faults = okvm_stats_get(&st, "faults");
+	retries = okvm_stats_get(&st, "fault_retries");
+	npf_exits = okvm_stats_get(&vcpu_st, "npf_exits");
 
 	okvm_vcpu_expect_done(vcpu);
-	EXPECT_GE(stats_get(&st, "faults") - faults, 1);
-	EXPECT_GE(stats_get(&vcpu_st, "npf_exits") - npf_exits, 1);
-	EXPECT_LE(stats_get(&st, "fault_retries") - retries, stats_get(&st, "faults") - faults);
+	EXPECT_GE(okvm_stats_get(&st, "faults") - faults, 1);
+	EXPECT_GE(okvm_stats_get(&vcpu_st, "npf_exits") - npf_exits, 1);
+	EXPECT_LE(okvm_stats_get(&st, "fault_retries") - retries,
+		  okvm_stats_get(&st, "faults") - faults);
 
-	invalidations = stats_get(&st, "notifier_invalidations");
+	invalidations = okvm_stats_get(&st, "notifier_invalidations");
 	ASSERT_EQ(0, madvise(mem, REGION_SIZE, MADV_DONTNEED));
-	EXPECT_GE(stats_get(&st, "notifier_invalidations") - invalidations, 1);
+	EXPECT_GE(okvm_stats_get(&st, "notifier_invalidations") - invalidations, 1);
 
-	zaps = stats_get(&st, "zaps");
+	zaps = okvm_stats_get(&st, "zaps");
 	okvm_vm_delete_region(vm, SLOT);
-	EXPECT_GE(stats_get(&st, "zaps") - zaps, 1);
+	EXPECT_GE(okvm_stats_get(&st, "zaps") - zaps, 1);
 	/* The library forgets a deleted slot's memory: unmap it here. */
 	munmap(mem, REGION_SIZE);
 
-	stats_close(&vcpu_st);
-	stats_close(&st);
+	okvm_stats_close(&vcpu_st);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 
@@ -766,22 +695,22 @@ TEST(okvm_exit_counters)
 	struct okvm_vcpu *vcpu;
 	u64 cpuid_exits, msr_exits;
 	struct okvm_vm *vm;
-	struct stats st;
+	struct okvm_stats st;
 
 	vm = okvm_vm_create_long_mode(1, guest_cpuid_and_rdmsr, &vcpu);
-	stats_open(&st, vcpu->fd);
-	if (!stats_find(&st, "cpuid_exits")) {
-		stats_close(&st);
+	okvm_stats_open(&st, vcpu->fd);
+	if (!okvm_stats_find(&st, "cpuid_exits")) {
+		okvm_stats_close(&st);
 		okvm_vm_free(vm);
 		SKIP(return, "okvm's own statistics (%s is not okvm)", okvm_dev_path());
 	}
-	cpuid_exits = stats_get(&st, "cpuid_exits");
-	msr_exits = stats_get(&st, "msr_exits");
+	cpuid_exits = okvm_stats_get(&st, "cpuid_exits");
+	msr_exits = okvm_stats_get(&st, "msr_exits");
 
 	okvm_vcpu_next_sync(vcpu);
-	EXPECT_EQ(1, stats_get(&st, "cpuid_exits") - cpuid_exits);
-	EXPECT_EQ(1, stats_get(&st, "msr_exits") - msr_exits);
-	stats_close(&st);
+	EXPECT_EQ(1, okvm_stats_get(&st, "cpuid_exits") - cpuid_exits);
+	EXPECT_EQ(1, okvm_stats_get(&st, "msr_exits") - msr_exits);
+	okvm_stats_close(&st);
 	okvm_vm_free(vm);
 }
 

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory the host backs with huge pages is mapped with huge leaves,
+ * as the stats fd counts them (pages_4k, pages_2m, pages_1g, the names KVM
+ * uses too): transparent hugepages, hugetlbfs 2M and 1G. Dropping one 4K
+ * page of a 2M THP takes the whole 2M leaf away, and the guest still reads
+ * every other page right. okvm's max_huge_level caps the size.
+ *
+ * The counts are VM-wide, and the program image the guest runs from may be
+ * huge-mapped too: every check is a difference between two snapshots taken
+ * while the guest waits in a SYNC.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/mman.h>
+
+#include "kselftest_harness.h"
+#include "lib/stats.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+
+#define SLOT		1
+#define PAGE		0x1000ULL
+#define SIZE_2M		0x200000ULL
+#define SIZE_1G		0x40000000ULL
+#define REGION_GPA	0x40000000ULL	/* 1G-aligned, below the 4G identity map */
+#define THP_SIZE	(4 * SIZE_2M)
+#define MAGIC		0x6b70000000000000ULL
+#define LEVEL_PARAM	"/sys/module/okvm/parameters/max_huge_level"
+
+/*
+ * SYNC(0) once started, then for ever: read the first word of every
+ * @stride-th page and SYNC their sum.
+ */
+static void guest_sum_pages(u64 gpa, u64 nr_pages, u64 stride)
+{
+	u64 page, sum;
+
+	GUEST_SYNC(0);
+	for (;;) {
+		sum = 0;
+		for (page = 0; page < nr_pages; page += stride)
+			sum += READ_ONCE(*(u64 *)(gpa + page * PAGE));
+		GUEST_SYNC(sum);
+	}
+}
+
+static u64 token(u64 page)
+{
+	return MAGIC | page;
+}
+
+/* Write each @stride-th page's token; return the sum the guest should see. */
+static u64 fill_pages(char *mem, u64 nr_pages, u64 stride)
+{
+	u64 page, sum = 0;
+
+	for (page = 0; page < nr_pages; page += stride) {
+		*(u64 *)(mem + page * PAGE) = token(page);
+		sum += token(page);
+	}
+	return sum;
+}
+
+struct levels {
+	u64 pages_4k, pages_2m, pages_1g;
+};
+
+static struct levels read_levels(struct okvm_vm *vm)
+{
+	struct okvm_stats st;
+	struct levels l;
+
+	okvm_stats_open(&st, vm->fd);
+	l.pages_4k = okvm_stats_get(&st, "pages_4k");
+	l.pages_2m = okvm_stats_get(&st, "pages_2m");
+	l.pages_1g = okvm_stats_get(&st, "pages_1g");
+	okvm_stats_close(&st);
+	return l;
+}
+
+static u64 run_to_sync(struct okvm_vcpu *vcpu)
+{
+	struct okvm_ucall uc;
+
+	if (okvm_vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC)
+		okvm_fail("the guest stopped for something else than a SYNC");
+	return uc.args[0];
+}
+
+/*
+ * A VM whose guest sums @nr_pages pages at @mem every @stride, mapped at
+ * REGION_GPA; returns with the guest waiting in its first SYNC and the
+ * levels of that moment in @before.
+ */
+static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u64 stride,
+				struct okvm_vcpu **vcpu, struct levels *before)
+{
+	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_sum_pages, vcpu);
+
+	okvm_vm_add_region(vm, SLOT, REGION_GPA, nr_pages * PAGE, mem);
+	okvm_guest_identity_map(vm, REGION_GPA, nr_pages * PAGE);
+	okvm_vcpu_set_args(*vcpu, 3, REGION_GPA, nr_pages, stride);
+	OKVM_REQUIRE(run_to_sync(*vcpu) == 0, "the guest did not start");
+	*before = read_levels(vm);
+	return vm;
+}
+
+/* 2M-aligned anonymous memory of @size bytes, with its mapping to unmap. */
+static char *aligned_anon(u64 size, void **map, u64 *map_size)
+{
+	char *p;
+
+	*map_size = size + SIZE_2M;
+	*map = mmap(NULL, *map_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	OKVM_REQUIRE(*map != MAP_FAILED, "mmap of %llu bytes failed",
+		     (unsigned long long)*map_size);
+	p = (char *)(((unsigned long)*map + SIZE_2M - 1) & ~(SIZE_2M - 1));
+	return p;
+}
+
+/* kB of AnonHugePages in the mapping that holds @addr (from smaps). */
+static long anon_huge_kb(const void *addr)
+{
+	unsigned long start, end, target = (unsigned long)addr;
+	char line[256];
+	bool inside = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			inside = target >= start && target < end;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static bool thp_possible(void)
+{
+	char buf[128] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = 0;
+	close(fd);
+	return !strstr(buf, "[never]");
+}
+
+/* Write @value to a sysfs or procfs file; false if that is not possible. */
+static bool write_file(const char *path, long value)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	snprintf(buf, sizeof(buf), "%ld", value);
+	ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
+	close(fd);
+	return ok;
+}
+
+static long read_file(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	long v = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtol(buf, NULL, 10);
+	close(fd);
+	return v;
+}
+
+TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
+{
+	u64 nr_pages = THP_SIZE / PAGE, sum, thps, dropped = 100;
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 map_size;
+	void *map;
+	char *mem;
+	long kb;
+
+	if (!thp_possible())
+		SKIP(return, "transparent hugepages are off");
+	mem = aligned_anon(THP_SIZE, &map, &map_size);
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	sum = fill_pages(mem, nr_pages, 1);
+	kb = anon_huge_kb(mem);
+	if (kb < (long)(SIZE_2M >> 10))
+		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
+	thps = kb / (SIZE_2M >> 10);
+
+	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
+	ASSERT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	TH_LOG("%llu THPs: pages_2m +%llu, pages_4k +%llu", thps,
+	       l.pages_2m - before.pages_2m, l.pages_4k - before.pages_4k);
+	EXPECT_EQ(thps, l.pages_2m - before.pages_2m);
+
+	/* One 4K page out of the first 2M: its whole 2M leaf goes at once. */
+	ASSERT_EQ(0, madvise(mem + dropped * PAGE, PAGE, MADV_DONTNEED));
+	l = read_levels(vm);
+	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
+
+	/* The guest reads every page: the dropped one is zero, the rest intact. */
+	EXPECT_EQ(sum - token(dropped), run_to_sync(vcpu));
+	l = read_levels(vm);
+	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
+	EXPECT_GE(l.pages_4k - before.pages_4k, SIZE_2M / PAGE - 1);
+	okvm_vm_free(vm);
+	munmap(map, map_size);
+}
+
+TEST(max_huge_level_1_maps_4k_only)
+{
+	u64 nr_pages = THP_SIZE / PAGE, sum;
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	long old_level;
+	u64 map_size;
+	void *map;
+	char *mem;
+
+	old_level = read_file(LEVEL_PARAM);
+	if (old_level < 0 || !write_file(LEVEL_PARAM, 1))
+		SKIP(return, "no okvm max_huge_level parameter to set");
+	if (!thp_possible()) {
+		write_file(LEVEL_PARAM, old_level);
+		SKIP(return, "transparent hugepages are off");
+	}
+	mem = aligned_anon(THP_SIZE, &map, &map_size);
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	sum = fill_pages(mem, nr_pages, 1);
+
+	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
+	EXPECT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	/* The guest's stack may take a fresh 4K page of its own as well. */
+	EXPECT_EQ(before.pages_2m, l.pages_2m);
+	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
+	okvm_vm_free(vm);
+	munmap(map, map_size);
+	EXPECT_TRUE(write_file(LEVEL_PARAM, old_level));
+}
+
+/*
+ * Map @size bytes of hugetlbfs memory (page size by @size_flag), with
+ * @nr_pool pool pages reserved through @pool; NULL (and the pool as it
+ * was) if the machine cannot provide them.
+ */
+static char *hugetlb_map(u64 size, int size_flag, const char *pool, long nr_pool,
+			 long *old_pool)
+{
+	char *mem;
+
+	*old_pool = read_file(pool);
+	if (*old_pool < 0 || !write_file(pool, *old_pool + nr_pool))
+		return NULL;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_flag, -1, 0);
+	if (mem == MAP_FAILED) {
+		write_file(pool, *old_pool);
+		return NULL;
+	}
+	return mem;
+}
+
+TEST(hugetlbfs_2m_is_mapped_2m)
+{
+	const char *pool = "/proc/sys/vm/nr_hugepages";
+	u64 nr_pages = 2 * SIZE_2M / PAGE, sum;
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	long old_pool;
+	char *mem;
+
+	mem = hugetlb_map(2 * SIZE_2M, MAP_HUGE_2MB, pool, 2, &old_pool);
+	if (!mem)
+		SKIP(return, "no 2M hugetlbfs pages on this machine");
+	sum = fill_pages(mem, nr_pages, 1);
+
+	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
+	EXPECT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	EXPECT_EQ(2, l.pages_2m - before.pages_2m);
+	EXPECT_EQ(before.pages_4k, l.pages_4k);
+	okvm_vm_free(vm);
+	munmap(mem, 2 * SIZE_2M);
+	write_file(pool, old_pool);
+}
+
+TEST(hugetlbfs_1g_is_mapped_1g)
+{
+	const char *pool = "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages";
+	u64 nr_pages = SIZE_1G / PAGE, stride = 4096, sum;
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	long old_pool;
+	char *mem;
+
+	mem = hugetlb_map(SIZE_1G, MAP_HUGE_1GB, pool, 1, &old_pool);
+	if (!mem)
+		SKIP(return, "no 1G hugetlbfs page on this machine");
+	sum = fill_pages(mem, nr_pages, stride);
+
+	vm = start_vm(mem, nr_pages, stride, &vcpu, &before);
+	EXPECT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	EXPECT_EQ(1, l.pages_1g - before.pages_1g);
+	EXPECT_EQ(before.pages_2m, l.pages_2m);
+	okvm_vm_free(vm);
+	munmap(mem, SIZE_1G);
+	write_file(pool, old_pool);
+}
+
+TEST_HARNESS_MAIN
