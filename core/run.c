@@ -18,6 +18,8 @@
 #include <okvm/hw.h>
 #include <okvm/vm.h>
 
+#include "trace/okvm_trace.h"
+
 /**
  * okvm_make_request() - ask a vCPU to do something before its next entry
  * @vcpu: the vCPU
@@ -54,6 +56,7 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 	if (!nr_pages)
 		return;
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_REMOTE_TLB_FLUSH_REQUESTS, 1);
+	trace_okvm_tlb_flush(start, nr_pages);
 	have_mask = zalloc_cpumask_var(&cpus, GFP_ATOMIC);
 	me = get_cpu();
 	for (i = 0; i < nr; i++) {

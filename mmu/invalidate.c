@@ -21,15 +21,16 @@
  * @seq: @inv->seq as the fault read it before translating
  * @gfn: the faulting gfn
  *
- * Return: true if an invalidation covering @gfn is in progress, or one
- * ended since the fault read @seq.
+ * Return: OKVM_FAULT_RETRY_INVALIDATING if an invalidation covering @gfn is
+ * in progress, OKVM_FAULT_RETRY_SEQ_CHANGED if one ended since the fault
+ * read @seq, else OKVM_FAULT_NO_RETRY (zero).
  */
-bool okvm_mmu_invalidate_retry(const struct okvm_mmu_invalidate *inv,
-			       unsigned long seq, gfn_t gfn)
+enum okvm_fault_retry okvm_mmu_invalidate_retry(const struct okvm_mmu_invalidate *inv,
+						unsigned long seq, gfn_t gfn)
 {
 	if (inv->in_progress && okvm_gfn_range_contains(inv->range, gfn))
-		return true;
-	return inv->seq != seq;
+		return OKVM_FAULT_RETRY_INVALIDATING;
+	return inv->seq != seq ? OKVM_FAULT_RETRY_SEQ_CHANGED : OKVM_FAULT_NO_RETRY;
 }
 
 /**

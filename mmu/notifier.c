@@ -16,6 +16,7 @@
 #include <okvm/vm.h>
 
 #include "tdp_mmu.h"
+#include "trace/okvm_trace.h"
 
 static struct okvm_vm *okvm_mn_vm(struct mmu_notifier *mn)
 {
@@ -48,6 +49,7 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 	u32 i;
 	int idx;
 
+	trace_okvm_notifier_invalidate(range->start, range->end, OKVM_TRACE_INVALIDATE_START);
 	idx = srcu_read_lock(&vm->srcu);
 	write_lock(&vm->mmu_lock);
 	/*
@@ -84,6 +86,7 @@ static void okvm_mn_invalidate_range_end(struct mmu_notifier *mn,
 {
 	struct okvm_vm *vm = okvm_mn_vm(mn);
 
+	trace_okvm_notifier_invalidate(range->start, range->end, OKVM_TRACE_INVALIDATE_END);
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_end(vm);
 	write_unlock(&vm->mmu_lock);

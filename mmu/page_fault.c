@@ -20,6 +20,7 @@
 
 #include "tdp_iter.h"
 #include "tdp_mmu.h"
+#include "trace/okvm_trace.h"
 
 /* 1 maps 4K only, 2 allows 2M, 3 allows 1G as well (where the CPU can). */
 static int max_huge_level = 3;
@@ -139,6 +140,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 {
 	struct okvm_vm *vm = vcpu->vm;
 	gfn_t gfn = gpa >> PAGE_SHIFT;
+	enum okvm_fault_retry why = OKVM_FAULT_NO_RETRY;
 	const struct okvm_memslot *slot;
 	unsigned long seq, hva;
 	int idx, r, level;
@@ -148,7 +150,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
-		return r;
+		goto trace;
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
@@ -165,6 +167,8 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	if (r) {
 		/* A signal interrupted the host fault: the run loop reports it. */
 		r = (r == -EINTR || r == -ERESTARTSYS || r == -EAGAIN) ? 1 : -EFAULT;
+		if (r > 0)
+			why = OKVM_FAULT_RETRY_INTERRUPTED;
 		goto out;
 	}
 
@@ -173,24 +177,27 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		writable = false;
 
 	read_lock(&vm->mmu_lock);
-	if (okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn)) {
-		r = -EAGAIN;
-	} else {
+	why = okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn);
+	if (!why) {
 		/*
 		 * Under the lock, no invalidation can start changing the host
 		 * page tables: the size seen now belongs with the page.
 		 */
 		level = okvm_fault_level(vm, slot, gfn, hva,
 					 okvm_host_mapping_level(vm->mm, hva));
-		r = okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page),
-				 level, writable);
+		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
+				 writable))
+			why = OKVM_FAULT_RETRY_LOST_RACE;
 	}
-	if (r)
+	if (why)
 		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
 	read_unlock(&vm->mmu_lock);
 	put_page(page);
 	r = 1;
 out:
 	srcu_read_unlock(&vm->srcu, idx);
+trace:
+	trace_okvm_fault_retry(vcpu->id, gfn, why);
+	trace_okvm_page_fault(vcpu->id, gpa, write, r, why);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <okvm/vm.h>
 
 #include "tdp_mmu.h"
+#include "trace/okvm_trace.h"
 
 /**
  * okvm_mmu_zap_gfn_range() - unmap [start, end) from the guest
@@ -25,6 +26,7 @@
 void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
 {
 	struct okvm_gfn_range flush;
+	u64 zapped;
 
 	if (okvm_gfn_range_empty(range))
 		return;
@@ -32,7 +34,8 @@ void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
 
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_begin(vm, range);
-	okvm_tdp_zap_leafs(vm, range, &flush, true);
+	zapped = okvm_tdp_zap_leafs(vm, range, &flush, true);
+	trace_okvm_zap_range(range.start, range.end, zapped);
 	if (!okvm_gfn_range_empty(flush))
 		okvm_flush_remote_tlbs_range(vm, flush.start,
 					     okvm_gfn_range_nr_pages(flush));

@@ -23,6 +23,7 @@
 #include <okvm/walk.h>
 
 #include "svm.h"
+#include "trace/okvm_trace.h"
 
 #define OKVM_NPF_WRITE		BIT_ULL(1)
 #define OKVM_NPF_RSVD		BIT_ULL(3)
@@ -325,6 +326,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	struct okvm_svm_vcpu *svm = to_svm(vcpu);
 	u32 exit_code = svm->vmcb->control.exit_code;
 
+	trace_okvm_vm_exit(vcpu->id, exit_code, vcpu->rip, svm->vmcb->control.exit_info_1,
+			   svm->vmcb->control.exit_info_2);
 	if (exit_code == SVM_EXIT_ERR)
 		return okvm_svm_fail_entry(svm);
 

@@ -34,8 +34,27 @@ struct okvm_mmu_invalidate {
 	struct okvm_gfn_range range;
 };
 
-bool okvm_mmu_invalidate_retry(const struct okvm_mmu_invalidate *inv,
-			       unsigned long seq, gfn_t gfn);
+/**
+ * enum okvm_fault_retry - why a page fault maps nothing and lets the guest
+ *	retry the access
+ * @OKVM_FAULT_NO_RETRY: it does not retry (zero, so the enum tests as a bool)
+ * @OKVM_FAULT_RETRY_INVALIDATING: an invalidation covering the gfn is in
+ *	progress
+ * @OKVM_FAULT_RETRY_SEQ_CHANGED: an invalidation ended after the fault read
+ *	the sequence, so the page it translated may be stale
+ * @OKVM_FAULT_RETRY_LOST_RACE: another vCPU changed the entry first
+ * @OKVM_FAULT_RETRY_INTERRUPTED: a signal interrupted the host's fault
+ */
+enum okvm_fault_retry {
+	OKVM_FAULT_NO_RETRY,
+	OKVM_FAULT_RETRY_INVALIDATING,
+	OKVM_FAULT_RETRY_SEQ_CHANGED,
+	OKVM_FAULT_RETRY_LOST_RACE,
+	OKVM_FAULT_RETRY_INTERRUPTED,
+};
+
+enum okvm_fault_retry okvm_mmu_invalidate_retry(const struct okvm_mmu_invalidate *inv,
+						unsigned long seq, gfn_t gfn);
 void okvm_mmu_invalidate_begin(struct okvm_vm *vm, struct okvm_gfn_range range);
 void okvm_mmu_invalidate_end(struct okvm_vm *vm);
 

@@ -41,14 +41,15 @@ static void okvm_invalidate_quiet_state_maps(struct kunit *test)
 {
 	struct okvm_mmu_invalidate inv = { .seq = 7 };
 
-	KUNIT_EXPECT_FALSE(test, okvm_mmu_invalidate_retry(&inv, 7, 0x1000));
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 7, 0x1000), OKVM_FAULT_NO_RETRY);
 }
 
 static void okvm_invalidate_sequence_moved(struct kunit *test)
 {
 	struct okvm_mmu_invalidate inv = { .seq = 8 };
 
-	KUNIT_EXPECT_TRUE(test, okvm_mmu_invalidate_retry(&inv, 7, 0x1000));
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 7, 0x1000),
+			OKVM_FAULT_RETRY_SEQ_CHANGED);
 }
 
 static void okvm_invalidate_in_progress_overlap(struct kunit *test)
@@ -57,13 +58,19 @@ static void okvm_invalidate_in_progress_overlap(struct kunit *test)
 		.in_progress = 1, .seq = 3, .range = R(0x100, 0x200),
 	};
 
-	KUNIT_EXPECT_TRUE(test, okvm_mmu_invalidate_retry(&inv, 3, 0x100));
-	KUNIT_EXPECT_TRUE(test, okvm_mmu_invalidate_retry(&inv, 3, 0x1ff));
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 3, 0x100),
+			OKVM_FAULT_RETRY_INVALIDATING);
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 3, 0x1ff),
+			OKVM_FAULT_RETRY_INVALIDATING);
 	/* Outside the half-open range the fault may go on. */
 	KUNIT_EXPECT_FALSE(test, okvm_mmu_invalidate_retry(&inv, 3, 0x200));
 	KUNIT_EXPECT_FALSE(test, okvm_mmu_invalidate_retry(&inv, 3, 0xff));
 	/* But not if an invalidation also ended meanwhile. */
-	KUNIT_EXPECT_TRUE(test, okvm_mmu_invalidate_retry(&inv, 2, 0x200));
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 2, 0x200),
+			OKVM_FAULT_RETRY_SEQ_CHANGED);
+	/* Both at once: the invalidation in progress is the reason given. */
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&inv, 2, 0x100),
+			OKVM_FAULT_RETRY_INVALIDATING);
 }
 
 /* begin/end: the range while in progress, the sequence after. */

@@ -13,6 +13,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# Where the tracepoints selftest finds the okvm events.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 . /okvm/env
 
 kmsg() { echo "$*" > /dev/kmsg; }

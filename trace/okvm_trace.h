@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * okvm's tracepoints (TRACE_SYSTEM okvm): the MMU's faults, retries, zaps,
+ * mmu_notifier invalidations and TLB flushes, and every exit from the guest.
+ * Documentation/trace.rst says when each fires and what its fields mean.
+ *
+ * core/trace.c instantiates the events (CREATE_TRACE_POINTS). The files
+ * that fire them include this header by its path from okvm's top
+ * directory, which Kbuild puts in the include path; that is also where the
+ * kernel's define_trace.h finds TRACE_INCLUDE_PATH/TRACE_INCLUDE_FILE.h
+ * when it reads this file again to generate the events' code.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM okvm
+
+#if !defined(_OKVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _OKVM_TRACE_H
+
+#include <linux/tracepoint.h>
+#include <linux/types.h>
+
+#include <okvm/mmu.h>
+
+#ifndef _OKVM_TRACE_ONCE
+#define _OKVM_TRACE_ONCE
+
+/* What okvm_mmu_page_fault() did, as okvm_page_fault reports it. */
+enum okvm_trace_pf_result {
+	OKVM_TRACE_PF_MAPPED,
+	OKVM_TRACE_PF_RETRY,
+	OKVM_TRACE_PF_EMULATE,
+	OKVM_TRACE_PF_ERROR,
+};
+
+/* Which callback of the mmu_notifier okvm_notifier_invalidate reports. */
+enum okvm_trace_invalidate {
+	OKVM_TRACE_INVALIDATE_START,
+	OKVM_TRACE_INVALIDATE_END,
+};
+
+/*
+ * A fault returns 1 both when it mapped the gfn and when it gave up for the
+ * guest to retry; only the retry reason tells them apart.
+ */
+static inline enum okvm_trace_pf_result
+okvm_trace_pf_result(int ret, enum okvm_fault_retry why)
+{
+	if (ret < 0)
+		return OKVM_TRACE_PF_ERROR;
+	if (ret == OKVM_PF_EMULATE)
+		return OKVM_TRACE_PF_EMULATE;
+	return why == OKVM_FAULT_NO_RETRY ? OKVM_TRACE_PF_MAPPED : OKVM_TRACE_PF_RETRY;
+}
+
+#endif /* _OKVM_TRACE_ONCE */
+
+/* Enum values in the print formats, resolved for tools that parse them. */
+TRACE_DEFINE_ENUM(OKVM_TRACE_PF_MAPPED);
+TRACE_DEFINE_ENUM(OKVM_TRACE_PF_RETRY);
+TRACE_DEFINE_ENUM(OKVM_TRACE_PF_EMULATE);
+TRACE_DEFINE_ENUM(OKVM_TRACE_PF_ERROR);
+TRACE_DEFINE_ENUM(OKVM_FAULT_RETRY_INVALIDATING);
+TRACE_DEFINE_ENUM(OKVM_FAULT_RETRY_SEQ_CHANGED);
+TRACE_DEFINE_ENUM(OKVM_FAULT_RETRY_LOST_RACE);
+TRACE_DEFINE_ENUM(OKVM_FAULT_RETRY_INTERRUPTED);
+TRACE_DEFINE_ENUM(OKVM_TRACE_INVALIDATE_START);
+TRACE_DEFINE_ENUM(OKVM_TRACE_INVALIDATE_END);
+
+TRACE_EVENT(okvm_page_fault,
+	    TP_PROTO(u32 vcpu_id, u64 gpa, bool write, int ret, enum okvm_fault_retry why),
+	    TP_ARGS(vcpu_id, gpa, write, ret, why),
+	    TP_STRUCT__entry(__field(u32, vcpu_id)
+			     __field(u64, gpa)
+			     __field(bool, write)
+			     __field(u8, result)
+			     __field(int, error)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __entry->gpa = gpa;
+			   __entry->write = write;
+			   __entry->result = okvm_trace_pf_result(ret, why);
+			   __entry->error = ret < 0 ? ret : 0;),
+	    TP_printk("vcpu=%u gpa=0x%llx write=%d result=%s error=%d",
+		      __entry->vcpu_id, __entry->gpa, __entry->write,
+		      __print_symbolic(__entry->result,
+				       { OKVM_TRACE_PF_MAPPED, "mapped" },
+				       { OKVM_TRACE_PF_RETRY, "retry" },
+				       { OKVM_TRACE_PF_EMULATE, "emulate" },
+				       { OKVM_TRACE_PF_ERROR, "error" }),
+		      __entry->error)
+);
+
+/* Fires only for a fault that retries: the call site need not test @why. */
+TRACE_EVENT_CONDITION(okvm_fault_retry,
+		      TP_PROTO(u32 vcpu_id, gfn_t gfn, enum okvm_fault_retry why),
+		      TP_ARGS(vcpu_id, gfn, why),
+		      TP_CONDITION(why != OKVM_FAULT_NO_RETRY),
+		      TP_STRUCT__entry(__field(u32, vcpu_id)
+				       __field(u64, gfn)
+				       __field(u8, why)),
+		      TP_fast_assign(__entry->vcpu_id = vcpu_id;
+				     __entry->gfn = gfn;
+				     __entry->why = why;),
+		      TP_printk("vcpu=%u gfn=0x%llx why=%s",
+				__entry->vcpu_id, __entry->gfn,
+				__print_symbolic(__entry->why,
+						 { OKVM_FAULT_RETRY_INVALIDATING, "invalidating" },
+						 { OKVM_FAULT_RETRY_SEQ_CHANGED, "seq_changed" },
+						 { OKVM_FAULT_RETRY_LOST_RACE, "lost_race" },
+						 { OKVM_FAULT_RETRY_INTERRUPTED, "interrupted" }))
+);
+
+/* @zapped: leaves removed, of any size; 0 if nothing was mapped. */
+TRACE_EVENT(okvm_zap_range,
+	    TP_PROTO(gfn_t start, gfn_t end, u64 zapped),
+	    TP_ARGS(start, end, zapped),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, end)
+			     __field(u64, zapped)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->end = end;
+			   __entry->zapped = zapped;),
+	    TP_printk("start=0x%llx end=0x%llx zapped=%llu",
+		      __entry->start, __entry->end, __entry->zapped)
+);
+
+TRACE_EVENT(okvm_notifier_invalidate,
+	    TP_PROTO(unsigned long start, unsigned long end, enum okvm_trace_invalidate event),
+	    TP_ARGS(start, end, event),
+	    TP_STRUCT__entry(__field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(u8, event)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->end = end;
+			   __entry->event = event;),
+	    TP_printk("start=0x%lx end=0x%lx event=%s",
+		      __entry->start, __entry->end,
+		      __print_symbolic(__entry->event,
+				       { OKVM_TRACE_INVALIDATE_START, "start" },
+				       { OKVM_TRACE_INVALIDATE_END, "end" }))
+);
+
+TRACE_EVENT(okvm_tlb_flush,
+	    TP_PROTO(gfn_t start, u64 nr_pages),
+	    TP_ARGS(start, nr_pages),
+	    TP_STRUCT__entry(__field(u64, start)
+			     __field(u64, nr_pages)),
+	    TP_fast_assign(__entry->start = start;
+			   __entry->nr_pages = nr_pages;),
+	    TP_printk("start=0x%llx nr_pages=%llu", __entry->start, __entry->nr_pages)
+);
+
+TRACE_EVENT(okvm_vm_exit,
+	    TP_PROTO(u32 vcpu_id, u32 exit_code, u64 rip, u64 info1, u64 info2),
+	    TP_ARGS(vcpu_id, exit_code, rip, info1, info2),
+	    TP_STRUCT__entry(__field(u32, vcpu_id)
+			     __field(u32, exit_code)
+			     __field(u64, rip)
+			     __field(u64, info1)
+			     __field(u64, info2)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __entry->exit_code = exit_code;
+			   __entry->rip = rip;
+			   __entry->info1 = info1;
+			   __entry->info2 = info2;),
+	    TP_printk("vcpu=%u exit_code=0x%x rip=0x%llx info1=0x%llx info2=0x%llx",
+		      __entry->vcpu_id, __entry->exit_code, __entry->rip,
+		      __entry->info1, __entry->info2)
+);
+
+#endif /* _OKVM_TRACE_H */
+
+/* Outside the guard: define_trace.h reads this file again, several times. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH trace
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE okvm_trace
+#include <trace/define_trace.h>
