@@ -6,6 +6,8 @@
  * host changes or frees a page behind a memslot, invalidate_range_start
  * zaps the gfns that map it before the host page goes, and the retry state
  * (mmu/invalidate.c) keeps a racing fault from mapping the old page again.
+ * The young callbacks let the host's page aging see the guest's accesses
+ * through the accessed bits of the TDP leaves (mmu/age.c).
  */
 #include <linux/mmu_notifier.h>
 #include <linux/spinlock.h>
@@ -106,9 +108,86 @@ static void okvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	write_unlock(&vm->mmu_lock);
 }
 
+/*
+ * Age with @age the gfns of every memslot that maps a page of [start, end).
+ * Returns the hull of the slot ranges that held a young leaf, empty if none.
+ * Reclaim calls the young callbacks under the host's page-table lock, so
+ * nothing here may sleep; mmu_lock for read lets vCPU faults go on meanwhile
+ * (locking in mmu/age.c).
+ */
+static struct okvm_gfn_range
+okvm_mn_age_hva(struct okvm_vm *vm, unsigned long start, unsigned long end,
+		bool (*age)(struct okvm_vm *vm, struct okvm_gfn_range range))
+{
+	struct okvm_gfn_range young = {};
+	const struct okvm_memslots *slots;
+	u32 i;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	read_lock(&vm->mmu_lock);
+	slots = srcu_dereference(vm->memslots, &vm->srcu);
+	for (i = 0; i < slots->nr; i++) {
+		struct okvm_gfn_range gfns;
+
+		gfns = okvm_memslot_hva_gfns(&slots->slots[i], start, end);
+		if (!okvm_gfn_range_empty(gfns) && age(vm, gfns))
+			young = okvm_gfn_range_hull(young, gfns);
+	}
+	read_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
+	return young;
+}
+
+/*
+ * Reclaim's test-and-clear: flush what was cleared, so that a guest access
+ * walks the tables and sets the bit again instead of using a cached
+ * translation, and the next aging pass sees it. The flush needs no
+ * mmu_lock: it only makes vCPUs drop translations, and nothing waits for
+ * it but this caller.
+ */
+static int okvm_mn_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				     unsigned long start, unsigned long end)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+	struct okvm_gfn_range young;
+
+	young = okvm_mn_age_hva(vm, start, end, okvm_tdp_age_gfn_range);
+	if (okvm_gfn_range_empty(young))
+		return 0;
+	okvm_flush_remote_tlbs_range(vm, young.start, okvm_gfn_range_nr_pages(young));
+	return 1;
+}
+
+/*
+ * The same without the flush (page_idle, MGLRU): cheaper, and an access the
+ * guest makes through a translation it still caches goes unseen until the
+ * next flush.
+ */
+static int okvm_mn_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long start, unsigned long end)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+
+	return !okvm_gfn_range_empty(okvm_mn_age_hva(vm, start, end,
+						     okvm_tdp_age_gfn_range));
+}
+
+static int okvm_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			      unsigned long address)
+{
+	struct okvm_vm *vm = okvm_mn_vm(mn);
+
+	return !okvm_gfn_range_empty(okvm_mn_age_hva(vm, address, address + 1,
+						     okvm_tdp_test_age_gfn_range));
+}
+
 static const struct mmu_notifier_ops okvm_mn_ops = {
 	.invalidate_range_start = okvm_mn_invalidate_range_start,
 	.invalidate_range_end = okvm_mn_invalidate_range_end,
+	.clear_flush_young = okvm_mn_clear_flush_young,
+	.clear_young = okvm_mn_clear_young,
+	.test_young = okvm_mn_test_young,
 	.release = okvm_mn_release,
 };
 

@@ -2,8 +2,10 @@
 /*
  * The SPTE formats okvm knows. NPT uses the host's own page-table format,
  * and the CPU treats every guest access as a user access, so U/S is set at
- * every level. Leaves are created accessed and dirty: okvm does not track
- * either yet, and the CPU then never has to write an SPTE itself.
+ * every level. The CPU sets the accessed bit (5) of an entry it walks
+ * through, as in the host's own tables; aging clears it in leaves
+ * (mmu/age.c). Leaves are created dirty: okvm does not log dirty pages yet,
+ * and the CPU then never has to set that bit itself.
  */
 #include <linux/mem_encrypt.h>
 #include <asm/pgtable_types.h>
@@ -24,9 +26,10 @@ const struct okvm_spte_format *okvm_npt_format(void)
 		okvm_npt = (struct okvm_spte_format){
 			.present_mask = _PAGE_PRESENT,
 			.writable_mask = _PAGE_RW,
+			.accessed_mask = _PAGE_ACCESSED,
 			.huge_mask = _PAGE_PSE,
 			.table_bits = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
-			.leaf_bits = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY,
+			.leaf_bits = _PAGE_PRESENT | _PAGE_USER | _PAGE_DIRTY,
 			.addr_mask = PTE_PFN_MASK & ~sme_me_mask,
 			.me_mask = sme_me_mask,
 		};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The MMU's interface to the rest of okvm: one TDP root per VM, the page
- * fault handler, gfn-range zaps, and the mmu_notifier retry state.
+ * fault handler, gfn-range zaps, access tracking, and the mmu_notifier
+ * retry state.
  */
 #ifndef _OKVM_MMU_H
 #define _OKVM_MMU_H
@@ -93,6 +94,10 @@ void okvm_mmu_page_cache_free(struct okvm_mmu_page_cache *cache);
 int okvm_mmu_page_cache_fill(struct okvm_vcpu *vcpu);
 
 void okvm_mmu_zap_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range);
+
+/* Access tracking (mmu/age.c), under mmu_lock held for read. */
+bool okvm_tdp_age_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range);
+bool okvm_tdp_test_age_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range);
 
 int okvm_mmu_notifier_register(struct okvm_vm *vm);
 void okvm_mmu_notifier_unregister(struct okvm_vm *vm);

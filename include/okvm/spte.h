@@ -15,15 +15,19 @@
  * struct okvm_spte_format - how one TDP format encodes entries
  * @present_mask: an entry with any of these bits set is present
  * @writable_mask: set in a leaf the guest may write through
+ * @accessed_mask: set by the CPU in a leaf it translates through, cleared
+ *	by aging (mmu/age.c); 0 for a format that has no such bit
  * @huge_mask: marks a leaf above level 1
  * @table_bits: every bit of a non-leaf entry besides the address
- * @leaf_bits: the bits of every leaf besides the address and writability
+ * @leaf_bits: the bits of every leaf besides the address, writability and
+ *	the accessed bit
  * @addr_mask: the physical-address bits of an entry
  * @me_mask: memory-encryption bit added to every address (SME), or 0
  */
 struct okvm_spte_format {
 	u64 present_mask;
 	u64 writable_mask;
+	u64 accessed_mask;
 	u64 huge_mask;
 	u64 table_bits;
 	u64 leaf_bits;
@@ -50,6 +54,17 @@ static inline bool okvm_spte_writable(const struct okvm_spte_format *fmt, u64 sp
 	return spte & fmt->writable_mask;
 }
 
+/*
+ * Has the guest used this leaf since its accessed bit was last cleared? A
+ * format without an accessed bit cannot tell, and says yes: the host then
+ * keeps the page as in use rather than reclaim memory the guest may be
+ * using.
+ */
+static inline bool okvm_spte_accessed(const struct okvm_spte_format *fmt, u64 spte)
+{
+	return !fmt->accessed_mask || (spte & fmt->accessed_mask);
+}
+
 static inline phys_addr_t okvm_spte_addr(const struct okvm_spte_format *fmt, u64 spte)
 {
 	return spte & fmt->addr_mask;
@@ -66,10 +81,16 @@ static inline u64 okvm_spte_make_table(const struct okvm_spte_format *fmt,
 	return fmt->table_bits | table | fmt->me_mask;
 }
 
+/*
+ * A leaf is made for the access that faulted on it, so it starts accessed:
+ * aging then sees the page as used until it clears the bit, and the CPU
+ * does not have to write the entry on that first access.
+ */
 static inline u64 okvm_spte_make_leaf(const struct okvm_spte_format *fmt,
 				      kvm_pfn_t pfn, int level, bool writable)
 {
-	return fmt->leaf_bits | ((u64)pfn << PAGE_SHIFT) | fmt->me_mask |
+	return fmt->leaf_bits | fmt->accessed_mask | ((u64)pfn << PAGE_SHIFT) |
+	       fmt->me_mask |
 	       (level > 1 ? fmt->huge_mask : 0) |
 	       (writable ? fmt->writable_mask : 0);
 }
