@@ -98,6 +98,35 @@ static void *map_4k_only(u64 size)
 	return mem;
 }
 
+/*
+ * Fresh anonymous memory, 2M-aligned, that the kernel backs with
+ * transparent hugepages where it can (MADV_HUGEPAGE). The unaligned ends of
+ * a larger mapping are unmapped again, so munmap(mem, size) frees it all.
+ */
+static void *map_thp(u64 size)
+{
+	u64 map_size = size + PAGE_SIZE_2M;
+	char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *mem;
+
+	OKVM_REQUIRE(map != MAP_FAILED, "mmap %llu bytes: %s",
+		     (unsigned long long)map_size, strerror(errno));
+	mem = (char *)(((unsigned long)map + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1));
+	if (mem > map)
+		munmap(map, mem - map);
+	if (mem + size < map + map_size)
+		munmap(mem + size, map + map_size - (mem + size));
+	OKVM_REQUIRE(madvise(mem, size, MADV_HUGEPAGE) == 0,
+		     "MADV_HUGEPAGE: %s", strerror(errno));
+	return mem;
+}
+
+static void *map_region(u64 size, bool thp)
+{
+	return thp ? map_thp(size) : map_4k_only(size);
+}
+
 /* Run @vcpu to its next ucall, which must be SYNC @step. */
 static void run_to_step(struct okvm_vcpu *vcpu, u64 step)
 {
@@ -202,7 +231,7 @@ static void guest_touch_region_twice(u64 gpa, u64 nr_pages)
 }
 
 /* A long-mode VM whose vCPU n owns a fresh region of region_size bytes. */
-static struct okvm_vm *create_paging_vm(unsigned int nr_vcpus,
+static struct okvm_vm *create_paging_vm(unsigned int nr_vcpus, bool thp,
 					struct okvm_vcpu **vcpus, void **regions)
 {
 	u64 nr_pages = options.region_size / PAGE;
@@ -211,7 +240,7 @@ static struct okvm_vm *create_paging_vm(unsigned int nr_vcpus,
 
 	vm = okvm_vm_create_long_mode(nr_vcpus, guest_touch_region_twice, vcpus);
 	for (i = 0; i < nr_vcpus; i++) {
-		regions[i] = map_4k_only(options.region_size);
+		regions[i] = map_region(options.region_size, thp);
 		okvm_vm_add_region(vm, REGION_SLOT(i), REGION_GPA(i),
 				   options.region_size, regions[i]);
 		okvm_guest_identity_map(vm, REGION_GPA(i), options.region_size);
@@ -291,7 +320,7 @@ static u64 run_paging_workers(struct paging_worker *workers, unsigned int nr_wor
 	return last_end - first_start;
 }
 
-static void bench_fault(unsigned int nr_vcpus)
+static void bench_fault(unsigned int nr_vcpus, bool thp)
 {
 	struct paging_worker workers[MAX_VCPUS] = {};
 	struct okvm_vcpu *vcpus[MAX_VCPUS];
@@ -301,18 +330,18 @@ static void bench_fault(unsigned int nr_vcpus)
 	unsigned int i;
 	u64 elapsed;
 
-	vm = create_paging_vm(nr_vcpus, vcpus, regions);
+	vm = create_paging_vm(nr_vcpus, thp, vcpus, regions);
 	for (i = 0; i < nr_vcpus; i++)
 		workers[i].vcpu = vcpus[i];
 	elapsed = run_paging_workers(workers, nr_vcpus);
-	snprintf(metric, sizeof(metric), "fault_4k_%uvcpu", nr_vcpus);
+	snprintf(metric, sizeof(metric), "fault_%s_%uvcpu", thp ? "thp" : "4k", nr_vcpus);
 	report(metric, pages_per_second(nr_vcpus * options.region_size / PAGE, elapsed),
 	       "pages/s", "higher");
 	free_paging_vm(vm, nr_vcpus, regions);
 }
 
 /* The floor of 3: the same writes by host threads, no VM at all. */
-static void bench_floor_fault(unsigned int nr_threads)
+static void bench_floor_fault(unsigned int nr_threads, bool thp)
 {
 	struct paging_worker workers[MAX_VCPUS] = {};
 	char metric[32];
@@ -320,9 +349,10 @@ static void bench_floor_fault(unsigned int nr_threads)
 	u64 elapsed;
 
 	for (i = 0; i < nr_threads; i++)
-		workers[i].mem = map_4k_only(options.region_size);
+		workers[i].mem = map_region(options.region_size, thp);
 	elapsed = run_paging_workers(workers, nr_threads);
-	snprintf(metric, sizeof(metric), "floor_fault_4k_%uvcpu", nr_threads);
+	snprintf(metric, sizeof(metric), "floor_fault_%s_%uvcpu", thp ? "thp" : "4k",
+		 nr_threads);
 	report(metric, pages_per_second(nr_threads * options.region_size / PAGE, elapsed),
 	       "pages/s", "higher");
 	for (i = 0; i < nr_threads; i++)
@@ -352,7 +382,7 @@ static void bench_invalidate(void)
 	void *region;
 	u64 start;
 
-	vm = create_paging_vm(1, &vcpu, &region);
+	vm = create_paging_vm(1, false, &vcpu, &region);
 	run_to_step(vcpu, 0);
 	run_to_step(vcpu, 1);
 	report("dontneed_mapped", time_dontneed(region) / 1e3, "us", "lower");
@@ -492,14 +522,16 @@ static void bench_zap(void)
 
 static void bench_fault_all(void)
 {
-	bench_fault(1);
-	bench_fault(2);
+	bench_fault(1, false);
+	bench_fault(2, false);
+	bench_fault(1, true);
 }
 
 static void bench_floor(void)
 {
-	bench_floor_fault(1);
-	bench_floor_fault(2);
+	bench_floor_fault(1, false);
+	bench_floor_fault(2, false);
+	bench_floor_fault(1, true);
 	bench_floor_dontneed();
 }
 

@@ -24,7 +24,7 @@ ROWS = [
     ('2', 'in-kernel exit (CPUID)', 'cpuid', None),
     ('3', 'demand paging 4K, 1 vCPU', 'fault_4k_1vcpu', 'floor_fault_4k_1vcpu'),
     ('3', 'demand paging 4K, 2 vCPUs', 'fault_4k_2vcpu', 'floor_fault_4k_2vcpu'),
-    ('4', 'demand paging THP 2M', None, None),
+    ('4', 'demand paging THP, 1 vCPU', 'fault_thp_1vcpu', 'floor_fault_thp_1vcpu'),
     ('5', 'MADV_DONTNEED of mapped region', 'dontneed_mapped', 'floor_dontneed'),
     ('5', 'refault after MADV_DONTNEED', 'refault_4k', None),
     ('6', 'memslot add+delete, no vCPU running', 'churn_idle', None),
