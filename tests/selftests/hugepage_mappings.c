@@ -20,6 +20,7 @@
 #include <linux/mman.h>
 
 #include "kselftest_harness.h"
+#include "lib/host_mm.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -125,71 +126,6 @@ static char *aligned_anon(u64 size, void **map, u64 *map_size)
 	return p;
 }
 
-/* kB of AnonHugePages in the mapping that holds @addr (from smaps). */
-static long anon_huge_kb(const void *addr)
-{
-	unsigned long start, end, target = (unsigned long)addr;
-	char line[256];
-	bool inside = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			inside = target >= start && target < end;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
-static bool thp_possible(void)
-{
-	char buf[128] = "";
-	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = 0;
-	close(fd);
-	return !strstr(buf, "[never]");
-}
-
-/* Write @value to a sysfs or procfs file; false if that is not possible. */
-static bool write_file(const char *path, long value)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%ld", value);
-	ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
-	close(fd);
-	return ok;
-}
-
-static long read_file(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	long v = -1;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
 TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 {
 	u64 nr_pages = THP_SIZE / PAGE, sum, thps, dropped = 100;
@@ -201,12 +137,12 @@ TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 	char *mem;
 	long kb;
 
-	if (!thp_possible())
+	if (!okvm_thp_possible())
 		SKIP(return, "transparent hugepages are off");
 	mem = aligned_anon(THP_SIZE, &map, &map_size);
 	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
 	sum = fill_pages(mem, nr_pages, 1);
-	kb = anon_huge_kb(mem);
+	kb = okvm_anon_huge_kb(mem);
 	if (kb < (long)(SIZE_2M >> 10))
 		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
 	thps = kb / (SIZE_2M >> 10);
@@ -243,11 +179,11 @@ TEST(max_huge_level_1_maps_4k_only)
 	void *map;
 	char *mem;
 
-	old_level = read_file(LEVEL_PARAM);
-	if (old_level < 0 || !write_file(LEVEL_PARAM, 1))
+	old_level = okvm_read_number(LEVEL_PARAM);
+	if (old_level < 0 || !okvm_write_number(LEVEL_PARAM, 1))
 		SKIP(return, "no okvm max_huge_level parameter to set");
-	if (!thp_possible()) {
-		write_file(LEVEL_PARAM, old_level);
+	if (!okvm_thp_possible()) {
+		okvm_write_number(LEVEL_PARAM, old_level);
 		SKIP(return, "transparent hugepages are off");
 	}
 	mem = aligned_anon(THP_SIZE, &map, &map_size);
@@ -262,7 +198,7 @@ TEST(max_huge_level_1_maps_4k_only)
 	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
 	okvm_vm_free(vm);
 	munmap(map, map_size);
-	EXPECT_TRUE(write_file(LEVEL_PARAM, old_level));
+	EXPECT_TRUE(okvm_write_number(LEVEL_PARAM, old_level));
 }
 
 /*
@@ -275,13 +211,13 @@ static char *hugetlb_map(u64 size, int size_flag, const char *pool, long nr_pool
 {
 	char *mem;
 
-	*old_pool = read_file(pool);
-	if (*old_pool < 0 || !write_file(pool, *old_pool + nr_pool))
+	*old_pool = okvm_read_number(pool);
+	if (*old_pool < 0 || !okvm_write_number(pool, *old_pool + nr_pool))
 		return NULL;
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_flag, -1, 0);
 	if (mem == MAP_FAILED) {
-		write_file(pool, *old_pool);
+		okvm_write_number(pool, *old_pool);
 		return NULL;
 	}
 	return mem;
@@ -309,7 +245,7 @@ TEST(hugetlbfs_2m_is_mapped_2m)
 	EXPECT_EQ(before.pages_4k, l.pages_4k);
 	okvm_vm_free(vm);
 	munmap(mem, 2 * SIZE_2M);
-	write_file(pool, old_pool);
+	okvm_write_number(pool, old_pool);
 }
 
 TEST(hugetlbfs_1g_is_mapped_1g)
@@ -334,7 +270,7 @@ TEST(hugetlbfs_1g_is_mapped_1g)
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	okvm_vm_free(vm);
 	munmap(mem, SIZE_1G);
-	write_file(pool, old_pool);
+	okvm_write_number(pool, old_pool);
 }
 
 TEST_HARNESS_MAIN

@@ -60,6 +60,7 @@
 
 #include "kselftest_harness.h"
 #include "lib/okvm_dev.h"
+#include "lib/host_mm.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -227,72 +228,6 @@ static bool vcpus_have_read_enough(struct thp_control *control)
 	return true;
 }
 
-/* kB of AnonHugePages in the mapping that holds @addr (from smaps). */
-static long anon_huge_kb(const void *addr)
-{
-	unsigned long start, end, target = (unsigned long)addr;
-	char line[256];
-	bool inside = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			inside = target >= start && target < end;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
-static bool thp_possible(void)
-{
-	char buf[128] = "";
-	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = 0;
-	close(fd);
-	return !strstr(buf, "[never]");
-}
-
-/* The number in a sysfs file, or -1 (no such file: KVM's module, say). */
-static long read_file(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	long v = -1;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-/* Write @value to a sysfs file; false if that is not possible. */
-static bool write_file(const char *path, long value)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%ld", value);
-	ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
-	close(fd);
-	return ok;
-}
-
 /*
  * Per chunk (c), (b), (d), (a): the munmap of (c) frees the page table (a)
  * and a 64K (d) split the THP into, so that (b) drops a 2M leaf of the host
@@ -378,11 +313,11 @@ TEST(guest_never_uses_stale_thp_mapping)
 	bool is_okvm;
 	int i;
 
-	if (!thp_possible())
+	if (!okvm_thp_possible())
 		SKIP(return, "transparent hugepages are off");
 	/* See op_order: a guest read fault gets a THP of its own, not zeros. */
-	zero_page = read_file(ZERO_PAGE_PARAM);
-	if (zero_page > 0 && !write_file(ZERO_PAGE_PARAM, 0))
+	zero_page = okvm_read_number(ZERO_PAGE_PARAM);
+	if (zero_page > 0 && !okvm_write_number(ZERO_PAGE_PARAM, 0))
 		zero_page = -1;
 	map_size = TOKEN_SIZE + WRITE_SIZE + SIZE_2M;
 	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
@@ -394,11 +329,11 @@ TEST(guest_never_uses_stale_thp_mapping)
 	generation = 1;
 	write_tokens(tokens, generation);
 	memset(writes, 0, WRITE_SIZE);
-	kb = anon_huge_kb(tokens);
+	kb = okvm_anon_huge_kb(tokens);
 	thps = kb / (long)(SIZE_2M >> 10);
 	if (thps < 1) {
 		if (zero_page > 0)
-			write_file(ZERO_PAGE_PARAM, zero_page);
+			okvm_write_number(ZERO_PAGE_PARAM, zero_page);
 		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
 	}
 
@@ -485,13 +420,13 @@ TEST(guest_never_uses_stale_thp_mapping)
 	for (i = 0; i < NR_VCPUS; i++)
 		EXPECT_GE(control->reads[i], MIN_READS_PER_VCPU);
 	/* With THPs under it and 2M allowed, okvm maps them 2M. */
-	if (is_okvm && read_file(LEVEL_PARAM) >= 2)
+	if (is_okvm && okvm_read_number(LEVEL_PARAM) >= 2)
 		EXPECT_GE(max_2m - base_2m, 1);
 	okvm_stats_close(&stats);
 	okvm_vm_free(vm);
 	munmap(map, map_size);
 	if (zero_page > 0)
-		EXPECT_TRUE(write_file(ZERO_PAGE_PARAM, zero_page));
+		EXPECT_TRUE(okvm_write_number(ZERO_PAGE_PARAM, zero_page));
 }
 
 TEST_HARNESS_MAIN
