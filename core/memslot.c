@@ -16,8 +16,8 @@
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
 
-/* Flags okvm implements; dirty logging comes later. */
-#define OKVM_MEM_FLAGS		KVM_MEM_READONLY
+/* Flags okvm implements. */
+#define OKVM_MEM_FLAGS		(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 
 /* KVM's limit: a slot's page count fits in 31 bits. */
 #define OKVM_MEM_MAX_NR_PAGES	((1ULL << 31) - 1)
@@ -48,8 +48,15 @@ const struct okvm_memslot *okvm_memslot_find(const struct okvm_memslots *slots,
 	return NULL;
 }
 
-static const struct okvm_memslot *
-okvm_memslot_by_id(const struct okvm_memslots *slots, u32 id)
+/**
+ * okvm_memslot_by_id() - the slot userspace numbered @id
+ * @slots: the VM's memslots (under SRCU or slots_lock)
+ * @id: the slot number (address space 0)
+ *
+ * Return: the slot, or NULL if there is none.
+ */
+const struct okvm_memslot *okvm_memslot_by_id(const struct okvm_memslots *slots,
+					      u32 id)
 {
 	u32 i;
 
@@ -142,6 +149,20 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	kvfree(old);
 }
 
+/*
+ * A logging slot's bitmap: one bit per page that write faults set, then as
+ * many again, where KVM_GET_DIRTY_LOG gathers what it copies out (so the
+ * ioctl allocates nothing). Accounted to the VM's creator like the slot.
+ */
+static int okvm_memslot_alloc_bitmap(struct okvm_memslot *slot)
+{
+	if (!(slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return 0;
+	slot->dirty_bitmap = kvcalloc(2 * okvm_memslot_bitmap_longs(slot), sizeof(long),
+				      GFP_KERNEL_ACCOUNT);
+	return slot->dirty_bitmap ? 0 : -ENOMEM;
+}
+
 static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
 {
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
@@ -172,9 +193,14 @@ static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
  * @vm: the VM
  * @mem: userspace's request (KVM_SET_USER_MEMORY_REGION2's layout)
  *
+ * A slot with KVM_MEM_LOG_DIRTY_PAGES gets a dirty bitmap. Turning the flag
+ * on for a slot already in use write-protects its pages (and removes its
+ * huge leaves) once the new array is published; turning it off frees the
+ * bitmap and zaps the slot, so that faults map it writable and huge again.
+ *
  * Return: 0; -EINVAL for a malformed request or a change KVM does not allow
- * (size or address of an existing slot); -EEXIST if the new gfns overlap
- * another slot; -ENOMEM.
+ * (size or address of an existing slot, KVM_MEM_READONLY); -EEXIST if the
+ * new gfns overlap another slot; -ENOMEM.
  */
 int okvm_set_memory_region(struct okvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem)
@@ -190,6 +216,8 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	const struct okvm_memslot *old;
 	struct okvm_memslots *slots;
 	struct okvm_gfn_range removed = {};
+	unsigned long *old_bitmap = NULL;
+	bool start_logging = false, stop_logging = false;
 	int r;
 
 	r = okvm_memslot_check(mem);
@@ -206,11 +234,13 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 		if (!old)
 			goto out;
 		removed = okvm_memslot_gfns(old);
+		old_bitmap = old->dirty_bitmap;
 		slots = okvm_memslots_edit(cur, old, NULL);
 	} else if (old) {
 		/*
 		 * Move or re-flag: size and backing must stay, and so must
 		 * KVM_MEM_READONLY, as in KVM (mappings would need rewriting).
+		 * KVM_MEM_LOG_DIRTY_PAGES may change, with or without a move.
 		 */
 		if (old->npages != new.npages || old->userspace_addr != new.userspace_addr ||
 		    ((old->flags ^ new.flags) & KVM_MEM_READONLY))
@@ -223,11 +253,27 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 			goto out;
 		if (old->base_gfn != new.base_gfn)
 			removed = okvm_memslot_gfns(old);
+		if (!(new.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+			old_bitmap = old->dirty_bitmap;
+			stop_logging = old_bitmap && okvm_gfn_range_empty(removed);
+		} else if (old->dirty_bitmap) {
+			/* Still logging: what was logged is still to be read. */
+			new.dirty_bitmap = old->dirty_bitmap;
+		} else {
+			/* A move has nothing mapped at its new gfns yet. */
+			start_logging = okvm_gfn_range_empty(removed);
+			r = okvm_memslot_alloc_bitmap(&new);
+			if (r)
+				goto out;
+		}
 		slots = okvm_memslots_edit(cur, old, &new);
 	} else {
 		/* Create. */
 		r = -EEXIST;
 		if (okvm_memslot_overlaps(cur, &new, U32_MAX))
+			goto out;
+		r = okvm_memslot_alloc_bitmap(&new);
+		if (r)
 			goto out;
 		slots = okvm_memslots_edit(cur, NULL, &new);
 	}
@@ -236,9 +282,20 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 		goto out;
 
 	okvm_memslots_publish(vm, slots);
+	/*
+	 * No SRCU reader sees the old slot any more: nothing uses its
+	 * bitmap if it went, and every fault from now on sees the flag.
+	 */
+	kvfree(old_bitmap);
 	okvm_mmu_zap_gfn_range(vm, removed);
+	if (start_logging)
+		okvm_mmu_dirty_logging_start(vm, okvm_memslot_gfns(&new));
+	else if (stop_logging)
+		okvm_mmu_dirty_logging_stop(vm, okvm_memslot_gfns(&new));
 	r = 0;
 out:
+	if (r && new.dirty_bitmap != (old ? old->dirty_bitmap : NULL))
+		kvfree(new.dirty_bitmap);
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
@@ -299,5 +356,10 @@ int okvm_memslots_init(struct okvm_vm *vm)
  */
 void okvm_memslots_free(struct okvm_vm *vm)
 {
-	kvfree(rcu_dereference_protected(vm->memslots, true));
+	struct okvm_memslots *slots = rcu_dereference_protected(vm->memslots, true);
+	u32 i;
+
+	for (i = 0; i < slots->nr; i++)
+		kvfree(slots->slots[i].dirty_bitmap);
+	kvfree(slots);
 }

@@ -94,6 +94,13 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_check_extension(arg);
 	case KVM_GET_STATS_FD:
 		return okvm_vm_get_stats_fd(vm);
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return okvm_get_dirty_log(vm, &log);
+	}
 	case KVM_SET_TSS_ADDR:
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
 		WRITE_ONCE(vm->tss_addr, arg);

@@ -98,7 +98,7 @@ out:
  * its hva, than max_huge_level and than the CPU's NPT supports; gfn and hva
  * congruent modulo the leaf size (so one host huge page backs it), the
  * whole leaf inside the memslot, and no part of it being invalidated (the
- * fault's retry check covers @gfn only).
+ * fault's retry check covers @gfn only). A logging memslot maps 4K only.
  */
 static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 			    gfn_t gfn, unsigned long hva, int host_level)
@@ -108,6 +108,9 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 
 	lockdep_assert_held(&vm->mmu_lock);
 
+	/* Dirty logging tracks 4K pages: one bit per leaf (mmu/dirty_log.c). */
+	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		return 1;
 	if (!boot_cpu_has(X86_FEATURE_GBPAGES))
 		level = min(level, 2);
 	for (level = min(level, host_level); level > 1; level--) {
@@ -172,8 +175,13 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		goto out;
 	}
 
-	/* A read-only slot is mapped read-only, whatever the host allows. */
-	if (slot->flags & KVM_MEM_READONLY)
+	/*
+	 * A read-only slot is mapped read-only, whatever the host allows; so
+	 * is a read in a logging slot, so that the first write faults and is
+	 * logged.
+	 */
+	if ((slot->flags & KVM_MEM_READONLY) ||
+	    ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) && !write))
 		writable = false;
 
 	read_lock(&vm->mmu_lock);
@@ -188,6 +196,12 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
 				 writable))
 			why = OKVM_FAULT_RETRY_LOST_RACE;
+		else if (writable)
+			/*
+			 * Under the read lock, so KVM_GET_DIRTY_LOG (write
+			 * lock) sees the bit and the writable leaf together.
+			 */
+			okvm_memslot_mark_dirty(slot, gfn);
 	}
 	if (why)
 		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);

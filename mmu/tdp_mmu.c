@@ -12,6 +12,7 @@
  * set today, but access tracking will clear them).
  */
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
@@ -251,6 +252,166 @@ u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 	}
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
 	return zapped;
+}
+
+/*
+ * Clear the writable bit of the 4K leaf at @iter. The CPU may set the
+ * accessed and dirty bits of a present leaf at any time, even with
+ * mmu_lock held for write, so the bit goes with a cmpxchg against the value
+ * read, retried on a change: a plain store could lose the hardware's update.
+ */
+static bool okvm_tdp_iter_clear_writable(struct okvm_tdp_iter *iter)
+{
+	u64 mask = iter->fmt->writable_mask;
+
+	while (okvm_spte_writable(iter->fmt, iter->old_spte)) {
+		if (try_cmpxchg64(iter->sptep, &iter->old_spte,
+				  iter->old_spte & ~mask)) {
+			iter->old_spte &= ~mask;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * okvm_tdp_write_protect() - make every gfn of @range fault on a write, and
+ *	map it at 4K only
+ * @vm: the VM, mmu_lock held for write
+ * @range: [start, end)
+ * @flush: out: the hull of the leaves changed, for the caller to flush
+ *	before it drops mmu_lock; empty if none changed
+ *
+ * Dirty logging tracks writes per 4K page, so a leaf larger than 4K that
+ * overlaps @range is removed whole (the guest faults it back at 4K, which
+ * the fault path chooses for a logging memslot), and a writable 4K leaf
+ * loses its writable bit. Read-only leaves stay as they are.
+ *
+ * Why the write lock: removing a huge leaf is a zap, and zaps hold the
+ * write side in okvm; it also makes "take the dirty bits, then protect"
+ * one step against faults, which set a page's dirty bit and map it writable
+ * under the read side (see mmu/dirty_log.c).
+ *
+ * Return: the number of leaves changed (removed or protected).
+ */
+u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
+			   struct okvm_gfn_range *flush)
+{
+	const struct okvm_spte_format *fmt = vm->mmu.fmt;
+	struct okvm_tdp_iter iter;
+	u64 changed = 0, zapped = 0;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	*flush = (struct okvm_gfn_range){};
+	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
+	     okvm_tdp_iter_next(&iter)) {
+		struct okvm_gfn_range leaf = {
+			iter.gfn, iter.gfn + okvm_tdp_level_pages(iter.level)
+		};
+
+		if (!okvm_spte_present(fmt, iter.old_spte) ||
+		    !okvm_spte_leaf(fmt, iter.old_spte, iter.level))
+			continue;
+		if (iter.level > 1) {
+			okvm_tdp_iter_zap(&iter);
+			okvm_tdp_account_leaf(vm, iter.level, -1);
+			zapped++;
+		} else if (!okvm_tdp_iter_clear_writable(&iter)) {
+			continue;
+		}
+		*flush = okvm_gfn_range_hull(*flush, leaf);
+		changed++;
+	}
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
+	return changed;
+}
+
+/*
+ * Unlink the empty tables below @table (at @level, mapping from @base) that
+ * lie in @range, and queue their pages on @free. Returns true if @table has
+ * no present entry left. A table whose gfns stick out of @range is kept, even
+ * if empty: its neighbours may be in use by another memslot's faults later,
+ * and it is not this caller's business.
+ */
+static bool okvm_tdp_prune(const struct okvm_spte_format *fmt, u64 *table, int level,
+			   gfn_t base, struct okvm_gfn_range range,
+			   struct okvm_gfn_range *flush, struct list_head *free)
+{
+	u64 pages = okvm_tdp_level_pages(level);
+	bool empty = true;
+	int i;
+
+	for (i = 0; i < OKVM_TDP_ENTRIES; i++) {
+		struct okvm_gfn_range entry = { base + i * pages, base + (i + 1) * pages };
+		u64 spte = READ_ONCE(table[i]);
+		u64 *child;
+
+		if (!okvm_spte_present(fmt, spte))
+			continue;
+		if (okvm_spte_leaf(fmt, spte, level) ||
+		    entry.start < range.start || entry.end > range.end) {
+			if (okvm_gfn_ranges_overlap(entry, range) &&
+			    !okvm_spte_leaf(fmt, spte, level))
+				okvm_tdp_prune(fmt, __va(okvm_spte_addr(fmt, spte)),
+					       level - 1, entry.start, range, flush, free);
+			empty = false;
+			continue;
+		}
+		child = __va(okvm_spte_addr(fmt, spte));
+		if (!okvm_tdp_prune(fmt, child, level - 1, entry.start, range, flush,
+				    free)) {
+			empty = false;
+			continue;
+		}
+		WRITE_ONCE(table[i], 0);
+		list_add(&virt_to_page(child)->lru, free);
+		*flush = okvm_gfn_range_hull(*flush, entry);
+	}
+	return empty;
+}
+
+/**
+ * okvm_tdp_free_empty_tables() - unlink and free the tables inside @range
+ *	that map nothing
+ * @vm: the VM, mmu_lock held for write
+ * @range: [start, end); only tables whose whole gfn span lies inside go
+ *
+ * A fault never replaces a table with a huge leaf (under the read lock
+ * another fault may be filling it), so gfns once mapped at 4K stay at 4K
+ * while their tables exist. When dirty logging stops, the memslot's leaves
+ * are zapped first and then this frees the tables they leave empty, so the
+ * next faults may map huge leaves again.
+ *
+ * Why this is safe while the VM lives: every software walker of the tables
+ * (faults, aging, zaps) holds mmu_lock, which this holds for write; the
+ * CPU's own walker may have cached the tables, so the range is flushed
+ * before the pages are freed. The root is never freed.
+ *
+ * Return: the number of tables freed.
+ */
+u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range)
+{
+	struct okvm_gfn_range flush = {};
+	struct page *page, *next;
+	LIST_HEAD(free);
+	u64 n = 0;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	if (okvm_gfn_range_empty(range))
+		return 0;
+	okvm_tdp_prune(vm->mmu.fmt, vm->mmu.root, vm->mmu.root_level, 0, range,
+		       &flush, &free);
+	if (okvm_gfn_range_empty(flush))
+		return 0;
+	okvm_flush_remote_tlbs_range(vm, flush.start, okvm_gfn_range_nr_pages(flush));
+	list_for_each_entry_safe(page, next, &free, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		n++;
+	}
+	return n;
 }
 
 /**

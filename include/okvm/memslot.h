@@ -9,6 +9,7 @@
 #ifndef _OKVM_MEMSLOT_H
 #define _OKVM_MEMSLOT_H
 
+#include <linux/bitops.h>
 #include <linux/kvm_types.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -18,6 +19,7 @@
 /* Slot ids userspace may use: 0 .. OKVM_NR_MEMSLOTS - 1, address space 0. */
 #define OKVM_NR_MEMSLOTS	512
 
+struct kvm_dirty_log;
 struct kvm_userspace_memory_region2;
 struct okvm_vm;
 
@@ -28,6 +30,10 @@ struct okvm_vm;
  * @base_gfn: first gfn of the slot
  * @npages: number of pages
  * @userspace_addr: host virtual address backing @base_gfn
+ * @dirty_bitmap: with KVM_MEM_LOG_DIRTY_PAGES, one bit per page set by
+ *	write faults, then as many longs again that KVM_GET_DIRTY_LOG copies
+ *	out from; NULL without the flag. Copies of the slot in successive
+ *	memslot arrays share it; it is freed when the flag goes or the slot does
  */
 struct okvm_memslot {
 	u32 id;
@@ -35,6 +41,7 @@ struct okvm_memslot {
 	gfn_t base_gfn;
 	u64 npages;
 	unsigned long userspace_addr;
+	unsigned long *dirty_bitmap;
 };
 
 /**
@@ -57,12 +64,35 @@ static inline unsigned long okvm_memslot_hva(const struct okvm_memslot *slot, gf
 	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 }
 
+/* Longs in each half of a logging slot's dirty bitmap. */
+static inline unsigned long okvm_memslot_bitmap_longs(const struct okvm_memslot *slot)
+{
+	return BITS_TO_LONGS(slot->npages);
+}
+
+/*
+ * A write fault maps @gfn writable in a logging slot: note it. Atomic,
+ * since vCPUs fault on neighbouring pages of one word at once.
+ */
+static inline void okvm_memslot_mark_dirty(const struct okvm_memslot *slot, gfn_t gfn)
+{
+	if (slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
+
 const struct okvm_memslot *okvm_memslot_find(const struct okvm_memslots *slots,
 					     gfn_t gfn);
+const struct okvm_memslot *okvm_memslot_by_id(const struct okvm_memslots *slots,
+					      u32 id);
 int okvm_set_memory_region(struct okvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len);
 int okvm_memslots_init(struct okvm_vm *vm);
 void okvm_memslots_free(struct okvm_vm *vm);
+
+/* Dirty logging (mmu/dirty_log.c). */
+void okvm_mmu_dirty_logging_start(struct okvm_vm *vm, struct okvm_gfn_range range);
+void okvm_mmu_dirty_logging_stop(struct okvm_vm *vm, struct okvm_gfn_range range);
+int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log);
 
 #endif /* _OKVM_MEMSLOT_H */

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty logging by write protection: KVM_MEM_LOG_DIRTY_PAGES and
+ * KVM_GET_DIRTY_LOG.
+ *
+ * A logging memslot is mapped at 4K, and a page is writable in the TDP
+ * tables only if its bit in the slot's dirty bitmap is set: turning logging
+ * on write-protects the slot (and removes its huge leaves); a read fault
+ * maps read-only; a write fault sets the bit and maps the page writable,
+ * both under mmu_lock held for read. KVM_GET_DIRTY_LOG takes the bits and
+ * write-protects the pages they name under the write lock, so no fault can
+ * set a bit and map writable in between, and flushes before it returns: a
+ * write the guest makes after the ioctl faults and is in the next round.
+ *
+ * Why the write lock rather than the read side with cmpxchg (as aging does):
+ * removing the huge leaves is a zap, which okvm does under the write lock;
+ * and with faults shut out, "every writable leaf of a logging slot has its
+ * bit set" holds at every moment a harvester can look, so a harvest need
+ * protect only the pages it reports. The cost is that faults wait for the
+ * walk, once per KVM_GET_DIRTY_LOG, and the walk's cost follows the pages
+ * that were dirty, not the size of the slot.
+ */
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/kvm.h>
+
+#include <okvm/memslot.h>
+#include <okvm/mmu.h>
+#include <okvm/vm.h>
+
+#include "tdp_mmu.h"
+
+/**
+ * okvm_mmu_dirty_logging_start() - a memslot in use starts logging
+ * @vm: the VM; the slot with the flag is published and no SRCU reader
+ *	still sees it without
+ * @range: the slot's gfns
+ *
+ * Write-protects every 4K leaf of the slot and removes its huge leaves,
+ * then flushes, so that every later write faults and is logged. Bumps the
+ * invalidation state around it like every zap (rule 3 of
+ * ../shared/ARCHITECTURE.md).
+ */
+void okvm_mmu_dirty_logging_start(struct okvm_vm *vm, struct okvm_gfn_range range)
+{
+	struct okvm_gfn_range flush;
+
+	write_lock(&vm->mmu_lock);
+	okvm_mmu_invalidate_begin(vm, range);
+	okvm_tdp_write_protect(vm, range, &flush);
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
+	okvm_mmu_invalidate_end(vm);
+	write_unlock(&vm->mmu_lock);
+}
+
+/**
+ * okvm_mmu_dirty_logging_stop() - a memslot in use stops logging
+ * @vm: the VM; the slot without the flag is published
+ * @range: the slot's gfns
+ *
+ * Zaps the slot and frees the page tables that leaves it with, so that
+ * faults map it writable and as large as the host and the slot allow
+ * again: a fault never replaces a table with a huge leaf.
+ */
+void okvm_mmu_dirty_logging_stop(struct okvm_vm *vm, struct okvm_gfn_range range)
+{
+	okvm_mmu_zap_gfn_range(vm, range);
+	write_lock(&vm->mmu_lock);
+	okvm_tdp_free_empty_tables(vm, range);
+	write_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Move the dirty bits of @slot to the second half of its bitmap and
+ * write-protect the pages they name. Returns the hull of those pages' gfns,
+ * relative to the slot, or an empty range.
+ */
+static struct okvm_gfn_range okvm_dirty_log_harvest(struct okvm_vm *vm,
+						    const struct okvm_memslot *slot)
+{
+	unsigned long nr = okvm_memslot_bitmap_longs(slot), i;
+	unsigned long *bits = slot->dirty_bitmap, *copy = bits + nr;
+	struct okvm_gfn_range dirty = {}, flush;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	for (i = 0; i < nr; i++) {
+		unsigned long mask;
+
+		copy[i] = 0;
+		if (!READ_ONCE(bits[i]))
+			continue;
+		/* Faults are shut out, but set_bit() is atomic: so is this. */
+		mask = xchg(&bits[i], 0);
+		copy[i] = mask;
+		dirty = okvm_gfn_range_hull(dirty, (struct okvm_gfn_range){
+			i * BITS_PER_LONG + __ffs(mask),
+			i * BITS_PER_LONG + __fls(mask) + 1 });
+	}
+	if (okvm_gfn_range_empty(dirty))
+		return dirty;
+	/*
+	 * The pages between two dirty ones are read-only already (only a
+	 * write fault makes a leaf writable, and it sets the bit): one walk
+	 * over the hull protects exactly the dirty ones.
+	 */
+	okvm_tdp_write_protect(vm, (struct okvm_gfn_range){
+		slot->base_gfn + dirty.start, slot->base_gfn + dirty.end }, &flush);
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
+	return dirty;
+}
+
+/**
+ * okvm_get_dirty_log() - KVM_GET_DIRTY_LOG
+ * @vm: the VM
+ * @log: userspace's request: slot, and where to copy the bitmap
+ *
+ * Copies one bit per page of the slot, set for each page written since
+ * logging began or since the last call, and clears them; the pages are
+ * write-protected again (and TLBs flushed) before it returns. The bitmap
+ * userspace gets is rounded up to a multiple of 64 bits, as in KVM.
+ *
+ * Return: 0; -EINVAL for a slot number outside address space 0 or the slot
+ * range; -ENOENT if the slot does not exist or does not log; -EFAULT if
+ * the bitmap cannot be written (the bits taken are then lost, as in KVM).
+ */
+int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log)
+{
+	const struct okvm_memslots *slots;
+	const struct okvm_memslot *slot;
+	unsigned long nr;
+	int r = -ENOENT;
+
+	if ((log->slot >> 16) != 0 || (u16)log->slot >= OKVM_NR_MEMSLOTS)
+		return -EINVAL;
+
+	/* Keeps the slot and its bitmap from going while it is read. */
+	mutex_lock(&vm->slots_lock);
+	slots = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
+	slot = okvm_memslot_by_id(slots, (u16)log->slot);
+	if (!slot || !slot->dirty_bitmap)
+		goto out;
+
+	nr = okvm_memslot_bitmap_longs(slot);
+	write_lock(&vm->mmu_lock);
+	okvm_dirty_log_harvest(vm, slot);
+	write_unlock(&vm->mmu_lock);
+
+	r = 0;
+	if (copy_to_user(log->dirty_bitmap, slot->dirty_bitmap + nr, nr * sizeof(long)))
+		r = -EFAULT;
+out:
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty logging: KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG.
+ *
+ * The guest writes an exact set of pages per round and reads the others;
+ * KVM_GET_DIRTY_LOG must return exactly the pages written since the last
+ * call, which also proves that the call protects them again (a page written
+ * in two rounds is reported in both). While logging, THP-backed memory is
+ * mapped at 4K; once logging is off, okvm maps it at 2M again.
+ *
+ * KVM reports a page as dirty when the first access after logging starts
+ * is a read that it maps writable (the host has the page writable); okvm
+ * maps reads read-only and never does. Rounds therefore begin with every
+ * page mapped (a round that writes them all), and the check that a first
+ * read is not dirty runs on okvm only (Documentation/api.rst).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/okvm_dev.h"
+#include "lib/stats.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+
+#define SLOT		1
+#define PAGE		0x1000ULL
+#define SIZE_2M		0x200000ULL
+#define REGION_GPA	0x40000000ULL
+#define NR_PAGES	200		/* not a multiple of 64: the tail stays clear */
+#define BITMAP_LONGS	((NR_PAGES + 63) / 64)
+#define THP_SIZE	(4 * SIZE_2M)
+
+/*
+ * This round's plan, set by the host before each run: the guest writes
+ * page p if write_mod != 0 and p % write_mod == write_rem, and reads every
+ * other page.
+ */
+static u64 write_mod, write_rem;
+
+/*
+ * SYNC(0) once started (only the program's own memory is touched by
+ * then); then each round: write the planned pages (with the round
+ * number), read the others, SYNC(round).
+ */
+static void guest_rounds(u64 gpa, u64 nr_pages)
+{
+	u64 round, page, sum = 0;
+
+	GUEST_SYNC(0);
+	for (round = 1;; round++) {
+		for (page = 0; page < nr_pages; page++) {
+			u64 *p = (u64 *)(gpa + page * PAGE);
+
+			if (write_mod && page % write_mod == write_rem)
+				WRITE_ONCE(*p, round);
+			else
+				sum += READ_ONCE(*p);
+		}
+		GUEST_SYNC(round);
+	}
+}
+
+/* Run one round of the guest with the plan (@mod, @rem). */
+static void run_round(struct okvm_vm *vm, struct okvm_vcpu *vcpu, u64 round,
+		      u64 mod, u64 rem)
+{
+	write_mod = mod;
+	write_rem = rem;
+	okvm_sync_global_to_guest(vm, write_mod);
+	okvm_sync_global_to_guest(vm, write_rem);
+	okvm_vcpu_expect_sync(vcpu, round);
+}
+
+static int get_dirty_log(struct okvm_vm *vm, u32 slot, void *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
+}
+
+/*
+ * KVM_GET_DIRTY_LOG of SLOT must succeed and name exactly the pages of the
+ * plan (@mod, @rem) among @nr_pages (none if @mod is 0), and no bit past
+ * @nr_pages. Returns the number of wrong bits (each one is logged).
+ */
+static int check_dirty(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem)
+{
+	u64 bitmap[(THP_SIZE / PAGE + 63) / 64];
+	u64 page, nr_longs = (nr_pages + 63) / 64;
+	int wrong = 0;
+
+	memset(bitmap, 0xa5, sizeof(bitmap));
+	OKVM_REQUIRE(get_dirty_log(vm, SLOT, bitmap) == 0, "KVM_GET_DIRTY_LOG: %s",
+		     strerror(errno));
+	for (page = 0; page < nr_longs * 64; page++) {
+		bool dirty = bitmap[page / 64] & (1ULL << (page % 64));
+		bool want = page < nr_pages && mod && page % mod == rem;
+
+		if (dirty != want && wrong++ < 8)
+			fprintf(stderr, "# page %llu: dirty %d, expected %d\n",
+				(unsigned long long)page, dirty, want);
+	}
+	return wrong;
+}
+
+/* 2M-aligned anonymous memory of @size bytes, with its mapping to unmap. */
+static char *aligned_anon(u64 size, void **map, u64 *map_size)
+{
+	*map_size = size + SIZE_2M;
+	*map = mmap(NULL, *map_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	OKVM_REQUIRE(*map != MAP_FAILED, "mmap of %llu bytes failed",
+		     (unsigned long long)*map_size);
+	return (char *)(((unsigned long)*map + SIZE_2M - 1) & ~(SIZE_2M - 1));
+}
+
+/*
+ * A long-mode VM running guest_rounds() over SLOT at REGION_GPA, returned
+ * with the guest waiting in its first SYNC.
+ */
+static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u32 flags,
+				struct okvm_vcpu **vcpu)
+{
+	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_rounds, vcpu);
+
+	OKVM_REQUIRE(okvm_vm_set_region_raw(vm, SLOT, flags, REGION_GPA,
+					    nr_pages * PAGE, mem) == 0,
+		     "adding the slot: %s", strerror(errno));
+	okvm_guest_identity_map(vm, REGION_GPA, nr_pages * PAGE);
+	okvm_vcpu_set_args(*vcpu, 2, REGION_GPA, (u64)nr_pages);
+	okvm_vcpu_expect_sync(*vcpu, 0);
+	return vm;
+}
+
+TEST(dirty_log_reports_exactly_the_pages_written)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 page, round = 0;
+	int wrong;
+	char *mem;
+
+	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	/* The host writes first: its pages are writable, as a VMM's are. */
+	memset(mem, 0, NR_PAGES * PAGE);
+	vm = start_vm(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES, &vcpu);
+
+	/* First touch by reads only: never dirty on okvm (see the top). */
+	run_round(vm, vcpu, ++round, 0, 0);
+	wrong = check_dirty(vm, NR_PAGES, 0, 0);
+	TH_LOG("pages dirty after reads only: %d", wrong);
+	EXPECT_EQ(0, okvm_dev_is_okvm(vm->dev_fd) ? wrong : 0);
+
+	/* Every page written: every bit, and none past the slot's end. */
+	run_round(vm, vcpu, ++round, 1, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+
+	/* Every third page; the others only read. */
+	run_round(vm, vcpu, ++round, 3, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 3, 0));
+	for (page = 0; page < NR_PAGES; page += 3)
+		EXPECT_EQ(round, *(u64 *)(mem + page * PAGE));
+
+	/*
+	 * Another set, overlapping the last one (pages 6, 21, ...): those were
+	 * protected again by the last call, so they are reported again.
+	 */
+	run_round(vm, vcpu, ++round, 5, 1);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 5, 1));
+	EXPECT_EQ(round, *(u64 *)(mem + 6 * PAGE));
+
+	/* Reads only, then no run at all: nothing is dirty. */
+	run_round(vm, vcpu, ++round, 0, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 0, 0));
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 0, 0));
+
+	okvm_vm_free(vm);
+	munmap(mem, NR_PAGES * PAGE);
+}
+
+struct levels {
+	u64 pages_4k, pages_2m;
+};
+
+static struct levels read_levels(struct okvm_vm *vm)
+{
+	struct okvm_stats st;
+	struct levels l;
+
+	okvm_stats_open(&st, vm->fd);
+	l.pages_4k = okvm_stats_get(&st, "pages_4k");
+	l.pages_2m = okvm_stats_get(&st, "pages_2m");
+	okvm_stats_close(&st);
+	return l;
+}
+
+/* kB of AnonHugePages in the mapping that holds @addr (from smaps). */
+static long anon_huge_kb(const void *addr)
+{
+	unsigned long start, end, target = (unsigned long)addr;
+	char line[256];
+	bool inside = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			inside = target >= start && target < end;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+TEST(logging_maps_thp_at_4k_until_it_stops)
+{
+	u64 nr_pages = THP_SIZE / PAGE, map_size, thps, round = 0;
+	u64 bitmap[THP_SIZE / PAGE / 64];
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	bool huge_again;
+	void *map;
+	char *mem;
+	long kb;
+
+	mem = aligned_anon(THP_SIZE, &map, &map_size);
+	if (madvise(mem, THP_SIZE, MADV_HUGEPAGE))
+		SKIP(return, "no transparent hugepages: %s", strerror(errno));
+	memset(mem, 1, THP_SIZE);
+	kb = anon_huge_kb(mem);
+	if (kb < (long)(SIZE_2M >> 10))
+		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
+	thps = kb / (SIZE_2M >> 10);
+
+	/* Without logging the guest's reads map the THPs at 2M. */
+	vm = start_vm(mem, nr_pages, 0, &vcpu);
+	before = read_levels(vm);
+	run_round(vm, vcpu, ++round, 0, 0);
+	l = read_levels(vm);
+	TH_LOG("%llu THPs: pages_2m +%lld", (unsigned long long)thps,
+	       (long long)(l.pages_2m - before.pages_2m));
+	ASSERT_EQ(thps, l.pages_2m - before.pages_2m);
+
+	/* Logging on: the guest writes everything, all of it at 4K. */
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA, THP_SIZE, mem));
+	run_round(vm, vcpu, ++round, 1, 0);
+	l = read_levels(vm);
+	EXPECT_EQ(before.pages_2m, l.pages_2m);
+	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
+	EXPECT_EQ(0, check_dirty(vm, nr_pages, 1, 0));
+	run_round(vm, vcpu, ++round, 2, 1);
+	l = read_levels(vm);
+	EXPECT_EQ(before.pages_2m, l.pages_2m);
+	EXPECT_EQ(0, check_dirty(vm, nr_pages, 2, 1));
+
+	/* Logging off: no log any more; okvm maps the THPs at 2M again. */
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, 0, REGION_GPA, THP_SIZE, mem));
+	EXPECT_EQ(-1, get_dirty_log(vm, SLOT, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+	run_round(vm, vcpu, ++round, 0, 0);
+	l = read_levels(vm);
+	TH_LOG("logging off: pages_2m +%lld",
+	       (long long)(l.pages_2m - before.pages_2m));
+	huge_again = okvm_dev_is_okvm(vm->dev_fd) &&
+		     anon_huge_kb(mem) >= (long)(thps * (SIZE_2M >> 10));
+	EXPECT_EQ(thps, huge_again ? l.pages_2m - before.pages_2m : thps);
+
+	okvm_vm_free(vm);
+	munmap(map, map_size);
+}
+
+TEST(get_dirty_log_errors)
+{
+	u64 bitmap[BITMAP_LONGS];
+	struct okvm_vm *vm = okvm_vm_create();
+	char *logged;
+
+	okvm_vm_add_anon_region(vm, 0, 0, NR_PAGES * PAGE);
+	logged = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, logged);
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA, NR_PAGES * PAGE, logged));
+
+	/* A slot without logging, and one that does not exist. */
+	EXPECT_EQ(-1, get_dirty_log(vm, 0, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, get_dirty_log(vm, 7, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+	/* An address space that does not exist. */
+	EXPECT_EQ(-1, get_dirty_log(vm, (5 << 16) | SLOT, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Bitmap pointers userspace cannot write. */
+	EXPECT_EQ(-1, get_dirty_log(vm, SLOT, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, get_dirty_log(vm, SLOT, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_GET_DIRTY_LOG, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, get_dirty_log(vm, SLOT, bitmap));
+
+	/* KVM_MEM_READONLY still cannot change along with logging. */
+	EXPECT_EQ(-1, okvm_vm_set_region_raw(vm, SLOT,
+					     KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY,
+					     REGION_GPA, NR_PAGES * PAGE, logged));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Logging off, on again, and the slot deleted: no log after that. */
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, 0, REGION_GPA,
+					    NR_PAGES * PAGE, logged));
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA, NR_PAGES * PAGE, logged));
+	EXPECT_EQ(0, get_dirty_log(vm, SLOT, bitmap));
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, 0, REGION_GPA, 0, logged));
+	EXPECT_EQ(-1, get_dirty_log(vm, SLOT, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+
+	okvm_vm_free(vm);
+	munmap(logged, NR_PAGES * PAGE);
+}
+
+TEST_HARNESS_MAIN
