@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/moduleparam.h>
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
@@ -72,6 +73,8 @@ static void __exit okvm_exit(void)
 	okvm_dev_unregister();
 	okvm_virt_disable();
 	okvm_hw->exit();
+	/* Page tables freed after a grace period call back into this module. */
+	rcu_barrier();
 }
 
 module_init(okvm_init);

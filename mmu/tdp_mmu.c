@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 
@@ -371,6 +372,11 @@ static bool okvm_tdp_prune(const struct okvm_spte_format *fmt, u64 *table, int l
 	return empty;
 }
 
+static void okvm_tdp_free_table_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
 /**
  * okvm_tdp_free_empty_tables() - unlink and free the tables inside @range
  *	that map nothing
@@ -386,7 +392,9 @@ static bool okvm_tdp_prune(const struct okvm_spte_format *fmt, u64 *table, int l
  * Why this is safe while the VM lives: every software walker of the tables
  * (faults, aging, zaps) holds mmu_lock, which this holds for write; the
  * CPU's own walker may have cached the tables, so the range is flushed
- * before the pages are freed. The root is never freed.
+ * before the pages go. They go after an RCU grace period all the same:
+ * walkers that hold only rcu_read_lock() (aging already does) may then
+ * come without revisiting this. The root is never freed.
  *
  * Return: the number of tables freed.
  */
@@ -408,7 +416,7 @@ u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range)
 	okvm_flush_remote_tlbs_range(vm, flush.start, okvm_gfn_range_nr_pages(flush));
 	list_for_each_entry_safe(page, next, &free, lru) {
 		list_del(&page->lru);
-		__free_page(page);
+		call_rcu(&page->rcu_head, okvm_tdp_free_table_rcu);
 		n++;
 	}
 	return n;
