@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -520,6 +521,61 @@ static void bench_zap(void)
 	bench_zap_sparse(64 * PAGE_SIZE_1G, "zap_sparse_64g");
 }
 
+/*
+ * 8. Dirty logging: a logged slot of DIRTY_LOG_SIZE bytes; each cycle the
+ * guest writes every page once (each write faults: the previous harvest
+ * write-protected it) and the host harvests the bitmap with
+ * KVM_GET_DIRTY_LOG. Time per cycle, after one cycle that maps the slot.
+ */
+#define DIRTY_LOG_SIZE		(16ULL << 20)
+#define DIRTY_LOG_CYCLES	4
+
+static void guest_write_pages_forever(u64 gpa, u64 nr_pages)
+{
+	u64 step, page;
+
+	for (step = 0;; step++) {
+		for (page = 0; page < nr_pages; page++)
+			WRITE_ONCE(*(u64 *)(gpa + page * PAGE), step);
+		GUEST_SYNC(step);
+	}
+}
+
+static void bench_dirty_log(void)
+{
+	u64 nr_pages = DIRTY_LOG_SIZE / PAGE, start, cycle;
+	struct kvm_dirty_log log = { .slot = REGION_SLOT(0) };
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	void *mem, *bitmap;
+
+	mem = map_4k_only(DIRTY_LOG_SIZE);
+	bitmap = calloc(1, nr_pages / 8);
+	OKVM_REQUIRE(bitmap, "out of memory");
+	log.dirty_bitmap = bitmap;
+	vm = okvm_vm_create_long_mode(1, guest_write_pages_forever, &vcpu);
+	OKVM_REQUIRE(okvm_vm_set_region_raw(vm, REGION_SLOT(0), KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA(0), DIRTY_LOG_SIZE, mem) == 0,
+		     "a logged memslot: %s", strerror(errno));
+	okvm_guest_identity_map(vm, REGION_GPA(0), DIRTY_LOG_SIZE);
+	okvm_vcpu_set_args(vcpu, 2, REGION_GPA(0), nr_pages);
+
+	run_to_step(vcpu, 0);
+	OKVM_REQUIRE(ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) == 0,
+		     "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	start = now_ns();
+	for (cycle = 1; cycle <= DIRTY_LOG_CYCLES; cycle++) {
+		run_to_step(vcpu, cycle);
+		OKVM_REQUIRE(ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) == 0,
+			     "KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	}
+	report("dirty_log_cycle", (now_ns() - start) / 1e3 / DIRTY_LOG_CYCLES,
+	       "us/cycle", "lower");
+	okvm_vm_free(vm);
+	munmap(mem, DIRTY_LOG_SIZE);
+	free(bitmap);
+}
+
 static void bench_fault_all(void)
 {
 	bench_fault(1, false);
@@ -548,6 +604,7 @@ static const struct benchmark benchmarks[] = {
 	{ "invalidate", bench_invalidate, true },
 	{ "churn", bench_churn, true },
 	{ "zap", bench_zap, true },
+	{ "dirty-log", bench_dirty_log, true },
 	{ "floor", bench_floor, false },
 };
 

@@ -31,7 +31,7 @@ ROWS = [
     ('6', 'memslot add+delete, 1 vCPU running', 'churn_running', None),
     ('7', 'delete 1G slot, 16 pages mapped', 'zap_sparse_1g', None),
     ('7', 'delete 64G slot, 16 pages mapped', 'zap_sparse_64g', None),
-    ('8', 'dirty log cycle', None, None),
+    ('8', 'dirty log cycle, 16 MiB written', 'dirty_log_cycle', None),
 ]
 
 
