@@ -68,6 +68,9 @@ mkdir -p "$out/tools"
 make -C "$OKVM_TOP/tools/hello" -s OUTPUT="$out/tools" >&2
 log "builds done at $((SECONDS - start)) s"
 
+# A 1G hugetlbfs page can only be had at boot, and takes 1G of the memory.
+export OKVM_QEMU_MEM=3G OKVM_KERNEL_ARGS="hugepagesz=1G hugepages=1"
+
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-$variant.gz" check \
 	"$out/build-$variant/okvm.ko" "$out/selftests" "$kdir/modroot/lib/modules/$krel" \
 	"$out/tools"

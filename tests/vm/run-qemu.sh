@@ -5,6 +5,9 @@
 # Usage: run-qemu.sh BZIMAGE INITRD LOG [TIMEOUT_SECONDS]
 # The console goes to LOG (and to stdout if OKVM_VERBOSE=1).
 #
+# OKVM_QEMU_MEM (default 2G) and OKVM_KERNEL_ARGS (appended to the kernel
+# command line) let make check reserve hugetlbfs pages at boot.
+#
 # TCG runs both emulated CPUs on one host thread unless OKVM_TCG_THREAD=multi:
 # QEMU 7.2's multi-threaded TCG now and then loses a guest's state at a
 # #VMEXIT (the VMCB then holds the host's state), under kvm_amd as under okvm;
@@ -18,13 +21,13 @@ kernel=$1 initrd=$2 logfile=$3 limit=${4:-900}
 
 # loglevel=4 keeps routine kernel lines off the console so they do not split
 # the selftests' TAP; init prints the full dmesg at the end.
-cmdline="console=ttyS0 loglevel=4 panic=-1 rdinit=/init"
+cmdline="console=ttyS0 loglevel=4 panic=-1 rdinit=/init ${OKVM_KERNEL_ARGS:-}"
 
 okvm_take_machine_lock
 start=$SECONDS
 set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread="${OKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m 2G -nographic -no-reboot \
+	-accel tcg,thread="${OKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m "${OKVM_QEMU_MEM:-2G}" -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | if [ "${OKVM_VERBOSE:-0}" = 1 ]; then tee "$logfile"; else cat > "$logfile"; fi
 rc=${PIPESTATUS[0]}
