@@ -16,46 +16,9 @@
 
 #include "../../mmu/tdp_iter.h"
 #include "../../mmu/tdp_mmu.h"
+#include "tdp_vm_fixture.h"
 
 #define PAGES_2M	512
-
-static struct okvm_vm *okvm_wrprot_test_vm(struct kunit *test)
-{
-	struct okvm_vm *vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, vm);
-	rwlock_init(&vm->mmu_lock);
-	vm->mmu.fmt = okvm_npt_format();
-	vm->mmu.root_level = 4;
-	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vm->mmu.root);
-	return vm;
-}
-
-static void okvm_wrprot_test_vm_free(struct okvm_vm *vm,
-				     struct okvm_mmu_page_cache *cache)
-{
-	okvm_mmu_destroy(vm);
-	okvm_mmu_page_cache_free(cache);
-}
-
-static void okvm_wrprot_test_map(struct kunit *test, struct okvm_vm *vm,
-				 struct okvm_mmu_page_cache *cache, gfn_t gfn,
-				 int level, bool writable)
-{
-	int r;
-
-	while (cache->nr < OKVM_MAX_LEVEL) {
-		void *page = (void *)get_zeroed_page(GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		cache->pages[cache->nr++] = page;
-	}
-	read_lock(&vm->mmu_lock);
-	r = okvm_tdp_map(vm, cache, gfn, 0x100000 + gfn, level, writable);
-	read_unlock(&vm->mmu_lock);
-	KUNIT_ASSERT_EQ(test, r, 0);
-}
 
 /* The leaf mapping @gfn: its level (0 if none) and its value. */
 static int okvm_wrprot_test_leaf(struct okvm_vm *vm, gfn_t gfn, u64 *spte)
@@ -97,16 +60,16 @@ static u64 okvm_wrprot_test_protect(struct okvm_vm *vm, gfn_t start, gfn_t end,
 
 static void okvm_wrprot_4k_and_huge(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_wrprot_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
 	u64 spte;
 
-	okvm_wrprot_test_map(test, vm, &cache, 10, 1, true);
-	okvm_wrprot_test_map(test, vm, &cache, 11, 1, true);
-	okvm_wrprot_test_map(test, vm, &cache, 12, 1, true);
-	okvm_wrprot_test_map(test, vm, &cache, 13, 1, false);
-	okvm_wrprot_test_map(test, vm, &cache, 2 * PAGES_2M + 3, 2, true);
+	okvm_test_map(test, vm, &cache, 10, 1, true);
+	okvm_test_map(test, vm, &cache, 11, 1, true);
+	okvm_test_map(test, vm, &cache, 12, 1, true);
+	okvm_test_map(test, vm, &cache, 13, 1, false);
+	okvm_test_map(test, vm, &cache, 2 * PAGES_2M + 3, 2, true);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_2M]), 1);
 
 	/* [11, 2M + 1): 11 and 12 protected, 13 already was, the 2M leaf goes. */
@@ -130,7 +93,7 @@ static void okvm_wrprot_4k_and_huge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, flush.end, 11);
 	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_protect(vm, 0, 4 * PAGES_2M, &flush), 0);
 	KUNIT_EXPECT_TRUE(test, okvm_gfn_range_empty(flush));
-	okvm_wrprot_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 /* Zap [0, @zap_end), then free the empty tables of [0, @free_end). */
@@ -148,24 +111,24 @@ static u64 okvm_wrprot_test_free(struct okvm_vm *vm, gfn_t zap_end, gfn_t free_e
 
 static void okvm_free_empty_tables_lets_huge_back(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_wrprot_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	u64 spte;
 
-	okvm_wrprot_test_map(test, vm, &cache, 5, 1, true);
-	okvm_wrprot_test_map(test, vm, &cache, PAGES_2M + 5, 1, true);
+	okvm_test_map(test, vm, &cache, 5, 1, true);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 5, 1, true);
 
 	/* A range that misses one gfn of the 4K table frees nothing. */
 	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_free(vm, PAGES_2M - 1, PAGES_2M - 1), 0);
 	/* Two 4K tables in range, one still holds a leaf: only the other goes. */
-	okvm_wrprot_test_map(test, vm, &cache, 5, 1, true);
+	okvm_test_map(test, vm, &cache, 5, 1, true);
 	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_free(vm, PAGES_2M, 2 * PAGES_2M), 1);
 	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_leaf(vm, PAGES_2M + 5, &spte), 1);
 
 	/* Where the table was, a 2M leaf fits again. */
-	okvm_wrprot_test_map(test, vm, &cache, 7, 2, true);
+	okvm_test_map(test, vm, &cache, 7, 2, true);
 	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_leaf(vm, 0, &spte), 2);
-	okvm_wrprot_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 static struct kunit_case okvm_tdp_write_protect_cases[] = {

@@ -14,52 +14,14 @@
 
 #include "../../mmu/tdp_iter.h"
 #include "../../mmu/tdp_mmu.h"
+#include "tdp_vm_fixture.h"
 
 #define PAGES_2M	512
 #define PAGES_1G	(512 * 512)
 
-static struct okvm_vm *okvm_zap_test_vm(struct kunit *test)
-{
-	struct okvm_vm *vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, vm);
-	rwlock_init(&vm->mmu_lock);
-	vm->mmu.fmt = okvm_npt_format();
-	vm->mmu.root_level = 4;
-	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vm->mmu.root);
-	return vm;
-}
-
-static void okvm_zap_test_vm_free(struct okvm_vm *vm,
-				  struct okvm_mmu_page_cache *cache)
-{
-	okvm_mmu_destroy(vm);
-	okvm_mmu_page_cache_free(cache);
-}
-
 static s64 okvm_zap_test_stat(struct okvm_vm *vm, enum okvm_vm_stat id)
 {
 	return atomic64_read(&vm->stats.v[id]);
-}
-
-/* Map @gfn as the fault path would, at most at @level. */
-static void okvm_zap_test_map(struct kunit *test, struct okvm_vm *vm,
-			      struct okvm_mmu_page_cache *cache, gfn_t gfn,
-			      int level)
-{
-	int r;
-
-	while (cache->nr < OKVM_MAX_LEVEL) {
-		void *page = (void *)get_zeroed_page(GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		cache->pages[cache->nr++] = page;
-	}
-	read_lock(&vm->mmu_lock);
-	r = okvm_tdp_map(vm, cache, gfn, 0x100000 + gfn, level, true);
-	read_unlock(&vm->mmu_lock);
-	KUNIT_ASSERT_EQ(test, r, 0);
 }
 
 static u64 okvm_zap_test_zap(struct okvm_vm *vm, gfn_t start, gfn_t end,
@@ -91,13 +53,13 @@ static int okvm_zap_test_level(struct okvm_vm *vm, gfn_t gfn)
 
 static void okvm_zap_hugepage_overlap_goes_whole(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
 
-	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 7, 2);
-	okvm_zap_test_map(test, vm, &cache, 2 * PAGES_2M, 1);
-	okvm_zap_test_map(test, vm, &cache, 2 * PAGES_2M + 1, 1);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 7, 2, true);
+	okvm_test_map(test, vm, &cache, 2 * PAGES_2M, 1, true);
+	okvm_test_map(test, vm, &cache, 2 * PAGES_2M + 1, 1, true);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M), 2);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 2);
@@ -111,17 +73,17 @@ static void okvm_zap_hugepage_overlap_goes_whole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 2 * PAGES_2M), 1);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 0);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_SPTES_ZAPPED), 1);
-	okvm_zap_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 static void okvm_zap_half_open_edges(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
 
-	okvm_zap_test_map(test, vm, &cache, PAGES_2M, 2);
-	okvm_zap_test_map(test, vm, &cache, PAGES_2M - 1, 1);
+	okvm_test_map(test, vm, &cache, PAGES_2M, 2, true);
+	okvm_test_map(test, vm, &cache, PAGES_2M - 1, 1, true);
 
 	/* Ending exactly where the hugepage starts leaves it mapped. */
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, 0, PAGES_2M, &flush), 1);
@@ -140,47 +102,47 @@ static void okvm_zap_half_open_edges(struct kunit *test)
 						&flush), 0);
 	KUNIT_EXPECT_TRUE(test, okvm_gfn_range_empty(flush));
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
-	okvm_zap_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 static void okvm_zap_keeps_tables(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
 	int tables;
 
-	okvm_zap_test_map(test, vm, &cache, 3, 1);
+	okvm_test_map(test, vm, &cache, 3, 1, true);
 	tables = OKVM_MAX_LEVEL - cache.nr;
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_zap(vm, 0, okvm_max_gfn(), &flush), 1);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 0);
 
 	/* The tables are still there: mapping again allocates none. */
-	okvm_zap_test_map(test, vm, &cache, 4, 1);
+	okvm_test_map(test, vm, &cache, 4, 1, true);
 	KUNIT_EXPECT_EQ(test, OKVM_MAX_LEVEL - cache.nr, 0);
 	KUNIT_EXPECT_GT(test, tables, 0);
-	okvm_zap_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 static void okvm_map_under_table_maps_small(struct kunit *test)
 {
-	struct okvm_vm *vm = okvm_zap_test_vm(test);
+	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
 
 	/* A 4K leaf leaves a table where a 2M leaf would go ... */
-	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 1, 1);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 1, 1, true);
 	okvm_zap_test_zap(vm, PAGES_2M, 2 * PAGES_2M, &flush);
 	/* ... so a later 2M fault there maps 4K instead of replacing it. */
-	okvm_zap_test_map(test, vm, &cache, PAGES_2M + 9, 2);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 9, 2, true);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M + 9), 1);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 0);
 
 	/* 1G where nothing is in the way. */
-	okvm_zap_test_map(test, vm, &cache, 3 * PAGES_1G + 12345, 3);
+	okvm_test_map(test, vm, &cache, 3 * PAGES_1G + 12345, 3, true);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 3 * PAGES_1G), 3);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_1G), 1);
-	okvm_zap_test_vm_free(vm, &cache);
+	okvm_test_vm_free(vm, &cache);
 }
 
 static struct kunit_case okvm_tdp_zap_cases[] = {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/host_mm.h"
 #include "lib/okvm_dev.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
@@ -203,29 +204,6 @@ static struct levels read_levels(struct okvm_vm *vm)
 	return l;
 }
 
-/* kB of AnonHugePages in the mapping that holds @addr (from smaps). */
-static long anon_huge_kb(const void *addr)
-{
-	unsigned long start, end, target = (unsigned long)addr;
-	char line[256];
-	bool inside = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			inside = target >= start && target < end;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 TEST(logging_maps_thp_at_4k_until_it_stops)
 {
 	u64 nr_pages = THP_SIZE / PAGE, map_size, thps, round = 0;
@@ -242,7 +220,7 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 	if (madvise(mem, THP_SIZE, MADV_HUGEPAGE))
 		SKIP(return, "no transparent hugepages: %s", strerror(errno));
 	memset(mem, 1, THP_SIZE);
-	kb = anon_huge_kb(mem);
+	kb = okvm_anon_huge_kb(mem);
 	if (kb < (long)(SIZE_2M >> 10))
 		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
 	thps = kb / (SIZE_2M >> 10);
@@ -278,7 +256,7 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 	TH_LOG("logging off: pages_2m +%lld",
 	       (long long)(l.pages_2m - before.pages_2m));
 	huge_again = okvm_dev_is_okvm(vm->dev_fd) &&
-		     anon_huge_kb(mem) >= (long)(thps * (SIZE_2M >> 10));
+		     okvm_anon_huge_kb(mem) >= (long)(thps * (SIZE_2M >> 10));
 	EXPECT_EQ(thps, huge_again ? l.pages_2m - before.pages_2m : thps);
 
 	okvm_vm_free(vm);

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit fixture: a VM with only its TDP tables, for the suites that map and
+ * zap through mmu/tdp_mmu.c. Leaves point at made-up pfns (0x100000 + gfn,
+ * aligned for every leaf size): nothing ever reads through them.
+ */
+#ifndef _OKVM_KUNIT_TDP_VM_FIXTURE_H
+#define _OKVM_KUNIT_TDP_VM_FIXTURE_H
+
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <okvm/vm.h>
+
+#include "../../mmu/tdp_mmu.h"
+
+static inline struct okvm_vm *okvm_test_vm(struct kunit *test)
+{
+	struct okvm_vm *vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	rwlock_init(&vm->mmu_lock);
+	vm->mmu.fmt = okvm_npt_format();
+	vm->mmu.root_level = 4;
+	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vm->mmu.root);
+	return vm;
+}
+
+static inline void okvm_test_vm_free(struct okvm_vm *vm,
+				     struct okvm_mmu_page_cache *cache)
+{
+	okvm_mmu_destroy(vm);
+	okvm_mmu_page_cache_free(cache);
+}
+
+/* Map @gfn as the fault path would, at most at @level. */
+static inline void okvm_test_map(struct kunit *test, struct okvm_vm *vm,
+				 struct okvm_mmu_page_cache *cache, gfn_t gfn,
+				 int level, bool writable)
+{
+	int r;
+
+	while (cache->nr < OKVM_MAX_LEVEL) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		cache->pages[cache->nr++] = page;
+	}
+	read_lock(&vm->mmu_lock);
+	r = okvm_tdp_map(vm, cache, gfn, 0x100000 + gfn, level, writable);
+	read_unlock(&vm->mmu_lock);
+	KUNIT_ASSERT_EQ(test, r, 0);
+}
+
+#endif /* _OKVM_KUNIT_TDP_VM_FIXTURE_H */
