@@ -101,7 +101,7 @@ out:
  * fault's retry check covers @gfn only). A logging memslot maps 4K only.
  */
 static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
-			    gfn_t gfn, unsigned long hva, int host_level)
+			    gfn_t gfn, unsigned long hva)
 {
 	const struct okvm_mmu_invalidate *inv = &vm->mmu_invalidate;
 	int level = clamp(READ_ONCE(max_huge_level), 1, 3);
@@ -113,7 +113,10 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 		return 1;
 	if (!boot_cpu_has(X86_FEATURE_GBPAGES))
 		level = min(level, 2);
-	for (level = min(level, host_level); level > 1; level--) {
+	/* Walk the host's page tables only when a huge leaf is possible. */
+	if (level > 1)
+		level = min(level, okvm_host_mapping_level(vm->mm, hva));
+	for (; level > 1; level--) {
 		u64 pages = okvm_tdp_level_pages(level);
 		struct okvm_gfn_range leaf = { gfn & ~(pages - 1), (gfn & ~(pages - 1)) + pages };
 
@@ -191,8 +194,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		 * Under the lock, no invalidation can start changing the host
 		 * page tables: the size seen now belongs with the page.
 		 */
-		level = okvm_fault_level(vm, slot, gfn, hva,
-					 okvm_host_mapping_level(vm->mm, hva));
+		level = okvm_fault_level(vm, slot, gfn, hva);
 		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
 				 writable))
 			why = OKVM_FAULT_RETRY_LOST_RACE;
