@@ -59,6 +59,7 @@ static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VCPU_STAT_HALT_EXITS, "halt_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_IRQ_EXITS, "irq_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_SIGNAL_EXITS, "signal_exits"),
+	OKVM_COUNTER(OKVM_VCPU_STAT_PF_FAST, "pf_fast"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_NPF_EXITS, "npf_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_CPUID_EXITS, "cpuid_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_MSR_EXITS, "msr_exits"),

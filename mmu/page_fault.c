@@ -154,16 +154,23 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	bool writable;
 
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
-	r = okvm_mmu_page_cache_fill(vcpu);
-	if (r)
-		goto trace;
-
 	idx = srcu_read_lock(&vm->srcu);
 	slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		r = OKVM_PF_EMULATE;
 		goto out;
 	}
+
+	/* A write after KVM_GET_DIRTY_LOG: usually the leaf only lost its W bit. */
+	if (write && slot->dirty_bitmap && okvm_mmu_fast_write_fault(vm, slot, gfn)) {
+		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_PF_FAST);
+		r = 1;
+		goto out;
+	}
+
+	r = okvm_mmu_page_cache_fill(vcpu);
+	if (r)
+		goto out;
 
 	seq = READ_ONCE(vm->mmu_invalidate.seq);
 	/* Read the sequence before the host page tables; pairs with mmu_lock. */
@@ -212,7 +219,6 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	r = 1;
 out:
 	srcu_read_unlock(&vm->srcu, idx);
-trace:
 	trace_okvm_fault_retry(vcpu->id, gfn, why);
 	trace_okvm_page_fault(vcpu->id, gpa, write, r, why);
 	return r;

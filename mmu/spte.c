@@ -4,8 +4,10 @@
  * and the CPU treats every guest access as a user access, so U/S is set at
  * every level. The CPU sets the accessed bit (5) of an entry it walks
  * through, as in the host's own tables; aging clears it in leaves
- * (mmu/age.c). Leaves are created dirty: okvm does not log dirty pages yet,
- * and the CPU then never has to set that bit itself.
+ * (mmu/age.c). Leaves are created dirty (dirty logging write-protects
+ * instead of reading that bit), so the CPU never has to set it itself.
+ * The hardware ignores bit 9 (the first "available" bit); okvm keeps
+ * may_write there.
  */
 #include <linux/mem_encrypt.h>
 #include <asm/pgtable_types.h>
@@ -26,6 +28,7 @@ const struct okvm_spte_format *okvm_npt_format(void)
 		okvm_npt = (struct okvm_spte_format){
 			.present_mask = _PAGE_PRESENT,
 			.writable_mask = _PAGE_RW,
+			.may_write_mask = _PAGE_SOFTW1,
 			.accessed_mask = _PAGE_ACCESSED,
 			.huge_mask = _PAGE_PSE,
 			.table_bits = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,

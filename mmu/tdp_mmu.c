@@ -161,11 +161,17 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 			kvm_pfn_t base = pfn - (gfn & (okvm_tdp_level_pages(level) - 1));
 			u64 new = okvm_spte_make_leaf(fmt, base, level, writable);
 
-			if (iter.old_spte == new)
-				return 0;
-			/* Upgrade a read-only leaf of the same page only. */
-			if (present && okvm_spte_pfn(fmt, iter.old_spte) != base)
-				return -EAGAIN;
+			if (present) {
+				if (okvm_spte_pfn(fmt, iter.old_spte) != base)
+					return -EAGAIN;
+				/*
+				 * Another vCPU mapped it first: keep its leaf
+				 * unless this is a write it does not allow
+				 * (a read must not take write access away).
+				 */
+				if (!writable || okvm_spte_writable(fmt, iter.old_spte))
+					return 0;
+			}
 			if (!okvm_tdp_iter_cmpxchg(&iter, new))
 				return -EAGAIN;
 			if (!present)

@@ -8,6 +8,7 @@
 #include <okvm/gfn_range.h>
 #include <okvm/mmu.h>
 
+struct okvm_memslot;
 struct okvm_vm;
 
 int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
@@ -17,5 +18,7 @@ u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
 			   struct okvm_gfn_range *flush);
 u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range);
+bool okvm_mmu_fast_write_fault(struct okvm_vm *vm, const struct okvm_memslot *slot,
+			       gfn_t gfn);
 
 #endif /* _OKVM_TDP_MMU_H */

@@ -15,6 +15,10 @@
  * struct okvm_spte_format - how one TDP format encodes entries
  * @present_mask: an entry with any of these bits set is present
  * @writable_mask: set in a leaf the guest may write through
+ * @may_write_mask: a software bit, set in every leaf made writable. It
+ *	stays when dirty logging write-protects the leaf, and tells the next
+ *	write fault that the host and the memslot still allow the write, so
+ *	the writable bit may come back without mmu_lock (mmu/fast_fault.c)
  * @accessed_mask: set by the CPU in a leaf it translates through, cleared
  *	by aging (mmu/age.c); 0 for a format that has no such bit
  * @huge_mask: marks a leaf above level 1
@@ -27,6 +31,7 @@
 struct okvm_spte_format {
 	u64 present_mask;
 	u64 writable_mask;
+	u64 may_write_mask;
 	u64 accessed_mask;
 	u64 huge_mask;
 	u64 table_bits;
@@ -75,6 +80,13 @@ static inline kvm_pfn_t okvm_spte_pfn(const struct okvm_spte_format *fmt, u64 sp
 	return okvm_spte_addr(fmt, spte) >> PAGE_SHIFT;
 }
 
+/* Write-protected for dirty logging only: a write may restore it locklessly. */
+static inline bool okvm_spte_write_restorable(const struct okvm_spte_format *fmt,
+					      u64 spte)
+{
+	return (spte & (fmt->writable_mask | fmt->may_write_mask)) == fmt->may_write_mask;
+}
+
 static inline u64 okvm_spte_make_table(const struct okvm_spte_format *fmt,
 				       phys_addr_t table)
 {
@@ -92,7 +104,7 @@ static inline u64 okvm_spte_make_leaf(const struct okvm_spte_format *fmt,
 	return fmt->leaf_bits | fmt->accessed_mask | ((u64)pfn << PAGE_SHIFT) |
 	       fmt->me_mask |
 	       (level > 1 ? fmt->huge_mask : 0) |
-	       (writable ? fmt->writable_mask : 0);
+	       (writable ? fmt->writable_mask | fmt->may_write_mask : 0);
 }
 
 #endif /* _OKVM_SPTE_H */

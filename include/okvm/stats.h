@@ -34,7 +34,7 @@ enum okvm_vm_stat {
 	OKVM_NR_VM_STATS,
 };
 
-/* Counters of a vCPU: exits, in all and by reason. */
+/* Counters of a vCPU: exits, in all and by reason; lockless write faults. */
 enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_EXITS,
 	OKVM_VCPU_STAT_IO_EXITS,
@@ -42,6 +42,7 @@ enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_HALT_EXITS,
 	OKVM_VCPU_STAT_IRQ_EXITS,
 	OKVM_VCPU_STAT_SIGNAL_EXITS,
+	OKVM_VCPU_STAT_PF_FAST,
 	OKVM_VCPU_STAT_NPF_EXITS,
 	OKVM_VCPU_STAT_CPUID_EXITS,
 	OKVM_VCPU_STAT_MSR_EXITS,

@@ -26,7 +26,11 @@ static void okvm_spte_leaf_encoding(struct kunit *test)
 			(u64)(_PAGE_ACCESSED | _PAGE_DIRTY));
 	KUNIT_EXPECT_EQ(test, ro & _PAGE_NX, 0ULL);
 	KUNIT_EXPECT_EQ(test, ro & _PAGE_PSE, 0ULL);
-	KUNIT_EXPECT_EQ(test, rw ^ ro, (u64)_PAGE_RW);
+	/* Writable, and may_write (a software bit) with it. */
+	KUNIT_EXPECT_EQ(test, rw ^ ro, (u64)(_PAGE_RW | _PAGE_SOFTW1));
+	KUNIT_EXPECT_FALSE(test, okvm_spte_write_restorable(fmt, ro));
+	KUNIT_EXPECT_FALSE(test, okvm_spte_write_restorable(fmt, rw));
+	KUNIT_EXPECT_TRUE(test, okvm_spte_write_restorable(fmt, rw & ~_PAGE_RW));
 }
 
 static void okvm_spte_huge_and_table(struct kunit *test)

@@ -4,7 +4,8 @@
  * okvm_tdp_write_protect() (4K leaves lose their writable bit, larger ones
  * go whole, half-open range, the flush hull) and
  * okvm_tdp_free_empty_tables() (only empty tables wholly inside the range
- * go, after which a huge leaf can be mapped there again).
+ * go, after which a huge leaf can be mapped there again); and the lockless
+ * write fault that undoes the first for a page the guest may write.
  *
  * The leaves point at made-up pfns: nothing here ever reads through them.
  */
@@ -131,9 +132,53 @@ static void okvm_free_empty_tables_lets_huge_back(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
+/*
+ * After write protection, a write gets the writable bit back without
+ * mmu_lock, and its dirty bit, only where the leaf was made writable; a
+ * leaf mapped read-only (the host's page may not be written) and a gfn
+ * with no leaf take the slow path. A read fault never takes write access
+ * back from a leaf another vCPU made writable.
+ */
+static void okvm_fast_write_fault_only_where_writable_before(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_memslot slot = { .base_gfn = 8, .npages = 16 };
+	struct okvm_gfn_range flush;
+
+	slot.dirty_bitmap = kunit_kzalloc(test, 2 * sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, slot.dirty_bitmap);
+	okvm_test_map(test, vm, &cache, 10, 1, true);
+	okvm_test_map(test, vm, &cache, 11, 1, false);
+	okvm_test_map(test, vm, &cache, 10, 1, false);
+	KUNIT_EXPECT_TRUE(test, okvm_wrprot_test_writable(vm, 10));
+	KUNIT_EXPECT_EQ(test, okvm_wrprot_test_protect(vm, 8, 24, &flush), 1);
+
+	KUNIT_EXPECT_TRUE(test, okvm_mmu_fast_write_fault(vm, &slot, 10));
+	KUNIT_EXPECT_TRUE(test, okvm_wrprot_test_writable(vm, 10));
+	KUNIT_EXPECT_EQ(test, slot.dirty_bitmap[0], BIT(10 - 8));
+	/* Already writable (another vCPU won): done, nothing more to log. */
+	slot.dirty_bitmap[0] = 0;
+	KUNIT_EXPECT_TRUE(test, okvm_mmu_fast_write_fault(vm, &slot, 10));
+	KUNIT_EXPECT_EQ(test, slot.dirty_bitmap[0], 0);
+
+	KUNIT_EXPECT_FALSE(test, okvm_mmu_fast_write_fault(vm, &slot, 11));
+	KUNIT_EXPECT_FALSE(test, okvm_wrprot_test_writable(vm, 11));
+	KUNIT_EXPECT_FALSE(test, okvm_mmu_fast_write_fault(vm, &slot, 12));
+	KUNIT_EXPECT_EQ(test, slot.dirty_bitmap[0], 0);
+
+	/* A zap takes the right away: the next write is a slow one again. */
+	write_lock(&vm->mmu_lock);
+	okvm_tdp_zap_leafs(vm, (struct okvm_gfn_range){ 10, 11 }, &flush, false);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_FALSE(test, okvm_mmu_fast_write_fault(vm, &slot, 10));
+	okvm_test_vm_free(vm, &cache);
+}
+
 static struct kunit_case okvm_tdp_write_protect_cases[] = {
 	KUNIT_CASE(okvm_wrprot_4k_and_huge),
 	KUNIT_CASE(okvm_free_empty_tables_lets_huge_back),
+	KUNIT_CASE(okvm_fast_write_fault_only_where_writable_before),
 	{}
 };
 

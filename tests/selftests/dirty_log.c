@@ -188,6 +188,76 @@ TEST(dirty_log_reports_exactly_the_pages_written)
 	munmap(mem, NR_PAGES * PAGE);
 }
 
+/* The vCPU's pf_fast: write faults fixed without the full fault path. */
+static u64 read_pf_fast(struct okvm_vcpu *vcpu)
+{
+	struct okvm_stats st;
+	u64 n;
+
+	okvm_stats_open(&st, vcpu->fd);
+	n = okvm_stats_get(&st, "pf_fast");
+	okvm_stats_close(&st);
+	return n;
+}
+
+/*
+ * A write after KVM_GET_DIRTY_LOG only needs write access back: both okvm
+ * and KVM give it without the full fault path and count it in pf_fast. A
+ * host change to the memory in between (here mprotect) removes the guest's
+ * mapping instead, so the next write takes the full path, and must fail
+ * while the host keeps the memory read-only: the lockless path never
+ * outlives the host's permission.
+ */
+TEST(writes_after_a_harvest_take_the_fast_path)
+{
+	u64 round = 0, fast;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	int r, run_errno;
+	char *mem;
+
+	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0, NR_PAGES * PAGE);
+	vm = start_vm(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES, &vcpu);
+	run_round(vm, vcpu, ++round, 1, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+
+	/* Every page again: each write fault is a fast one, and logged. */
+	fast = read_pf_fast(vcpu);
+	run_round(vm, vcpu, ++round, 1, 0);
+	TH_LOG("pf_fast +%llu for %d pages", (unsigned long long)(read_pf_fast(vcpu) - fast),
+	       NR_PAGES);
+	EXPECT_GE(read_pf_fast(vcpu) - fast, NR_PAGES);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+
+	/* The host takes write access away and gives it back: full path. */
+	ASSERT_EQ(0, mprotect(mem, NR_PAGES * PAGE, PROT_READ));
+	ASSERT_EQ(0, mprotect(mem, NR_PAGES * PAGE, PROT_READ | PROT_WRITE));
+	fast = read_pf_fast(vcpu);
+	run_round(vm, vcpu, ++round, 1, 0);
+	EXPECT_EQ(fast, read_pf_fast(vcpu));
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+	EXPECT_EQ(round, *(u64 *)(mem + 2 * PAGE));
+
+	/* Read-only in the host: the write fails, and nothing is written. */
+	ASSERT_EQ(0, mprotect(mem, NR_PAGES * PAGE, PROT_READ));
+	write_mod = 1;
+	write_rem = 0;
+	okvm_sync_global_to_guest(vm, write_mod);
+	okvm_sync_global_to_guest(vm, write_rem);
+	r = okvm_vcpu_run_raw(vcpu);
+	run_errno = r ? errno : 0;
+	TH_LOG("write to host read-only memory: KVM_RUN %d (%s)", r, strerror(run_errno));
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EFAULT, run_errno);
+	EXPECT_EQ(round, *(u64 *)(mem + 0 * PAGE));
+
+	okvm_vm_free(vm);
+	munmap(mem, NR_PAGES * PAGE);
+}
+
 struct levels {
 	u64 pages_4k, pages_2m;
 };

@@ -75,6 +75,7 @@ static const struct known_stat vcpu_common[] = {
 	{ "halt_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "irq_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "signal_exits", KVM_STATS_TYPE_CUMULATIVE },
+	{ "pf_fast", KVM_STATS_TYPE_CUMULATIVE },
 };
 
 /* okvm's own, documented in Documentation/api.rst. */
