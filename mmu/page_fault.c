@@ -215,6 +215,15 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	if (why)
 		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
 	read_unlock(&vm->mmu_lock);
+	/*
+	 * The guest's writes do not set the dirty bit of the host's PTE, so
+	 * the host would take the page as clean (and could drop it for its
+	 * copy in swap or on disk). Marking it once here is enough: anything
+	 * that cleans the page goes through the notifier first, which zaps
+	 * the leaf, and the next write faults here again.
+	 */
+	if (!why && writable)
+		set_page_dirty_lock(page);
 	put_page(page);
 	r = 1;
 out:

@@ -3,6 +3,7 @@
  * Host memory-management helpers for tests (see host_mm.h).
  */
 #include <fcntl.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,4 +72,28 @@ bool okvm_write_number(const char *path, long value)
 	ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf);
 	close(fd);
 	return ok;
+}
+
+long long okvm_host_page_flags(const void *addr)
+{
+	const __u64 present = 1ULL << 63, pfn_mask = (1ULL << 55) - 1;
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 entry, flags;
+	int pagemap, kpageflags;
+	long long r = -1;
+
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	kpageflags = open("/proc/kpageflags", O_RDONLY);
+	if (pagemap >= 0 && kpageflags >= 0 &&
+	    pread(pagemap, &entry, sizeof(entry),
+		  (unsigned long)addr / page * sizeof(entry)) == sizeof(entry) &&
+	    (entry & present) && (entry & pfn_mask) &&
+	    pread(kpageflags, &flags, sizeof(flags),
+		  (entry & pfn_mask) * sizeof(flags)) == sizeof(flags))
+		r = flags;
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kpageflags >= 0)
+		close(kpageflags);
+	return r;
 }

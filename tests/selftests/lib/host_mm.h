@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What tests ask of the host's memory management: transparent hugepages,
- * and numbers in sysfs and procfs files.
+ * numbers in sysfs and procfs files, and the flags of a host page.
  */
 #ifndef _OKVM_SELFTEST_HOST_MM_H
 #define _OKVM_SELFTEST_HOST_MM_H
@@ -16,5 +16,10 @@ bool okvm_thp_possible(void);
 long okvm_read_number(const char *path);
 /* Write @value to such a file; false if that is not possible. */
 bool okvm_write_number(const char *path, long value);
+/*
+ * The /proc/kpageflags word (KPF_* bits) of the host page mapped at @addr,
+ * or -1 if the page is not present or the files cannot be read (not root).
+ */
+long long okvm_host_page_flags(const void *addr);
 
 #endif /* _OKVM_SELFTEST_HOST_MM_H */
