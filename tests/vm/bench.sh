@@ -9,12 +9,15 @@
 #     benchmark on okvm, then on kvm_amd, OKVM_BENCH_ROUNDS times
 #  4. tools/bench/report.py: the table, on stdout and in tests/vm/out/bench.txt
 # Environment: OKVM_BENCH_ROUNDS (default 5), OKVM_BENCH_ARGS (okvm-bench
-# options, e.g. "-m 64" for 64 MiB per vCPU), OKVM_BENCH_KERNEL (default bench).
+# options, e.g. "-m 64" for 64 MiB per vCPU), OKVM_BENCH_ONLY (one benchmark
+# by its okvm-bench name, e.g. dirty-log; default every one), and
+# OKVM_BENCH_KERNEL (default bench).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 rounds=${OKVM_BENCH_ROUNDS:-5}
 bench_args=${OKVM_BENCH_ARGS:-}
+only=${OKVM_BENCH_ONLY:-vm}
 variant=${OKVM_BENCH_KERNEL:-bench}
 out="$OKVM_TOP/tests/vm/out"
 mkdir -p "$out"
@@ -38,6 +41,7 @@ make -C "$OKVM_TOP/tools/bench" -s KSRC="$src" OUTPUT="$tools" >&2
 cat > "$tools/okvm-bench-settings" <<SETTINGS
 ROUNDS=$rounds
 BENCH_ARGS="$bench_args"
+WHICH="$only"
 SETTINGS
 chmod +x "$tools/okvm-bench-settings"
 

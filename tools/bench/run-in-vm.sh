@@ -12,6 +12,7 @@
 
 ROUNDS=5
 BENCH_ARGS=
+WHICH=vm
 [ -f /okvm/tools/okvm-bench-settings ] && . /okvm/tools/okvm-bench-settings
 
 load_kvm_amd() {
@@ -46,13 +47,13 @@ echo "OKVM-BENCH-BEGIN rounds=$ROUNDS args=$BENCH_ARGS"
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
 	if insmod /okvm/okvm.ko; then
-		run okvm "$round" /dev/okvm vm
+		run okvm "$round" /dev/okvm "$WHICH"
 		rmmod okvm
 	else
 		echo "OKVM-BENCH okvm $round FAILED insmod"
 	fi
 	if load_kvm_amd && [ -c /dev/kvm ]; then
-		run kvm_amd "$round" /dev/kvm vm
+		run kvm_amd "$round" /dev/kvm "$WHICH"
 	else
 		echo "OKVM-BENCH kvm_amd $round FAILED loading kvm_amd"
 	fi
