@@ -151,16 +151,22 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 
 /*
  * A logging slot's bitmap: one bit per page that write faults set, then as
- * many again, where KVM_GET_DIRTY_LOG gathers what it copies out (so the
- * ioctl allocates nothing). Accounted to the VM's creator like the slot.
+ * many again, where KVM_GET_DIRTY_LOG gathers what it copies out and
+ * KVM_CLEAR_DIRTY_LOG what it copies in (so neither allocates). Every page
+ * starts dirty if userspace asked for KVM_DIRTY_LOG_INITIALLY_SET.
+ * Accounted to the VM's creator like the slot.
  */
-static int okvm_memslot_alloc_bitmap(struct okvm_memslot *slot)
+static int okvm_memslot_alloc_bitmap(struct okvm_vm *vm, struct okvm_memslot *slot)
 {
 	if (!(slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		return 0;
 	slot->dirty_bitmap = kvcalloc(2 * okvm_memslot_bitmap_longs(slot), sizeof(long),
 				      GFP_KERNEL_ACCOUNT);
-	return slot->dirty_bitmap ? 0 : -ENOMEM;
+	if (!slot->dirty_bitmap)
+		return -ENOMEM;
+	if (okvm_dirty_log_initially_set(vm))
+		bitmap_set(slot->dirty_bitmap, 0, slot->npages);
+	return 0;
 }
 
 static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
@@ -260,9 +266,14 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 			/* Still logging: what was logged is still to be read. */
 			new.dirty_bitmap = old->dirty_bitmap;
 		} else {
-			/* A move has nothing mapped at its new gfns yet. */
-			start_logging = okvm_gfn_range_empty(removed);
-			r = okvm_memslot_alloc_bitmap(&new);
+			/*
+			 * A move has nothing mapped at its new gfns yet, and
+			 * pages that all start dirty need no protection yet:
+			 * KVM_CLEAR_DIRTY_LOG protects them as it cleans them.
+			 */
+			start_logging = okvm_gfn_range_empty(removed) &&
+					!okvm_dirty_log_initially_set(vm);
+			r = okvm_memslot_alloc_bitmap(vm, &new);
 			if (r)
 				goto out;
 		}
@@ -272,7 +283,7 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 		r = -EEXIST;
 		if (okvm_memslot_overlaps(cur, &new, U32_MAX))
 			goto out;
-		r = okvm_memslot_alloc_bitmap(&new);
+		r = okvm_memslot_alloc_bitmap(vm, &new);
 		if (r)
 			goto out;
 		slots = okvm_memslots_edit(cur, NULL, &new);

@@ -75,6 +75,22 @@ static int okvm_vm_set_memory_region(struct okvm_vm *vm, unsigned int ioctl,
 	return okvm_set_memory_region(vm, &mem);
 }
 
+/*
+ * KVM_ENABLE_CAP on the VM: the one capability okvm lets userspace enable.
+ * Any other answers -EINVAL, as KVM does for a capability it cannot enable.
+ */
+static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return okvm_enable_manual_dirty_log(vm, cap->args[0]);
+	default:
+		return -EINVAL;
+	}
+}
+
 static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -100,6 +116,20 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&log, argp, sizeof(log)))
 			return -EFAULT;
 		return okvm_get_dirty_log(vm, &log);
+	}
+	case KVM_CLEAR_DIRTY_LOG: {
+		struct kvm_clear_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return okvm_clear_dirty_log(vm, &log);
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return okvm_vm_enable_cap(vm, &cap);
 	}
 	case KVM_SET_TSS_ADDR:
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dirty logging by write protection: KVM_MEM_LOG_DIRTY_PAGES and
- * KVM_GET_DIRTY_LOG.
+ * Dirty logging by write protection: KVM_MEM_LOG_DIRTY_PAGES,
+ * KVM_GET_DIRTY_LOG, and with KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+ * KVM_CLEAR_DIRTY_LOG.
  *
  * A logging memslot is mapped at 4K, and a page is writable in the TDP
  * tables only if its bit in the slot's dirty bitmap is set: turning logging
@@ -20,6 +21,7 @@
  * walk, once per KVM_GET_DIRTY_LOG, and the walk's cost follows the pages
  * that were dirty, not the size of the slot.
  */
+#include <linux/atomic.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -122,8 +124,10 @@ static struct okvm_gfn_range okvm_dirty_log_harvest(struct okvm_vm *vm,
  *
  * Copies one bit per page of the slot, set for each page written since
  * logging began or since the last call, and clears them; the pages are
- * write-protected again (and TLBs flushed) before it returns. The bitmap
- * userspace gets is rounded up to a multiple of 64 bits, as in KVM.
+ * write-protected again (and TLBs flushed) before it returns. With
+ * KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE it only copies: the bits stay until
+ * KVM_CLEAR_DIRTY_LOG. The bitmap userspace gets is rounded up to a
+ * multiple of 64 bits, as in KVM.
  *
  * Return: 0; -EINVAL for a slot number outside address space 0 or the slot
  * range; -ENOENT if the slot does not exist or does not log; -EFAULT if
@@ -147,9 +151,17 @@ int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log)
 		goto out;
 
 	nr = okvm_memslot_bitmap_longs(slot);
-	write_lock(&vm->mmu_lock);
-	okvm_dirty_log_harvest(vm, slot);
-	write_unlock(&vm->mmu_lock);
+	if (vm->dirty_log_manual & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) {
+		/* Userspace cleans and protects with KVM_CLEAR_DIRTY_LOG. */
+		unsigned long i;
+
+		for (i = 0; i < nr; i++)
+			slot->dirty_bitmap[nr + i] = READ_ONCE(slot->dirty_bitmap[i]);
+	} else {
+		write_lock(&vm->mmu_lock);
+		okvm_dirty_log_harvest(vm, slot);
+		write_unlock(&vm->mmu_lock);
+	}
 
 	r = 0;
 	if (copy_to_user(log->dirty_bitmap, slot->dirty_bitmap + nr, nr * sizeof(long)))
@@ -157,4 +169,115 @@ int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log)
 out:
 	mutex_unlock(&vm->slots_lock);
 	return r;
+}
+
+/**
+ * okvm_clear_dirty_log() - KVM_CLEAR_DIRTY_LOG
+ * @vm: the VM
+ * @log: userspace's request: slot, first page (a multiple of 64), number of
+ *	pages (a multiple of 64 unless the range ends with the slot), and a
+ *	bitmap of the pages to clean
+ *
+ * For every page whose bit is set both in the request and in the slot's
+ * log, clears the log's bit and write-protects the page again, so that the
+ * guest's next write to it is logged; TLBs are flushed before it returns.
+ * Each word of the log loses its bits atomically (the fast write fault sets
+ * bits without mmu_lock), and only the pages whose bits this call cleared
+ * are protected: a page written meanwhile keeps its bit, and its leaf.
+ *
+ * Return: 0; -EINVAL for a slot number outside address space 0 or the slot
+ * range, or a page range KVM would refuse; -ENOENT if the slot does not
+ * exist or does not log; -EFAULT if the bitmap cannot be read.
+ */
+int okvm_clear_dirty_log(struct okvm_vm *vm, const struct kvm_clear_dirty_log *log)
+{
+	const struct okvm_memslots *slots;
+	const struct okvm_memslot *slot;
+	struct okvm_gfn_range flush = {};
+	unsigned long *bits, *request, i;
+	int r = -ENOENT;
+
+	if ((log->slot >> 16) != 0 || (u16)log->slot >= OKVM_NR_MEMSLOTS)
+		return -EINVAL;
+	if (log->first_page & (BITS_PER_LONG - 1))
+		return -EINVAL;
+
+	mutex_lock(&vm->slots_lock);
+	slots = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
+	slot = okvm_memslot_by_id(slots, (u16)log->slot);
+	if (!slot || !slot->dirty_bitmap)
+		goto out;
+	r = -EINVAL;
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page &&
+	     (log->num_pages & (BITS_PER_LONG - 1))))
+		goto out;
+
+	/* The second half of the bitmap is free between ioctls. */
+	bits = slot->dirty_bitmap + log->first_page / BITS_PER_LONG;
+	request = slot->dirty_bitmap + okvm_memslot_bitmap_longs(slot);
+	r = -EFAULT;
+	if (copy_from_user(request, log->dirty_bitmap,
+			   BITS_TO_LONGS(log->num_pages) * sizeof(long)))
+		goto out;
+
+	write_lock(&vm->mmu_lock);
+	for (i = 0; i < BITS_TO_LONGS(log->num_pages); i++) {
+		unsigned long mask = request[i];
+
+		if (!mask)
+			continue;
+		/* Bits past the slot's end are never set in the log. */
+		mask &= atomic_long_fetch_andnot(mask, (atomic_long_t *)&bits[i]);
+		if (mask)
+			okvm_tdp_write_protect_masked(vm, slot->base_gfn + log->first_page +
+						      i * BITS_PER_LONG, mask, &flush);
+	}
+	if (!okvm_gfn_range_empty(flush))
+		okvm_flush_remote_tlbs_range(vm, flush.start,
+					     okvm_gfn_range_nr_pages(flush));
+	write_unlock(&vm->mmu_lock);
+	r = 0;
+out:
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/**
+ * okvm_enable_manual_dirty_log() - KVM_ENABLE_CAP of
+ *	KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2
+ * @vm: the VM
+ * @flags: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, with or without
+ *	KVM_DIRTY_LOG_INITIALLY_SET; 0 turns both off
+ *
+ * Takes effect for the next KVM_GET_DIRTY_LOG, and for the bitmaps of
+ * slots that start logging from now on (INITIALLY_SET), as in KVM.
+ *
+ * Return: 0; -EINVAL for an unknown flag, or INITIALLY_SET alone.
+ */
+int okvm_enable_manual_dirty_log(struct okvm_vm *vm, u64 flags)
+{
+	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+
+	if (flags & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+		allowed = OKVM_DIRTY_LOG_MANUAL_CAPS;
+	if (flags & ~allowed)
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	vm->dirty_log_manual = flags;
+	mutex_unlock(&vm->slots_lock);
+	return 0;
+}
+
+/**
+ * okvm_dirty_log_initially_set() - do new logging slots start all dirty?
+ * @vm: the VM, slots_lock held
+ *
+ * Return: true with KVM_DIRTY_LOG_INITIALLY_SET enabled.
+ */
+bool okvm_dirty_log_initially_set(struct okvm_vm *vm)
+{
+	lockdep_assert_held(&vm->slots_lock);
+	return vm->dirty_log_manual & KVM_DIRTY_LOG_INITIALLY_SET;
 }

@@ -281,6 +281,46 @@ static bool okvm_tdp_iter_clear_writable(struct okvm_tdp_iter *iter)
 	return false;
 }
 
+/*
+ * Write-protect the leaves mapping [range.start, range.end): all of them if
+ * @mask is NULL, else only the 4K leaves whose bit (gfn - @mask_base) is
+ * set in *@mask, a range of at most BITS_PER_LONG pages from @mask_base.
+ * Widens *@flush by what changed.
+ */
+static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
+				  gfn_t mask_base, const unsigned long *mask,
+				  struct okvm_gfn_range *flush)
+{
+	const struct okvm_spte_format *fmt = vm->mmu.fmt;
+	struct okvm_tdp_iter iter;
+	u64 changed = 0, zapped = 0;
+
+	lockdep_assert_held_write(&vm->mmu_lock);
+
+	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
+	     okvm_tdp_iter_next(&iter)) {
+		struct okvm_gfn_range leaf = {
+			iter.gfn, iter.gfn + okvm_tdp_level_pages(iter.level)
+		};
+
+		if (!okvm_spte_present(fmt, iter.old_spte) ||
+		    !okvm_spte_leaf(fmt, iter.old_spte, iter.level))
+			continue;
+		if (iter.level > 1) {
+			okvm_tdp_iter_zap(&iter);
+			okvm_tdp_account_leaf(vm, iter.level, -1);
+			zapped++;
+		} else if ((mask && !test_bit(iter.gfn - mask_base, mask)) ||
+			   !okvm_tdp_iter_clear_writable(&iter)) {
+			continue;
+		}
+		*flush = okvm_gfn_range_hull(*flush, leaf);
+		changed++;
+	}
+	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
+	return changed;
+}
+
 /**
  * okvm_tdp_write_protect() - make every gfn of @range fault on a write, and
  *	map it at 4K only
@@ -304,34 +344,30 @@ static bool okvm_tdp_iter_clear_writable(struct okvm_tdp_iter *iter)
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
 			   struct okvm_gfn_range *flush)
 {
-	const struct okvm_spte_format *fmt = vm->mmu.fmt;
-	struct okvm_tdp_iter iter;
-	u64 changed = 0, zapped = 0;
-
-	lockdep_assert_held_write(&vm->mmu_lock);
-
 	*flush = (struct okvm_gfn_range){};
-	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
-	     okvm_tdp_iter_next(&iter)) {
-		struct okvm_gfn_range leaf = {
-			iter.gfn, iter.gfn + okvm_tdp_level_pages(iter.level)
-		};
+	return okvm_tdp_protect_leafs(vm, range, 0, NULL, flush);
+}
 
-		if (!okvm_spte_present(fmt, iter.old_spte) ||
-		    !okvm_spte_leaf(fmt, iter.old_spte, iter.level))
-			continue;
-		if (iter.level > 1) {
-			okvm_tdp_iter_zap(&iter);
-			okvm_tdp_account_leaf(vm, iter.level, -1);
-			zapped++;
-		} else if (!okvm_tdp_iter_clear_writable(&iter)) {
-			continue;
-		}
-		*flush = okvm_gfn_range_hull(*flush, leaf);
-		changed++;
-	}
-	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
-	return changed;
+/**
+ * okvm_tdp_write_protect_masked() - okvm_tdp_write_protect() for the 4K
+ *	pages a bitmap word names
+ * @vm: the VM, mmu_lock held for write
+ * @base: the gfn of bit 0 of @mask
+ * @mask: one bit per page from @base; not 0
+ * @flush: widened by the hull of the leaves changed (not reset: callers
+ *	go word by word and flush once)
+ *
+ * A leaf larger than 4K that maps a page of @mask is removed whole, as by
+ * okvm_tdp_write_protect(); 4K leaves whose bit is clear stay as they are.
+ *
+ * Return: the number of leaves changed.
+ */
+u64 okvm_tdp_write_protect_masked(struct okvm_vm *vm, gfn_t base, unsigned long mask,
+				  struct okvm_gfn_range *flush)
+{
+	struct okvm_gfn_range range = { base + __ffs(mask), base + __fls(mask) + 1 };
+
+	return okvm_tdp_protect_leafs(vm, range, base, &mask, flush);
 }
 
 /*

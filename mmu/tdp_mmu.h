@@ -17,6 +17,8 @@ u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 		       struct okvm_gfn_range *flush, bool can_yield);
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
 			   struct okvm_gfn_range *flush);
+u64 okvm_tdp_write_protect_masked(struct okvm_vm *vm, gfn_t base, unsigned long mask,
+				  struct okvm_gfn_range *flush);
 u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range);
 bool okvm_mmu_fast_write_fault(struct okvm_vm *vm, const struct okvm_memslot *slot,
 			       gfn_t gfn);

@@ -19,6 +19,7 @@
 /* Slot ids userspace may use: 0 .. OKVM_NR_MEMSLOTS - 1, address space 0. */
 #define OKVM_NR_MEMSLOTS	512
 
+struct kvm_clear_dirty_log;
 struct kvm_dirty_log;
 struct kvm_userspace_memory_region2;
 struct okvm_vm;
@@ -90,9 +91,16 @@ int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len);
 int okvm_memslots_init(struct okvm_vm *vm);
 void okvm_memslots_free(struct okvm_vm *vm);
 
+/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: the flags okvm implements. */
+#define OKVM_DIRTY_LOG_MANUAL_CAPS \
+	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET)
+
 /* Dirty logging (mmu/dirty_log.c). */
 void okvm_mmu_dirty_logging_start(struct okvm_vm *vm, struct okvm_gfn_range range);
 void okvm_mmu_dirty_logging_stop(struct okvm_vm *vm, struct okvm_gfn_range range);
 int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log);
+int okvm_clear_dirty_log(struct okvm_vm *vm, const struct kvm_clear_dirty_log *log);
+int okvm_enable_manual_dirty_log(struct okvm_vm *vm, u64 flags);
+bool okvm_dirty_log_initially_set(struct okvm_vm *vm);
 
 #endif /* _OKVM_MEMSLOT_H */

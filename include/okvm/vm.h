@@ -47,6 +47,8 @@
  * @tss_addr: KVM_SET_TSS_ADDR's value (unused on SVM)
  * @identity_map_addr: KVM_SET_IDENTITY_MAP_ADDR's value (unused on SVM)
  * @stats: counters for KVM_GET_STATS_FD
+ * @dirty_log_manual: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's flags, changed
+ *	and read under @slots_lock
  */
 struct okvm_vm {
 	refcount_t users;
@@ -65,6 +67,7 @@ struct okvm_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	struct okvm_vm_stats stats;
+	u64 dirty_log_manual;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the two walks of dirty logging on a VM of their own:
+ * KUnit: the walks of dirty logging on a VM of their own:
  * okvm_tdp_write_protect() (4K leaves lose their writable bit, larger ones
- * go whole, half-open range, the flush hull) and
+ * go whole, half-open range, the flush hull), its masked form, and
  * okvm_tdp_free_empty_tables() (only empty tables wholly inside the range
  * go, after which a huge leaf can be mapped there again); and the lockless
  * write fault that undoes the first for a page the guest may write.
@@ -175,10 +175,50 @@ static void okvm_fast_write_fault_only_where_writable_before(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
+/*
+ * The masked form (KVM_CLEAR_DIRTY_LOG): only the 4K leaves whose bits are
+ * set lose write access, a huge leaf over any of them goes whole, and the
+ * flush hull grows across calls instead of starting again.
+ */
+static void okvm_wrprot_masked(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush = {};
+	gfn_t gfn;
+	u64 n;
+
+	for (gfn = 64; gfn < 68; gfn++)
+		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	okvm_test_map(test, vm, &cache, 2 * PAGES_2M, 2, true);
+
+	write_lock(&vm->mmu_lock);
+	n = okvm_tdp_write_protect_masked(vm, 64, BIT(0) | BIT(2), &flush);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	KUNIT_EXPECT_FALSE(test, okvm_wrprot_test_writable(vm, 64));
+	KUNIT_EXPECT_TRUE(test, okvm_wrprot_test_writable(vm, 65));
+	KUNIT_EXPECT_FALSE(test, okvm_wrprot_test_writable(vm, 66));
+	KUNIT_EXPECT_TRUE(test, okvm_wrprot_test_writable(vm, 67));
+	KUNIT_EXPECT_EQ(test, flush.start, 64);
+	KUNIT_EXPECT_EQ(test, flush.end, 67);
+
+	/* One page of the 2M leaf: the leaf goes, and the hull takes it in. */
+	write_lock(&vm->mmu_lock);
+	n = okvm_tdp_write_protect_masked(vm, 2 * PAGES_2M + 64, BIT(3), &flush);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_2M]), 0);
+	KUNIT_EXPECT_EQ(test, flush.start, 64);
+	KUNIT_EXPECT_EQ(test, flush.end, 3 * PAGES_2M);
+	okvm_test_vm_free(vm, &cache);
+}
+
 static struct kunit_case okvm_tdp_write_protect_cases[] = {
 	KUNIT_CASE(okvm_wrprot_4k_and_huge),
 	KUNIT_CASE(okvm_free_empty_tables_lets_huge_back),
 	KUNIT_CASE(okvm_fast_write_fault_only_where_writable_before),
+	KUNIT_CASE(okvm_wrprot_masked),
 	{}
 };
 

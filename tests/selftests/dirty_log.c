@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dirty logging: KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG.
+ * Dirty logging: KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG, and with
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, KVM_CLEAR_DIRTY_LOG.
  *
  * The guest writes an exact set of pages per round and reads the others;
  * KVM_GET_DIRTY_LOG must return exactly the pages written since the last
@@ -88,10 +89,12 @@ static int get_dirty_log(struct okvm_vm *vm, u32 slot, void *bitmap)
 
 /*
  * KVM_GET_DIRTY_LOG of SLOT must succeed and name exactly the pages of the
- * plan (@mod, @rem) among @nr_pages (none if @mod is 0), and no bit past
- * @nr_pages. Returns the number of wrong bits (each one is logged).
+ * plan (@mod, @rem) among @nr_pages (none if @mod is 0) outside
+ * [@clean_start, @clean_end), and no bit past @nr_pages. Returns the number
+ * of wrong bits (each one is logged).
  */
-static int check_dirty(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem)
+static int check_dirty_except(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem,
+			      u64 clean_start, u64 clean_end)
 {
 	u64 bitmap[(THP_SIZE / PAGE + 63) / 64];
 	u64 page, nr_longs = (nr_pages + 63) / 64;
@@ -102,13 +105,19 @@ static int check_dirty(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem)
 		     strerror(errno));
 	for (page = 0; page < nr_longs * 64; page++) {
 		bool dirty = bitmap[page / 64] & (1ULL << (page % 64));
-		bool want = page < nr_pages && mod && page % mod == rem;
+		bool want = page < nr_pages && mod && page % mod == rem &&
+			    (page < clean_start || page >= clean_end);
 
 		if (dirty != want && wrong++ < 8)
 			fprintf(stderr, "# page %llu: dirty %d, expected %d\n",
 				(unsigned long long)page, dirty, want);
 	}
 	return wrong;
+}
+
+static int check_dirty(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem)
+{
+	return check_dirty_except(vm, nr_pages, mod, rem, 0, 0);
 }
 
 /* 2M-aligned anonymous memory of @size bytes, with its mapping to unmap. */
@@ -122,15 +131,29 @@ static char *aligned_anon(u64 size, void **map, u64 *map_size)
 	return (char *)(((unsigned long)*map + SIZE_2M - 1) & ~(SIZE_2M - 1));
 }
 
+static int enable_manual(struct okvm_vm *vm, u64 flags, u32 cap_flags)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.flags = cap_flags,
+		.args = { flags },
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
 /*
  * A long-mode VM running guest_rounds() over SLOT at REGION_GPA, returned
- * with the guest waiting in its first SYNC.
+ * with the guest waiting in its first SYNC. @manual: the flags of
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 to enable first, if not 0.
  */
-static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u32 flags,
-				struct okvm_vcpu **vcpu)
+static struct okvm_vm *start_vm_manual(void *mem, u64 nr_pages, u32 flags, u64 manual,
+				       struct okvm_vcpu **vcpu)
 {
 	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_rounds, vcpu);
 
+	OKVM_REQUIRE(!manual || enable_manual(vm, manual, 0) == 0,
+		     "enabling KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: %s", strerror(errno));
 	OKVM_REQUIRE(okvm_vm_set_region_raw(vm, SLOT, flags, REGION_GPA,
 					    nr_pages * PAGE, mem) == 0,
 		     "adding the slot: %s", strerror(errno));
@@ -138,6 +161,12 @@ static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u32 flags,
 	okvm_vcpu_set_args(*vcpu, 2, REGION_GPA, (u64)nr_pages);
 	okvm_vcpu_expect_sync(*vcpu, 0);
 	return vm;
+}
+
+static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u32 flags,
+				struct okvm_vcpu **vcpu)
+{
+	return start_vm_manual(mem, nr_pages, flags, 0, vcpu);
 }
 
 TEST(dirty_log_reports_exactly_the_pages_written)
@@ -331,6 +360,169 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 
 	okvm_vm_free(vm);
 	munmap(map, map_size);
+}
+
+static int clear_dirty_log(struct okvm_vm *vm, u32 slot, u64 first_page, u32 num_pages,
+			   void *bitmap)
+{
+	struct kvm_clear_dirty_log log = {
+		.slot = slot,
+		.num_pages = num_pages,
+		.first_page = first_page,
+		.dirty_bitmap = bitmap,
+	};
+
+	return ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &log);
+}
+
+/* KVM_CLEAR_DIRTY_LOG of every page of SLOT. */
+static void clean_all(struct __test_metadata *_metadata, struct okvm_vm *vm)
+{
+	u64 ones[BITMAP_LONGS];
+
+	memset(ones, 0xff, sizeof(ones));
+	ASSERT_EQ(0, clear_dirty_log(vm, SLOT, 0, NR_PAGES, ones));
+}
+
+/*
+ * With KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_GET_DIRTY_LOG only reads:
+ * bits stay, and pages stay writable, until KVM_CLEAR_DIRTY_LOG cleans and
+ * protects exactly the pages it names.
+ */
+TEST(manual_protect_cleans_only_what_is_cleared)
+{
+	u64 round = 0, ones[BITMAP_LONGS];
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	char *mem;
+	int dev;
+
+	dev = okvm_dev_open(O_RDWR);
+	ASSERT_EQ(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+		  ioctl(dev, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
+	close(dev);
+	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0, NR_PAGES * PAGE);
+	vm = start_vm_manual(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES,
+			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, &vcpu);
+
+	/* Everything written; reading the log twice leaves it as it was. */
+	run_round(vm, vcpu, ++round, 1, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+
+	/* Cleaned: nothing, then exactly what the guest writes next. */
+	clean_all(_metadata, vm);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 0, 0));
+	run_round(vm, vcpu, ++round, 5, 1);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 5, 1));
+
+	/*
+	 * Clean pages 64-127 only: their bits go and they are protected
+	 * again, the others keep their bits. The same writes again must then
+	 * log 64-127 again (they faulted), and the rest are still dirty.
+	 */
+	memset(ones, 0xff, sizeof(ones));
+	ASSERT_EQ(0, clear_dirty_log(vm, SLOT, 64, 64, ones));
+	EXPECT_EQ(0, check_dirty_except(vm, NR_PAGES, 5, 1, 64, 128));
+	run_round(vm, vcpu, ++round, 5, 1);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 5, 1));
+	EXPECT_EQ(round, *(u64 *)(mem + 66 * PAGE));
+
+	okvm_vm_free(vm);
+	munmap(mem, NR_PAGES * PAGE);
+}
+
+/*
+ * With KVM_DIRTY_LOG_INITIALLY_SET a slot that starts logging reports
+ * every page until it is cleaned, and the first KVM_CLEAR_DIRTY_LOG is
+ * what protects the pages the guest had mapped writable.
+ */
+TEST(initially_set_reports_all_until_cleared)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 round = 0;
+	char *mem;
+
+	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0, NR_PAGES * PAGE);
+	vm = start_vm_manual(mem, NR_PAGES, 0,
+			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+			     &vcpu);
+	run_round(vm, vcpu, ++round, 1, 0);
+
+	/* Logging on: all set, none past the end, without any write. */
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA, NR_PAGES * PAGE, mem));
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+	run_round(vm, vcpu, ++round, 0, 0);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
+
+	clean_all(_metadata, vm);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 0, 0));
+	run_round(vm, vcpu, ++round, 3, 2);
+	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 3, 2));
+
+	okvm_vm_free(vm);
+	munmap(mem, NR_PAGES * PAGE);
+}
+
+TEST(clear_dirty_log_and_enable_cap_errors)
+{
+	u64 bitmap[BITMAP_LONGS * 2] = {};
+	struct okvm_vm *vm = okvm_vm_create();
+	char *logged;
+
+	/* Unknown flags, INITIALLY_SET alone, non-zero cap flags. */
+	EXPECT_EQ(-1, enable_manual(vm, 4, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, enable_manual(vm, KVM_DIRTY_LOG_INITIALLY_SET, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, enable_manual(vm, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, enable_manual(vm, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, 0));
+	EXPECT_EQ(0, enable_manual(vm, 0, 0));
+
+	okvm_vm_add_anon_region(vm, 0, 0, NR_PAGES * PAGE);
+	logged = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, logged);
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+					    REGION_GPA, NR_PAGES * PAGE, logged));
+
+	/* Page ranges: 64-aligned start, 64-multiple length unless to the end. */
+	EXPECT_EQ(0, clear_dirty_log(vm, SLOT, 0, NR_PAGES, bitmap));
+	EXPECT_EQ(0, clear_dirty_log(vm, SLOT, 192, NR_PAGES - 192, bitmap));
+	EXPECT_EQ(0, clear_dirty_log(vm, SLOT, 64, 64, bitmap));
+	EXPECT_EQ(0, clear_dirty_log(vm, SLOT, 64, 0, bitmap));
+	EXPECT_EQ(-1, clear_dirty_log(vm, SLOT, 1, 64, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, clear_dirty_log(vm, SLOT, 0, 10, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, clear_dirty_log(vm, SLOT, 256, 0, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, clear_dirty_log(vm, SLOT, 128, 128, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+	/* Slots: not logging, absent, another address space. */
+	EXPECT_EQ(-1, clear_dirty_log(vm, 0, 0, 64, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, clear_dirty_log(vm, 7, 0, 64, bitmap));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, clear_dirty_log(vm, (5 << 16) | SLOT, 0, 64, bitmap));
+	EXPECT_EQ(EINVAL, errno);
+	/* Bitmaps that cannot be read. */
+	EXPECT_EQ(-1, clear_dirty_log(vm, SLOT, 0, NR_PAGES, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	okvm_vm_free(vm);
+	munmap(logged, NR_PAGES * PAGE);
 }
 
 TEST(get_dirty_log_errors)
