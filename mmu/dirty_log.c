@@ -9,19 +9,23 @@
  * on write-protects the slot (and removes its huge leaves); a read fault
  * maps read-only; a write fault sets the bit and maps the page writable,
  * both under mmu_lock held for read. KVM_GET_DIRTY_LOG takes the bits and
- * write-protects the pages they name under the write lock, so no fault can
- * set a bit and map writable in between, and flushes before it returns: a
- * write the guest makes after the ioctl faults and is in the next round.
+ * then write-protects the pages they name under the write lock, and
+ * flushes before it returns: a write the guest makes after the ioctl
+ * faults and is in the next round.
  *
  * Why the write lock rather than the read side with cmpxchg (as aging does):
  * removing the huge leaves is a zap, which okvm does under the write lock;
- * and with faults shut out, "every writable leaf of a logging slot has its
- * bit set" holds at every moment a harvester can look, so a harvest need
- * protect only the pages it reports. The cost is that faults wait for the
- * walk, once per KVM_GET_DIRTY_LOG, and the walk's cost follows the pages
- * that were dirty, not the size of the slot.
+ * and with faults shut out while the bits are taken, "every writable leaf
+ * of a logging slot has its bit set" holds whenever a harvester looks, so a
+ * harvest need protect only the pages it reports. Over a large slot the
+ * protecting walk yields the lock now and then; a fault that maps a page
+ * writable meanwhile sets its bit after the bits were taken, so the page
+ * is reported next time whether or not the walk protects it again. The
+ * cost is that faults wait for the walk, once per KVM_GET_DIRTY_LOG, and
+ * the walk's cost follows the pages that were dirty, not the slot's size.
  */
 #include <linux/atomic.h>
+#include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -117,6 +121,24 @@ static struct okvm_gfn_range okvm_dirty_log_harvest(struct okvm_vm *vm,
 	return dirty;
 }
 
+/*
+ * The slot of a dirty-log ioctl, slots_lock held: ERR_PTR(-EINVAL) for an
+ * id outside address space 0 or the slot range, ERR_PTR(-ENOENT) for a
+ * slot that does not exist or does not log.
+ */
+static const struct okvm_memslot *okvm_logging_slot(struct okvm_vm *vm, u32 id)
+{
+	const struct okvm_memslots *slots;
+	const struct okvm_memslot *slot;
+
+	lockdep_assert_held(&vm->slots_lock);
+	if ((id >> 16) != 0 || (u16)id >= OKVM_NR_MEMSLOTS)
+		return ERR_PTR(-EINVAL);
+	slots = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
+	slot = okvm_memslot_by_id(slots, (u16)id);
+	return slot && slot->dirty_bitmap ? slot : ERR_PTR(-ENOENT);
+}
+
 /**
  * okvm_get_dirty_log() - KVM_GET_DIRTY_LOG
  * @vm: the VM
@@ -135,20 +157,17 @@ static struct okvm_gfn_range okvm_dirty_log_harvest(struct okvm_vm *vm,
  */
 int okvm_get_dirty_log(struct okvm_vm *vm, const struct kvm_dirty_log *log)
 {
-	const struct okvm_memslots *slots;
 	const struct okvm_memslot *slot;
 	unsigned long nr;
-	int r = -ENOENT;
-
-	if ((log->slot >> 16) != 0 || (u16)log->slot >= OKVM_NR_MEMSLOTS)
-		return -EINVAL;
+	int r;
 
 	/* Keeps the slot and its bitmap from going while it is read. */
 	mutex_lock(&vm->slots_lock);
-	slots = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
-	slot = okvm_memslot_by_id(slots, (u16)log->slot);
-	if (!slot || !slot->dirty_bitmap)
+	slot = okvm_logging_slot(vm, log->slot);
+	if (IS_ERR(slot)) {
+		r = PTR_ERR(slot);
 		goto out;
+	}
 
 	nr = okvm_memslot_bitmap_longs(slot);
 	if (vm->dirty_log_manual & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) {
@@ -191,22 +210,20 @@ out:
  */
 int okvm_clear_dirty_log(struct okvm_vm *vm, const struct kvm_clear_dirty_log *log)
 {
-	const struct okvm_memslots *slots;
 	const struct okvm_memslot *slot;
 	struct okvm_gfn_range flush = {};
 	unsigned long *bits, *request, i;
-	int r = -ENOENT;
+	int r;
 
-	if ((log->slot >> 16) != 0 || (u16)log->slot >= OKVM_NR_MEMSLOTS)
-		return -EINVAL;
 	if (log->first_page & (BITS_PER_LONG - 1))
 		return -EINVAL;
 
 	mutex_lock(&vm->slots_lock);
-	slots = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
-	slot = okvm_memslot_by_id(slots, (u16)log->slot);
-	if (!slot || !slot->dirty_bitmap)
+	slot = okvm_logging_slot(vm, log->slot);
+	if (IS_ERR(slot)) {
+		r = PTR_ERR(slot);
 		goto out;
+	}
 	r = -EINVAL;
 	if (log->first_page > slot->npages ||
 	    log->num_pages > slot->npages - log->first_page ||

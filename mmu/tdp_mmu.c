@@ -192,17 +192,18 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 	return -EAGAIN;
 }
 
-/* Entries a zap visits between checks for a reschedule. */
-#define OKVM_ZAP_BATCH		64
+/* Entries a write-locked walk visits between checks for a reschedule. */
+#define OKVM_WALK_BATCH		64
 
 /*
- * Let waiters on mmu_lock and the scheduler in. What was zapped so far is
- * flushed first: with the lock dropped, nothing else may rely on it. The
- * walk then restarts from the root at the next gfn, because the tables it
- * held may have changed while the lock was free.
+ * Let waiters on mmu_lock and the scheduler in, from a walk that zaps or
+ * write-protects. What it changed so far is flushed first: with the lock
+ * dropped, nothing else may rely on it. The walk then restarts from the
+ * root at the next gfn, because the tables it held may have changed while
+ * the lock was free.
  */
-static void okvm_tdp_zap_yield(struct okvm_vm *vm, struct okvm_tdp_iter *iter,
-			       struct okvm_gfn_range *pending)
+static void okvm_tdp_walk_yield(struct okvm_vm *vm, struct okvm_tdp_iter *iter,
+				struct okvm_gfn_range *pending)
 {
 	if (!need_resched() && !rwlock_needbreak(&vm->mmu_lock))
 		return;
@@ -254,8 +255,8 @@ u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 			zapped++;
 		}
 		okvm_tdp_iter_next(&iter);
-		if (can_yield && iter.valid && !(++visited % OKVM_ZAP_BATCH))
-			okvm_tdp_zap_yield(vm, &iter, flush);
+		if (can_yield && iter.valid && !(++visited % OKVM_WALK_BATCH))
+			okvm_tdp_walk_yield(vm, &iter, flush);
 	}
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
 	return zapped;
@@ -289,33 +290,37 @@ static bool okvm_tdp_iter_clear_writable(struct okvm_tdp_iter *iter)
  */
 static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 				  gfn_t mask_base, const unsigned long *mask,
-				  struct okvm_gfn_range *flush)
+				  struct okvm_gfn_range *flush, bool can_yield)
 {
 	const struct okvm_spte_format *fmt = vm->mmu.fmt;
-	struct okvm_tdp_iter iter;
 	u64 changed = 0, zapped = 0;
+	struct okvm_tdp_iter iter;
+	unsigned int visited = 0;
 
 	lockdep_assert_held_write(&vm->mmu_lock);
 
-	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
-	     okvm_tdp_iter_next(&iter)) {
+	okvm_tdp_iter_start(&iter, &vm->mmu, 1, range);
+	while (iter.valid) {
 		struct okvm_gfn_range leaf = {
 			iter.gfn, iter.gfn + okvm_tdp_level_pages(iter.level)
 		};
+		bool present_leaf = okvm_spte_present(fmt, iter.old_spte) &&
+				    okvm_spte_leaf(fmt, iter.old_spte, iter.level);
 
-		if (!okvm_spte_present(fmt, iter.old_spte) ||
-		    !okvm_spte_leaf(fmt, iter.old_spte, iter.level))
-			continue;
-		if (iter.level > 1) {
+		if (present_leaf && iter.level > 1) {
 			okvm_tdp_iter_zap(&iter);
 			okvm_tdp_account_leaf(vm, iter.level, -1);
+			*flush = okvm_gfn_range_hull(*flush, leaf);
 			zapped++;
-		} else if ((mask && !test_bit(iter.gfn - mask_base, mask)) ||
-			   !okvm_tdp_iter_clear_writable(&iter)) {
-			continue;
+			changed++;
+		} else if (present_leaf && (!mask || test_bit(iter.gfn - mask_base, mask)) &&
+			   okvm_tdp_iter_clear_writable(&iter)) {
+			*flush = okvm_gfn_range_hull(*flush, leaf);
+			changed++;
 		}
-		*flush = okvm_gfn_range_hull(*flush, leaf);
-		changed++;
+		okvm_tdp_iter_next(&iter);
+		if (can_yield && iter.valid && !(++visited % OKVM_WALK_BATCH))
+			okvm_tdp_walk_yield(vm, &iter, flush);
 	}
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_SPTES_ZAPPED, zapped);
 	return changed;
@@ -339,13 +344,19 @@ static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range rang
  * one step against faults, which set a page's dirty bit and map it writable
  * under the read side (see mmu/dirty_log.c).
  *
+ * Over large ranges it yields mmu_lock as a zap does (flushing what it
+ * changed so far, which @flush then no longer holds). A fault that runs
+ * meanwhile may map a page of @range writable and set its dirty bit; if
+ * the walk has not passed it yet, it protects it again, and the bit
+ * reports it next time, as for any write after the bits were taken.
+ *
  * Return: the number of leaves changed (removed or protected).
  */
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
 			   struct okvm_gfn_range *flush)
 {
 	*flush = (struct okvm_gfn_range){};
-	return okvm_tdp_protect_leafs(vm, range, 0, NULL, flush);
+	return okvm_tdp_protect_leafs(vm, range, 0, NULL, flush, true);
 }
 
 /**
@@ -367,7 +378,8 @@ u64 okvm_tdp_write_protect_masked(struct okvm_vm *vm, gfn_t base, unsigned long 
 {
 	struct okvm_gfn_range range = { base + __ffs(mask), base + __fls(mask) + 1 };
 
-	return okvm_tdp_protect_leafs(vm, range, base, &mask, flush);
+	/* At most BITS_PER_LONG pages: never long enough to yield. */
+	return okvm_tdp_protect_leafs(vm, range, base, &mask, flush, false);
 }
 
 /*

@@ -8,6 +8,8 @@
 #define _OKVM_KUNIT_TDP_VM_FIXTURE_H
 
 #include <kunit/test.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -52,6 +54,16 @@ static inline void okvm_test_map(struct kunit *test, struct okvm_vm *vm,
 	r = okvm_tdp_map(vm, cache, gfn, 0x100000 + gfn, level, writable);
 	read_unlock(&vm->mmu_lock);
 	KUNIT_ASSERT_EQ(test, r, 0);
+}
+
+/*
+ * Ask for a reschedule, as the tick would: a walk that may yield mmu_lock
+ * then does so at its first check.
+ */
+static inline void okvm_test_ask_resched(void)
+{
+	set_tsk_need_resched(current);
+	set_preempt_need_resched();
 }
 
 #endif /* _OKVM_KUNIT_TDP_VM_FIXTURE_H */

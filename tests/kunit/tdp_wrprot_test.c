@@ -214,11 +214,35 @@ static void okvm_wrprot_masked(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
+/* As okvm_zap_yields_and_resumes() (tdp_zap_test.c), for write protection. */
+static void okvm_wrprot_yields_and_resumes(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+	gfn_t gfn;
+	u64 n;
+
+	for (gfn = 0; gfn < 200; gfn++)
+		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	write_lock(&vm->mmu_lock);
+	okvm_test_ask_resched();
+	n = okvm_tdp_write_protect(vm, (struct okvm_gfn_range){ 0, 200 }, &flush);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, n, 200);
+	for (gfn = 0; gfn < 200; gfn++)
+		KUNIT_EXPECT_FALSE(test, okvm_wrprot_test_writable(vm, gfn));
+	KUNIT_EXPECT_GT(test, flush.start, 0);
+	KUNIT_EXPECT_EQ(test, flush.end, 200);
+	okvm_test_vm_free(vm, &cache);
+}
+
 static struct kunit_case okvm_tdp_write_protect_cases[] = {
 	KUNIT_CASE(okvm_wrprot_4k_and_huge),
 	KUNIT_CASE(okvm_free_empty_tables_lets_huge_back),
 	KUNIT_CASE(okvm_fast_write_fault_only_where_writable_before),
 	KUNIT_CASE(okvm_wrprot_masked),
+	KUNIT_CASE(okvm_wrprot_yields_and_resumes),
 	{}
 };
 

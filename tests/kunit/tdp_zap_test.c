@@ -145,11 +145,39 @@ static void okvm_map_under_table_maps_small(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
+/*
+ * A zap that yields mid-walk (here at its first check, after 64 entries)
+ * flushes what it removed so far, restarts from the root at the next gfn,
+ * and still removes every leaf exactly once: the flush left to the caller
+ * covers only what came after the yield.
+ */
+static void okvm_zap_yields_and_resumes(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	struct okvm_gfn_range flush;
+	gfn_t gfn;
+	u64 n;
+
+	for (gfn = 0; gfn < 200; gfn++)
+		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	write_lock(&vm->mmu_lock);
+	okvm_test_ask_resched();
+	n = okvm_tdp_zap_leafs(vm, (struct okvm_gfn_range){ 0, 200 }, &flush, true);
+	write_unlock(&vm->mmu_lock);
+	KUNIT_EXPECT_EQ(test, n, 200);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_4K]), 0);
+	KUNIT_EXPECT_GT(test, flush.start, 0);
+	KUNIT_EXPECT_EQ(test, flush.end, 200);
+	okvm_test_vm_free(vm, &cache);
+}
+
 static struct kunit_case okvm_tdp_zap_cases[] = {
 	KUNIT_CASE(okvm_zap_hugepage_overlap_goes_whole),
 	KUNIT_CASE(okvm_zap_half_open_edges),
 	KUNIT_CASE(okvm_zap_keeps_tables),
 	KUNIT_CASE(okvm_map_under_table_maps_small),
+	KUNIT_CASE(okvm_zap_yields_and_resumes),
 	{}
 };
 

@@ -120,6 +120,21 @@ static int check_dirty(struct okvm_vm *vm, u64 nr_pages, u64 mod, u64 rem)
 	return check_dirty_except(vm, nr_pages, mod, rem, 0, 0);
 }
 
+/*
+ * @nr_pages of anonymous memory the host has written first, so its pages
+ * are present and writable, as a VMM's are.
+ */
+static char *host_written_pages(u64 nr_pages)
+{
+	char *mem = mmap(NULL, nr_pages * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	OKVM_REQUIRE(mem != MAP_FAILED, "mmap of %llu pages failed",
+		     (unsigned long long)nr_pages);
+	memset(mem, 0, nr_pages * PAGE);
+	return mem;
+}
+
 /* 2M-aligned anonymous memory of @size bytes, with its mapping to unmap. */
 static char *aligned_anon(u64 size, void **map, u64 *map_size)
 {
@@ -177,11 +192,7 @@ TEST(dirty_log_reports_exactly_the_pages_written)
 	int wrong;
 	char *mem;
 
-	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	/* The host writes first: its pages are writable, as a VMM's are. */
-	memset(mem, 0, NR_PAGES * PAGE);
+	mem = host_written_pages(NR_PAGES);
 	vm = start_vm(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES, &vcpu);
 
 	/* First touch by reads only: never dirty on okvm (see the top). */
@@ -245,10 +256,7 @@ TEST(writes_after_a_harvest_take_the_fast_path)
 	int r, run_errno;
 	char *mem;
 
-	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	memset(mem, 0, NR_PAGES * PAGE);
+	mem = host_written_pages(NR_PAGES);
 	vm = start_vm(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES, &vcpu);
 	run_round(vm, vcpu, ++round, 1, 0);
 	EXPECT_EQ(0, check_dirty(vm, NR_PAGES, 1, 0));
@@ -362,6 +370,21 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 	munmap(map, map_size);
 }
 
+/*
+ * For the error cases, with no vCPU: slot 0 without logging, and SLOT with
+ * it over the memory returned.
+ */
+static char *add_slots(struct okvm_vm *vm)
+{
+	char *logged = host_written_pages(NR_PAGES);
+
+	okvm_vm_add_anon_region(vm, 0, 0, NR_PAGES * PAGE);
+	OKVM_REQUIRE(okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES, REGION_GPA,
+					    NR_PAGES * PAGE, logged) == 0,
+		     "adding the logged slot: %s", strerror(errno));
+	return logged;
+}
+
 static int clear_dirty_log(struct okvm_vm *vm, u32 slot, u64 first_page, u32 num_pages,
 			   void *bitmap)
 {
@@ -401,10 +424,7 @@ TEST(manual_protect_cleans_only_what_is_cleared)
 	ASSERT_EQ(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
 		  ioctl(dev, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
 	close(dev);
-	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	memset(mem, 0, NR_PAGES * PAGE);
+	mem = host_written_pages(NR_PAGES);
 	vm = start_vm_manual(mem, NR_PAGES, KVM_MEM_LOG_DIRTY_PAGES,
 			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, &vcpu);
 
@@ -447,10 +467,7 @@ TEST(initially_set_reports_all_until_cleared)
 	u64 round = 0;
 	char *mem;
 
-	mem = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	memset(mem, 0, NR_PAGES * PAGE);
+	mem = host_written_pages(NR_PAGES);
 	vm = start_vm_manual(mem, NR_PAGES, 0,
 			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
 			     &vcpu);
@@ -488,12 +505,7 @@ TEST(clear_dirty_log_and_enable_cap_errors)
 	EXPECT_EQ(0, enable_manual(vm, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, 0));
 	EXPECT_EQ(0, enable_manual(vm, 0, 0));
 
-	okvm_vm_add_anon_region(vm, 0, 0, NR_PAGES * PAGE);
-	logged = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, logged);
-	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
-					    REGION_GPA, NR_PAGES * PAGE, logged));
+	logged = add_slots(vm);
 
 	/* Page ranges: 64-aligned start, 64-multiple length unless to the end. */
 	EXPECT_EQ(0, clear_dirty_log(vm, SLOT, 0, NR_PAGES, bitmap));
@@ -531,12 +543,7 @@ TEST(get_dirty_log_errors)
 	struct okvm_vm *vm = okvm_vm_create();
 	char *logged;
 
-	okvm_vm_add_anon_region(vm, 0, 0, NR_PAGES * PAGE);
-	logged = mmap(NULL, NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, logged);
-	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
-					    REGION_GPA, NR_PAGES * PAGE, logged));
+	logged = add_slots(vm);
 
 	/* A slot without logging, and one that does not exist. */
 	EXPECT_EQ(-1, get_dirty_log(vm, 0, bitmap));
