@@ -67,9 +67,9 @@ void okvm_mmu_dirty_logging_start(struct okvm_vm *vm, struct okvm_gfn_range rang
  * @vm: the VM; the slot without the flag is published
  * @range: the slot's gfns
  *
- * Zaps the slot and frees the page tables that leaves it with, so that
+ * Zaps the slot and frees the page tables that leaves empty, so that
  * faults map it writable and as large as the host and the slot allow
- * again: a fault never replaces a table with a huge leaf.
+ * again, without unlinking a table each first.
  */
 void okvm_mmu_dirty_logging_stop(struct okvm_vm *vm, struct okvm_gfn_range range)
 {

@@ -7,9 +7,14 @@
  * the same tables at once, so every change they make is a cmpxchg against
  * the value they read; losing one means another vCPU got there first, and
  * the fault is retried from the guest. A zap holds the write lock, so no
- * fault runs; it still exchanges atomically because the CPU may set
- * accessed/dirty bits in a leaf at any time (okvm creates leaves with both
- * set today, but access tracking will clear them).
+ * fault runs; it still exchanges atomically because the CPU sets the
+ * accessed bit of a leaf at any time (aging clears it).
+ *
+ * A fault may unlink a table, to put a huge leaf where it was. Walkers that
+ * entered the table before (other faults, aging, the fast write fault) may
+ * still be inside: they hold rcu_read_lock(), the table is freed only after
+ * a grace period, and the fault first freezes every entry of it, so that
+ * their cmpxchg fails and they retry from the root.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -122,45 +127,80 @@ static int okvm_tdp_map_over_leaf(struct okvm_vm *vm, struct okvm_tdp_iter *iter
 	return -EAGAIN;
 }
 
-/**
- * okvm_tdp_map() - install a leaf for a fault
- * @vm: the VM, mmu_lock held for read
- * @cache: zeroed pages for missing tables
- * @gfn: the faulting gfn
- * @pfn: the host page backing @gfn (4K granule)
- * @level: the largest leaf the memslot and the host mapping allow
- * @writable: map it writable
- *
- * A table already present where a leaf of @level would go stays (it is
- * never replaced under the read lock): the walk goes down into it and maps
- * a smaller leaf, as large as the empty entry it finds.
- *
- * Return: 0 when a leaf maps @pfn; -EAGAIN when another vCPU changed an
- * entry first (the guest retries the access).
+static void okvm_tdp_free_table_rcu(struct rcu_head *head)
+{
+	__free_page(container_of(head, struct page, rcu_head));
+}
+
+/*
+ * Take over @table (at @level), which a fault has just unlinked: exchange
+ * every entry for OKVM_SPTE_FROZEN, so that a walker still inside it (one
+ * that read the parent before the unlink) fails its cmpxchg and retries
+ * instead of changing an entry nobody will read again; account the leaves
+ * it held, do the same for the tables below it, and free each table after
+ * an RCU grace period, when no walker can hold a pointer into it any more.
  */
-int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
-		 gfn_t gfn, kvm_pfn_t pfn, int level, bool writable)
+static void okvm_tdp_freeze_table(struct okvm_vm *vm, u64 *table, int level)
+{
+	const struct okvm_spte_format *fmt = vm->mmu.fmt;
+	int i;
+
+	for (i = 0; i < OKVM_TDP_ENTRIES; i++) {
+		u64 old = xchg(&table[i], OKVM_SPTE_FROZEN);
+
+		if (!okvm_spte_present(fmt, old))
+			continue;
+		if (okvm_spte_leaf(fmt, old, level))
+			okvm_tdp_account_leaf(vm, level, -1);
+		else
+			okvm_tdp_freeze_table(vm, __va(okvm_spte_addr(fmt, old)), level - 1);
+	}
+	call_rcu(&virt_to_page(table)->rcu_head, okvm_tdp_free_table_rcu);
+}
+
+/*
+ * A table sits where the fault may map a huge leaf: the host maps the
+ * range huge now (khugepaged or MADV_COLLAPSE replaced its 4K pages, which
+ * zapped the leaves that mapped them), or max_huge_level went up. Any leaf
+ * still in the table maps a part of the same host page, since a change of
+ * the host's mapping would have zapped it. Swap the table for @leaf in one
+ * cmpxchg, take the table over, and flush: the CPU may still hold
+ * translations and paging-structure entries through the table.
+ */
+static int okvm_tdp_replace_table(struct okvm_vm *vm, struct okvm_tdp_iter *iter, u64 leaf)
+{
+	u64 *table = __va(okvm_spte_addr(iter->fmt, iter->old_spte));
+
+	if (!okvm_tdp_iter_cmpxchg(iter, leaf))
+		return -EAGAIN;
+	okvm_tdp_account_leaf(vm, iter->level, 1);
+	okvm_tdp_freeze_table(vm, table, iter->level - 1);
+	okvm_flush_remote_tlbs_range(vm, iter->gfn, okvm_tdp_level_pages(iter->level));
+	return 0;
+}
+
+/* okvm_tdp_map() inside rcu_read_lock(). */
+static int okvm_tdp_walk_and_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
+				 gfn_t gfn, kvm_pfn_t pfn, int level, bool writable)
 {
 	const struct okvm_spte_format *fmt = vm->mmu.fmt;
 	struct okvm_gfn_range range = { gfn, gfn + 1 };
 	struct okvm_tdp_iter iter;
 	u64 *table;
 
-	lockdep_assert_held_read(&vm->mmu_lock);
-
 	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
 	     okvm_tdp_iter_next(&iter)) {
 		bool present = okvm_spte_present(fmt, iter.old_spte);
 
-		if (iter.level == level && present &&
-		    !okvm_spte_leaf(fmt, iter.old_spte, level)) {
-			level--;
-			continue;
-		}
+		/* Inside a table another fault unlinked: start again. */
+		if (iter.old_spte == OKVM_SPTE_FROZEN)
+			return -EAGAIN;
 		if (iter.level == level) {
 			kvm_pfn_t base = pfn - (gfn & (okvm_tdp_level_pages(level) - 1));
 			u64 new = okvm_spte_make_leaf(fmt, base, level, writable);
 
+			if (present && !okvm_spte_leaf(fmt, iter.old_spte, level))
+				return okvm_tdp_replace_table(vm, &iter, new);
 			if (present) {
 				if (okvm_spte_pfn(fmt, iter.old_spte) != base)
 					return -EAGAIN;
@@ -190,6 +230,37 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 			okvm_mmu_page_cache_push(cache, table);
 	}
 	return -EAGAIN;
+}
+
+/**
+ * okvm_tdp_map() - install a leaf for a fault
+ * @vm: the VM, mmu_lock held for read
+ * @cache: zeroed pages for missing tables
+ * @gfn: the faulting gfn
+ * @pfn: the host page backing @gfn (4K granule)
+ * @level: the largest leaf the memslot and the host mapping allow
+ * @writable: map it writable
+ *
+ * A table present where a leaf of @level goes is replaced by the leaf (and
+ * freed after an RCU grace period), so that memory the host now maps huge
+ * is mapped huge again; the guest's TLB entries through it are flushed
+ * before this returns.
+ *
+ * Return: 0 when a leaf maps @pfn; -EAGAIN when another vCPU changed an
+ * entry first (the guest retries the access).
+ */
+int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
+		 gfn_t gfn, kvm_pfn_t pfn, int level, bool writable)
+{
+	int r;
+
+	lockdep_assert_held_read(&vm->mmu_lock);
+
+	/* Tables that faults unlink are freed after a grace period. */
+	rcu_read_lock();
+	r = okvm_tdp_walk_and_map(vm, cache, gfn, pfn, level, writable);
+	rcu_read_unlock();
+	return r;
 }
 
 /* Entries a write-locked walk visits between checks for a reschedule. */
@@ -426,22 +497,15 @@ static bool okvm_tdp_prune(const struct okvm_spte_format *fmt, u64 *table, int l
 	return empty;
 }
 
-static void okvm_tdp_free_table_rcu(struct rcu_head *head)
-{
-	__free_page(container_of(head, struct page, rcu_head));
-}
-
 /**
  * okvm_tdp_free_empty_tables() - unlink and free the tables inside @range
  *	that map nothing
  * @vm: the VM, mmu_lock held for write
  * @range: [start, end); only tables whose whole gfn span lies inside go
  *
- * A fault never replaces a table with a huge leaf (under the read lock
- * another fault may be filling it), so gfns once mapped at 4K stay at 4K
- * while their tables exist. When dirty logging stops, the memslot's leaves
- * are zapped first and then this frees the tables they leave empty, so the
- * next faults may map huge leaves again.
+ * When dirty logging stops, the memslot's leaves are zapped first and then
+ * this frees the tables they leave empty: the memory is not needed, and the
+ * next faults map huge leaves without first unlinking a table each.
  *
  * Why this is safe while the VM lives: every software walker of the tables
  * (faults, aging, zaps) holds mmu_lock, which this holds for write; the

@@ -8,6 +8,7 @@
 #ifndef _OKVM_SPTE_H
 #define _OKVM_SPTE_H
 
+#include <linux/bits.h>
 #include <linux/kvm_types.h>
 #include <linux/types.h>
 
@@ -41,6 +42,14 @@ struct okvm_spte_format {
 };
 
 const struct okvm_spte_format *okvm_npt_format(void);
+
+/*
+ * What every entry of a table unlinked by a fault holds once that fault has
+ * taken it over (mmu/tdp_mmu.c): not present in NPT or EPT (bits 0-2 clear)
+ * and never 0, so a walker still inside the unlinked table fails the
+ * cmpxchg that would fill an empty entry there, and retries.
+ */
+#define OKVM_SPTE_FROZEN	BIT_ULL(11)
 
 static inline bool okvm_spte_present(const struct okvm_spte_format *fmt, u64 spte)
 {

@@ -2,7 +2,8 @@
 /*
  * KUnit: okvm_tdp_map() and okvm_tdp_zap_leafs() on a VM of their own,
  * with leaves of every size: leaves only, half-open ranges, a hugepage
- * that overlaps the range at all goes whole, and the gauges follow.
+ * that overlaps the range at all goes whole, a huge fault replaces the
+ * table in its way, and the gauges follow.
  *
  * The leaves point at made-up pfns: nothing here ever reads through them.
  */
@@ -124,24 +125,59 @@ static void okvm_zap_keeps_tables(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
-static void okvm_map_under_table_maps_small(struct kunit *test)
+/* The table at @level on the way to @gfn, NULL if there is none. */
+static u64 *okvm_zap_test_table(struct okvm_vm *vm, gfn_t gfn, int level)
+{
+	struct okvm_tdp_iter iter;
+
+	for (okvm_tdp_iter_start(&iter, &vm->mmu, level,
+				 (struct okvm_gfn_range){ gfn, gfn + 1 });
+	     iter.valid; okvm_tdp_iter_next(&iter))
+		if (iter.level == level)
+			return iter.tables[level];
+	return NULL;
+}
+
+/*
+ * A huge fault where a table is (the host maps the range huge now) puts
+ * the huge leaf in its place; the leaves the table held leave the stats,
+ * and every entry of the unlinked table is frozen for walkers still inside
+ * it. For 1G the tables two levels down go too.
+ */
+static void okvm_map_huge_replaces_table(struct kunit *test)
 {
 	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
-	struct okvm_gfn_range flush;
+	u64 *old;
+	int i;
 
-	/* A 4K leaf leaves a table where a 2M leaf would go ... */
 	okvm_test_map(test, vm, &cache, PAGES_2M + 1, 1, true);
-	okvm_zap_test_zap(vm, PAGES_2M, 2 * PAGES_2M, &flush);
-	/* ... so a later 2M fault there maps 4K instead of replacing it. */
-	okvm_test_map(test, vm, &cache, PAGES_2M + 9, 2, true);
-	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M + 9), 1);
-	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 0);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 2, 1, false);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 2);
 
-	/* 1G where nothing is in the way. */
+	/*
+	 * The unlinked table is freed after a grace period: hold one. (The
+	 * page cache is full, so okvm_test_map() does not allocate in it.)
+	 */
+	rcu_read_lock();
+	old = okvm_zap_test_table(vm, PAGES_2M + 1, 1);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	okvm_test_map(test, vm, &cache, PAGES_2M + 9, 2, true);
+	for (i = 0; i < OKVM_TDP_ENTRIES; i++)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(old[i]), OKVM_SPTE_FROZEN);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, PAGES_2M + 1), 2);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 0);
+
+	/* 1G over a 4K table and a 2M leaf. */
+	okvm_test_map(test, vm, &cache, 3 * PAGES_1G + 5, 1, true);
+	okvm_test_map(test, vm, &cache, 3 * PAGES_1G + 7 * PAGES_2M, 2, true);
 	okvm_test_map(test, vm, &cache, 3 * PAGES_1G + 12345, 3, true);
-	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 3 * PAGES_1G), 3);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_level(vm, 3 * PAGES_1G + 5), 3);
 	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_1G), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_2M), 1);
+	KUNIT_EXPECT_EQ(test, okvm_zap_test_stat(vm, OKVM_VM_STAT_PAGES_4K), 0);
 	okvm_test_vm_free(vm, &cache);
 }
 
@@ -176,7 +212,7 @@ static struct kunit_case okvm_tdp_zap_cases[] = {
 	KUNIT_CASE(okvm_zap_hugepage_overlap_goes_whole),
 	KUNIT_CASE(okvm_zap_half_open_edges),
 	KUNIT_CASE(okvm_zap_keeps_tables),
-	KUNIT_CASE(okvm_map_under_table_maps_small),
+	KUNIT_CASE(okvm_map_huge_replaces_table),
 	KUNIT_CASE(okvm_zap_yields_and_resumes),
 	{}
 };

@@ -4,7 +4,8 @@
  * as the stats fd counts them (pages_4k, pages_2m, pages_1g, the names KVM
  * uses too): transparent hugepages, hugetlbfs 2M and 1G. Dropping one 4K
  * page of a 2M THP takes the whole 2M leaf away, and the guest still reads
- * every other page right. okvm's max_huge_level caps the size.
+ * every other page right; 4K pages the host collapses into a THP are
+ * mapped 2M again. okvm's max_huge_level caps the size.
  *
  * The counts are VM-wide, and the program image the guest runs from may be
  * huge-mapped too: every check is a difference between two snapshots taken
@@ -164,6 +165,54 @@ TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 	l = read_levels(vm);
 	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
 	EXPECT_GE(l.pages_4k - before.pages_4k, SIZE_2M / PAGE - 1);
+	okvm_vm_free(vm);
+	munmap(map, map_size);
+}
+
+/*
+ * Memory the guest mapped at 4K, that the host then collapses into
+ * transparent hugepages (MADV_COLLAPSE, as khugepaged would), is mapped
+ * 2M again: the huge fault replaces the table the 4K leaves were in.
+ */
+TEST(thp_collapsed_by_the_host_is_mapped_2m_again)
+{
+	u64 nr_pages = THP_SIZE / PAGE, sum, thps;
+	struct levels before, l;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 map_size;
+	void *map;
+	char *mem;
+	long kb;
+
+	if (!okvm_thp_possible())
+		SKIP(return, "transparent hugepages are off");
+	mem = aligned_anon(THP_SIZE, &map, &map_size);
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_NOHUGEPAGE));
+	sum = fill_pages(mem, nr_pages, 1);
+	ASSERT_EQ(0, okvm_anon_huge_kb(mem));
+
+	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
+	ASSERT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	EXPECT_EQ(before.pages_2m, l.pages_2m);
+	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
+
+	ASSERT_EQ(0, madvise(mem, THP_SIZE, MADV_HUGEPAGE));
+	if (madvise(mem, THP_SIZE, MADV_COLLAPSE))
+		SKIP(goto out, "MADV_COLLAPSE: %s", strerror(errno));
+	kb = okvm_anon_huge_kb(mem);
+	if (kb < (long)(SIZE_2M >> 10))
+		SKIP(goto out, "the host collapsed nothing (%ld kB)", kb);
+	thps = kb / (SIZE_2M >> 10);
+
+	EXPECT_EQ(sum, run_to_sync(vcpu));
+	l = read_levels(vm);
+	TH_LOG("%llu THPs collapsed: pages_2m +%llu, pages_4k +%lld", thps,
+	       l.pages_2m - before.pages_2m, (long long)(l.pages_4k - before.pages_4k));
+	EXPECT_EQ(thps, l.pages_2m - before.pages_2m);
+	EXPECT_LT((long long)(l.pages_4k - before.pages_4k), (long long)nr_pages);
+out:
 	okvm_vm_free(vm);
 	munmap(map, map_size);
 }
