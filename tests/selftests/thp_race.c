@@ -18,7 +18,10 @@
  *   (b) MADV_DONTNEED of the whole 2M: the rewrite may fault in a new THP;
  *   (c) munmap, mmap(MAP_FIXED) and MADV_HUGEPAGE of the 2M: a new VMA;
  *   (d) mprotect(PROT_READ) of the 2M or of 64K inside it (a split), and
- *       back to read-write before the rewrite.
+ *       back to read-write before the rewrite; first, MADV_COLLAPSE of the
+ *       previous chunk, which (a) left split and the guests have mapped at
+ *       4K since: their next reads map it 2M again by replacing the table
+ *       the 4K leaves are in, while the other vCPU may be walking it.
  *
  * Writes, in (d): each vCPU writes a per-pass value into every page of a
  * THP of its own (the write region). The host makes the whole THP or 64K of
@@ -55,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,6 +305,8 @@ TEST(guest_never_uses_stale_thp_mapping)
 	struct vcpu_thread threads[NR_VCPUS];
 	struct okvm_vcpu *vcpus[NR_VCPUS];
 	u64 generation, rounds, ops[4] = {}, mismatches = 0, base_2m, max_2m, v;
+	u64 collapsed = 0;
+	char *prev;
 	struct thp_control *control;
 	pthread_t ids[NR_VCPUS];
 	struct okvm_stats stats;
@@ -392,6 +398,9 @@ TEST(guest_never_uses_stale_thp_mapping)
 			close_hole();
 			break;
 		case 3:
+			prev = tokens + ((rounds / 4 + NR_CHUNKS - 1) % NR_CHUNKS) * SIZE_2M;
+			/* Best effort: MADV_COLLAPSE may fail, or be missing. */
+			collapsed += !madvise(prev, SIZE_2M, MADV_COLLAPSE);
 			mismatches += protect_round(rounds, chunk, writes, threads, _metadata);
 			break;
 		}
@@ -414,8 +423,8 @@ TEST(guest_never_uses_stale_thp_mapping)
 	       control->zero_reads[0], control->zero_reads[1]);
 	TH_LOG("syncs %llu and %llu, EFAULTs in holes %llu and %llu",
 	       threads[0].syncs, threads[1].syncs, threads[0].efaults, threads[1].efaults);
-	TH_LOG("2M leaves: up to %llu over the %llu of the program image",
-	       max_2m - base_2m, base_2m);
+	TH_LOG("2M leaves: up to %llu over the %llu of the program image; %llu collapses",
+	       max_2m - base_2m, base_2m, collapsed);
 	EXPECT_EQ(0, mismatches);
 	for (i = 0; i < NR_VCPUS; i++)
 		EXPECT_GE(control->reads[i], MIN_READS_PER_VCPU);
