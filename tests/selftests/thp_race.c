@@ -300,7 +300,29 @@ static int protect_round(u64 round, char *chunk, char *writes,
 	return changed;
 }
 
-TEST(guest_never_uses_stale_thp_mapping)
+/*
+ * THP's use_zero_page is 0 for the test (see op_order: a guest read fault
+ * gets a THP of its own, not zeros). The parent gives the setting back,
+ * even when the test dies through okvm_fail().
+ */
+FIXTURE(zero_page_off) {
+	long saved;
+};
+
+FIXTURE_SETUP(zero_page_off)
+{
+	self->saved = okvm_read_number(ZERO_PAGE_PARAM);
+	if (self->saved > 0 && !okvm_write_number(ZERO_PAGE_PARAM, 0))
+		self->saved = -1;
+}
+
+FIXTURE_TEARDOWN_PARENT(zero_page_off)
+{
+	if (self->saved > 0)
+		EXPECT_TRUE(okvm_write_number(ZERO_PAGE_PARAM, self->saved));
+}
+
+TEST_F(zero_page_off, guest_never_uses_stale_thp_mapping)
 {
 	struct vcpu_thread threads[NR_VCPUS];
 	struct okvm_vcpu *vcpus[NR_VCPUS];
@@ -315,16 +337,12 @@ TEST(guest_never_uses_stale_thp_mapping)
 	struct okvm_vm *vm;
 	void *map;
 	u64 map_size;
-	long kb, thps, zero_page;
+	long kb, thps;
 	bool is_okvm;
 	int i;
 
 	if (!okvm_thp_possible())
 		SKIP(return, "transparent hugepages are off");
-	/* See op_order: a guest read fault gets a THP of its own, not zeros. */
-	zero_page = okvm_read_number(ZERO_PAGE_PARAM);
-	if (zero_page > 0 && !okvm_write_number(ZERO_PAGE_PARAM, 0))
-		zero_page = -1;
 	map_size = TOKEN_SIZE + WRITE_SIZE + SIZE_2M;
 	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -337,11 +355,8 @@ TEST(guest_never_uses_stale_thp_mapping)
 	memset(writes, 0, WRITE_SIZE);
 	kb = okvm_anon_huge_kb(tokens);
 	thps = kb / (long)(SIZE_2M >> 10);
-	if (thps < 1) {
-		if (zero_page > 0)
-			okvm_write_number(ZERO_PAGE_PARAM, zero_page);
+	if (thps < 1)
 		SKIP(return, "the host gave no transparent hugepage (%ld kB)", kb);
-	}
 
 	vm = okvm_vm_create_long_mode(NR_VCPUS, guest_code, vcpus);
 	is_okvm = okvm_dev_is_okvm(vm->dev_fd);
@@ -434,8 +449,6 @@ TEST(guest_never_uses_stale_thp_mapping)
 	okvm_stats_close(&stats);
 	okvm_vm_free(vm);
 	munmap(map, map_size);
-	if (zero_page > 0)
-		EXPECT_TRUE(okvm_write_number(ZERO_PAGE_PARAM, zero_page));
 }
 
 TEST_HARNESS_MAIN
