@@ -79,9 +79,8 @@ bool okvm_tdp_age_gfn_range(struct okvm_vm *vm, struct okvm_gfn_range range)
 	lockdep_assert_held_read(&vm->mmu_lock);
 
 	/*
-	 * Tables live as long as the VM today (Documentation/locking.rst);
-	 * once zaps free them after an RCU grace period, this walk under the
-	 * read lock is already a reader.
+	 * A fault may unlink a table under the read lock while this walks
+	 * it; the table is freed only after a grace period.
 	 */
 	rcu_read_lock();
 	for (okvm_tdp_iter_start(&iter, &vm->mmu, 1, range); iter.valid;
