@@ -54,7 +54,7 @@ void okvm_mmu_dirty_logging_start(struct okvm_vm *vm, struct okvm_gfn_range rang
 
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_begin(vm, range);
-	okvm_tdp_write_protect(vm, range, &flush);
+	okvm_tdp_write_protect(vm, range, &flush, true);
 	if (!okvm_gfn_range_empty(flush))
 		okvm_flush_remote_tlbs_range(vm, flush.start,
 					     okvm_gfn_range_nr_pages(flush));
@@ -114,7 +114,7 @@ static struct okvm_gfn_range okvm_dirty_log_harvest(struct okvm_vm *vm,
 	 * over the hull protects exactly the dirty ones.
 	 */
 	okvm_tdp_write_protect(vm, (struct okvm_gfn_range){
-		slot->base_gfn + dirty.start, slot->base_gfn + dirty.end }, &flush);
+		slot->base_gfn + dirty.start, slot->base_gfn + dirty.end }, &flush, true);
 	if (!okvm_gfn_range_empty(flush))
 		okvm_flush_remote_tlbs_range(vm, flush.start,
 					     okvm_gfn_range_nr_pages(flush));

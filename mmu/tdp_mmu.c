@@ -404,6 +404,7 @@ static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range rang
  * @range: [start, end)
  * @flush: out: the hull of the leaves changed, for the caller to flush
  *	before it drops mmu_lock; empty if none changed
+ * @can_yield: the caller allows mmu_lock to be dropped in between
  *
  * Dirty logging tracks writes per 4K page, so a leaf larger than 4K that
  * overlaps @range is removed whole (the guest faults it back at 4K, which
@@ -415,8 +416,8 @@ static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range rang
  * one step against faults, which set a page's dirty bit and map it writable
  * under the read side (see mmu/dirty_log.c).
  *
- * Over large ranges it yields mmu_lock as a zap does (flushing what it
- * changed so far, which @flush then no longer holds). A fault that runs
+ * With @can_yield, over large ranges it yields mmu_lock as a zap does
+ * (flushing what it changed so far, which @flush then no longer holds). A fault that runs
  * meanwhile may map a page of @range writable and set its dirty bit; if
  * the walk has not passed it yet, it protects it again, and the bit
  * reports it next time, as for any write after the bits were taken.
@@ -424,10 +425,10 @@ static u64 okvm_tdp_protect_leafs(struct okvm_vm *vm, struct okvm_gfn_range rang
  * Return: the number of leaves changed (removed or protected).
  */
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
-			   struct okvm_gfn_range *flush)
+			   struct okvm_gfn_range *flush, bool can_yield)
 {
 	*flush = (struct okvm_gfn_range){};
-	return okvm_tdp_protect_leafs(vm, range, 0, NULL, flush, true);
+	return okvm_tdp_protect_leafs(vm, range, 0, NULL, flush, can_yield);
 }
 
 /**

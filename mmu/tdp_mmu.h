@@ -16,7 +16,7 @@ int okvm_tdp_map(struct okvm_vm *vm, struct okvm_mmu_page_cache *cache,
 u64 okvm_tdp_zap_leafs(struct okvm_vm *vm, struct okvm_gfn_range range,
 		       struct okvm_gfn_range *flush, bool can_yield);
 u64 okvm_tdp_write_protect(struct okvm_vm *vm, struct okvm_gfn_range range,
-			   struct okvm_gfn_range *flush);
+			   struct okvm_gfn_range *flush, bool can_yield);
 u64 okvm_tdp_write_protect_masked(struct okvm_vm *vm, gfn_t base, unsigned long mask,
 				  struct okvm_gfn_range *flush);
 u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range);

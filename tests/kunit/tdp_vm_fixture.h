@@ -56,6 +56,17 @@ static inline void okvm_test_map(struct kunit *test, struct okvm_vm *vm,
 	KUNIT_ASSERT_EQ(test, r, 0);
 }
 
+/* Map every gfn of [@start, @end) at 4K, writable. */
+static inline void okvm_test_map_4k(struct kunit *test, struct okvm_vm *vm,
+				    struct okvm_mmu_page_cache *cache, gfn_t start,
+				    gfn_t end)
+{
+	gfn_t gfn;
+
+	for (gfn = start; gfn < end; gfn++)
+		okvm_test_map(test, vm, cache, gfn, 1, true);
+}
+
 /*
  * Ask for a reschedule, as the tick would: a walk that may yield mmu_lock
  * then does so at its first check.

@@ -54,7 +54,7 @@ static u64 okvm_wrprot_test_protect(struct okvm_vm *vm, gfn_t start, gfn_t end,
 	u64 n;
 
 	write_lock(&vm->mmu_lock);
-	n = okvm_tdp_write_protect(vm, (struct okvm_gfn_range){ start, end }, flush);
+	n = okvm_tdp_write_protect(vm, (struct okvm_gfn_range){ start, end }, flush, false);
 	write_unlock(&vm->mmu_lock);
 	return n;
 }
@@ -185,11 +185,9 @@ static void okvm_wrprot_masked(struct kunit *test)
 	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush = {};
-	gfn_t gfn;
 	u64 n;
 
-	for (gfn = 64; gfn < 68; gfn++)
-		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	okvm_test_map_4k(test, vm, &cache, 64, 68);
 	okvm_test_map(test, vm, &cache, 2 * PAGES_2M, 2, true);
 
 	write_lock(&vm->mmu_lock);
@@ -223,11 +221,10 @@ static void okvm_wrprot_yields_and_resumes(struct kunit *test)
 	gfn_t gfn;
 	u64 n;
 
-	for (gfn = 0; gfn < 200; gfn++)
-		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	okvm_test_map_4k(test, vm, &cache, 0, 200);
 	write_lock(&vm->mmu_lock);
 	okvm_test_ask_resched();
-	n = okvm_tdp_write_protect(vm, (struct okvm_gfn_range){ 0, 200 }, &flush);
+	n = okvm_tdp_write_protect(vm, (struct okvm_gfn_range){ 0, 200 }, &flush, true);
 	write_unlock(&vm->mmu_lock);
 	KUNIT_EXPECT_EQ(test, n, 200);
 	for (gfn = 0; gfn < 200; gfn++)

@@ -192,11 +192,9 @@ static void okvm_zap_yields_and_resumes(struct kunit *test)
 	struct okvm_vm *vm = okvm_test_vm(test);
 	struct okvm_mmu_page_cache cache = {};
 	struct okvm_gfn_range flush;
-	gfn_t gfn;
 	u64 n;
 
-	for (gfn = 0; gfn < 200; gfn++)
-		okvm_test_map(test, vm, &cache, gfn, 1, true);
+	okvm_test_map_4k(test, vm, &cache, 0, 200);
 	write_lock(&vm->mmu_lock);
 	okvm_test_ask_resched();
 	n = okvm_tdp_zap_leafs(vm, (struct okvm_gfn_range){ 0, 200 }, &flush, true);
