@@ -295,27 +295,11 @@ TEST(writes_after_a_harvest_take_the_fast_path)
 	munmap(mem, NR_PAGES * PAGE);
 }
 
-struct levels {
-	u64 pages_4k, pages_2m;
-};
-
-static struct levels read_levels(struct okvm_vm *vm)
-{
-	struct okvm_stats st;
-	struct levels l;
-
-	okvm_stats_open(&st, vm->fd);
-	l.pages_4k = okvm_stats_get(&st, "pages_4k");
-	l.pages_2m = okvm_stats_get(&st, "pages_2m");
-	okvm_stats_close(&st);
-	return l;
-}
-
 TEST(logging_maps_thp_at_4k_until_it_stops)
 {
 	u64 nr_pages = THP_SIZE / PAGE, map_size, thps, round = 0;
 	u64 bitmap[THP_SIZE / PAGE / 64];
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	bool huge_again;
@@ -334,9 +318,9 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 
 	/* Without logging the guest's reads map the THPs at 2M. */
 	vm = start_vm(mem, nr_pages, 0, &vcpu);
-	before = read_levels(vm);
+	before = okvm_stats_leaf_counts(vm->fd);
 	run_round(vm, vcpu, ++round, 0, 0);
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	TH_LOG("%llu THPs: pages_2m +%lld", (unsigned long long)thps,
 	       (long long)(l.pages_2m - before.pages_2m));
 	ASSERT_EQ(thps, l.pages_2m - before.pages_2m);
@@ -345,12 +329,12 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, SLOT, KVM_MEM_LOG_DIRTY_PAGES,
 					    REGION_GPA, THP_SIZE, mem));
 	run_round(vm, vcpu, ++round, 1, 0);
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
 	EXPECT_EQ(0, check_dirty(vm, nr_pages, 1, 0));
 	run_round(vm, vcpu, ++round, 2, 1);
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	EXPECT_EQ(0, check_dirty(vm, nr_pages, 2, 1));
 
@@ -359,7 +343,7 @@ TEST(logging_maps_thp_at_4k_until_it_stops)
 	EXPECT_EQ(-1, get_dirty_log(vm, SLOT, bitmap));
 	EXPECT_EQ(ENOENT, errno);
 	run_round(vm, vcpu, ++round, 0, 0);
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	TH_LOG("logging off: pages_2m +%lld",
 	       (long long)(l.pages_2m - before.pages_2m));
 	huge_again = okvm_dev_is_okvm(vm->dev_fd) &&

@@ -69,23 +69,6 @@ static u64 fill_pages(char *mem, u64 nr_pages, u64 stride)
 	return sum;
 }
 
-struct levels {
-	u64 pages_4k, pages_2m, pages_1g;
-};
-
-static struct levels read_levels(struct okvm_vm *vm)
-{
-	struct okvm_stats st;
-	struct levels l;
-
-	okvm_stats_open(&st, vm->fd);
-	l.pages_4k = okvm_stats_get(&st, "pages_4k");
-	l.pages_2m = okvm_stats_get(&st, "pages_2m");
-	l.pages_1g = okvm_stats_get(&st, "pages_1g");
-	okvm_stats_close(&st);
-	return l;
-}
-
 static u64 run_to_sync(struct okvm_vcpu *vcpu)
 {
 	struct okvm_ucall uc;
@@ -101,7 +84,7 @@ static u64 run_to_sync(struct okvm_vcpu *vcpu)
  * levels of that moment in @before.
  */
 static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u64 stride,
-				struct okvm_vcpu **vcpu, struct levels *before)
+				struct okvm_vcpu **vcpu, struct okvm_leaf_counts *before)
 {
 	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_sum_pages, vcpu);
 
@@ -109,7 +92,7 @@ static struct okvm_vm *start_vm(void *mem, u64 nr_pages, u64 stride,
 	okvm_guest_identity_map(vm, REGION_GPA, nr_pages * PAGE);
 	okvm_vcpu_set_args(*vcpu, 3, REGION_GPA, nr_pages, stride);
 	OKVM_REQUIRE(run_to_sync(*vcpu) == 0, "the guest did not start");
-	*before = read_levels(vm);
+	*before = okvm_stats_leaf_counts(vm->fd);
 	return vm;
 }
 
@@ -130,7 +113,7 @@ static char *aligned_anon(u64 size, void **map, u64 *map_size)
 TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 {
 	u64 nr_pages = THP_SIZE / PAGE, sum, thps, dropped = 100;
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	u64 map_size;
@@ -150,19 +133,19 @@ TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 
 	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
 	ASSERT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	TH_LOG("%llu THPs: pages_2m +%llu, pages_4k +%llu", thps,
 	       l.pages_2m - before.pages_2m, l.pages_4k - before.pages_4k);
 	EXPECT_EQ(thps, l.pages_2m - before.pages_2m);
 
 	/* One 4K page out of the first 2M: its whole 2M leaf goes at once. */
 	ASSERT_EQ(0, madvise(mem + dropped * PAGE, PAGE, MADV_DONTNEED));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
 
 	/* The guest reads every page: the dropped one is zero, the rest intact. */
 	EXPECT_EQ(sum - token(dropped), run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
 	EXPECT_GE(l.pages_4k - before.pages_4k, SIZE_2M / PAGE - 1);
 	okvm_vm_free(vm);
@@ -177,7 +160,7 @@ TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 TEST(thp_collapsed_by_the_host_is_mapped_2m_again)
 {
 	u64 nr_pages = THP_SIZE / PAGE, sum, thps;
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	u64 map_size;
@@ -194,7 +177,7 @@ TEST(thp_collapsed_by_the_host_is_mapped_2m_again)
 
 	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
 	ASSERT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
 
@@ -207,7 +190,7 @@ TEST(thp_collapsed_by_the_host_is_mapped_2m_again)
 	thps = kb / (SIZE_2M >> 10);
 
 	EXPECT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	TH_LOG("%llu THPs collapsed: pages_2m +%llu, pages_4k +%lld", thps,
 	       l.pages_2m - before.pages_2m, (long long)(l.pages_4k - before.pages_4k));
 	EXPECT_EQ(thps, l.pages_2m - before.pages_2m);
@@ -220,7 +203,7 @@ out:
 TEST(max_huge_level_1_maps_4k_only)
 {
 	u64 nr_pages = THP_SIZE / PAGE, sum;
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	long old_level;
@@ -241,7 +224,7 @@ TEST(max_huge_level_1_maps_4k_only)
 
 	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
 	EXPECT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	/* The guest's stack may take a fresh 4K page of its own as well. */
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	EXPECT_GE(l.pages_4k - before.pages_4k, nr_pages);
@@ -302,7 +285,7 @@ TEST(hugetlbfs_2m_is_mapped_2m)
 {
 	const char *pool = "hugepages-2048kB";
 	u64 nr_pages = 2 * SIZE_2M / PAGE, sum;
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	long grown;
@@ -315,7 +298,7 @@ TEST(hugetlbfs_2m_is_mapped_2m)
 
 	vm = start_vm(mem, nr_pages, 1, &vcpu, &before);
 	EXPECT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(2, l.pages_2m - before.pages_2m);
 	EXPECT_EQ(before.pages_4k, l.pages_4k);
 	okvm_vm_free(vm);
@@ -326,7 +309,7 @@ TEST(hugetlbfs_1g_is_mapped_1g)
 {
 	const char *pool = "hugepages-1048576kB";
 	u64 nr_pages = SIZE_1G / PAGE, stride = 4096, sum;
-	struct levels before, l;
+	struct okvm_leaf_counts before, l;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	long grown;
@@ -339,7 +322,7 @@ TEST(hugetlbfs_1g_is_mapped_1g)
 
 	vm = start_vm(mem, nr_pages, stride, &vcpu, &before);
 	EXPECT_EQ(sum, run_to_sync(vcpu));
-	l = read_levels(vm);
+	l = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(1, l.pages_1g - before.pages_1g);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	okvm_vm_free(vm);

@@ -76,3 +76,16 @@ u64 okvm_stats_get(const struct okvm_stats *st, const char *name)
 	read_exact(st->fd, &value, sizeof(value), st->header.data_offset + d->offset);
 	return value;
 }
+
+struct okvm_leaf_counts okvm_stats_leaf_counts(int vm_fd)
+{
+	struct okvm_leaf_counts l;
+	struct okvm_stats st;
+
+	okvm_stats_open(&st, vm_fd);
+	l.pages_4k = okvm_stats_get(&st, "pages_4k");
+	l.pages_2m = okvm_stats_get(&st, "pages_2m");
+	l.pages_1g = okvm_stats_get(&st, "pages_1g");
+	okvm_stats_close(&st);
+	return l;
+}

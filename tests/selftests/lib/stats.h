@@ -38,4 +38,12 @@ const struct kvm_stats_desc *okvm_stats_find(const struct okvm_stats *st,
 /* The current value of the size-1 statistic @name; okvm_fail() if absent. */
 u64 okvm_stats_get(const struct okvm_stats *st, const char *name);
 
+/* A VM's leaves by size, as pages_4k, pages_2m and pages_1g say now. */
+struct okvm_leaf_counts {
+	u64 pages_4k, pages_2m, pages_1g;
+};
+
+/* The leaf counts of the VM @vm_fd, from a stats fd opened for the call. */
+struct okvm_leaf_counts okvm_stats_leaf_counts(int vm_fd);
+
 #endif /* _OKVM_SELFTEST_STATS_H */
