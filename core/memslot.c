@@ -3,10 +3,11 @@
  * KVM_SET_USER_MEMORY_REGION(2): create, delete, move and re-flag memslots.
  *
  * Writers build a new sorted array under slots_lock and publish it; vCPUs
- * read the array under SRCU. Removing gfns (delete, move) then zaps them:
- * publish, wait for SRCU readers that may still use the old slot, zap. A
- * fault that began before the zap retries (okvm_mmu_zap_gfn_range() bumps
- * the invalidation state), one that begins after it finds no slot.
+ * read the array under SRCU. Removing gfns (delete, move) takes two arrays:
+ * first one where the old slot is still there but marked invalid, so that
+ * the mmu_notifier goes on zapping its gfns while faults on it retry; then,
+ * after SRCU readers of the valid slot are gone and its gfns are zapped,
+ * the final one (Documentation/locking.rst).
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -121,9 +122,12 @@ static bool okvm_memslot_overlaps(const struct okvm_memslots *slots,
 }
 
 /*
- * Publish @slots. A notifier invalidation in progress computed its gfn
- * range from the old array, so wait until none is, and publish under the
- * write lock: an invalidation that starts later sees the new array.
+ * Publish @slots and free the array it replaces. An invalidation in progress
+ * computed its gfns from the old array: a slot that appears now (a create,
+ * or a move's new gfns) would hold none of them, and a fault there could map
+ * a page that invalidation is about to take away. So wait until none is in
+ * progress, and publish under the write lock, which the notifier holds while
+ * it reads the array: an invalidation that starts later sees the new one.
  */
 static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slots)
 {
@@ -147,6 +151,30 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	 */
 	synchronize_srcu_expedited(&vm->srcu);
 	kvfree(old);
+}
+
+/*
+ * Take the gfns of @old, a slot of the current array, away from the guest
+ * before the array without them goes out; @invalid is a copy of the
+ * current array, which replaces (and frees) it. In between, the notifier must
+ * still find @old by its hva: an invalidation that started after the final
+ * array was out would find no slot there, zap nothing, and the host would
+ * free pages the guest still maps. So first publish a copy of @old marked
+ * invalid, which faults do not map (they retry) and the notifier zaps as
+ * before; once the SRCU readers that may have seen the valid slot are gone
+ * (publish waits for them), zap what they mapped.
+ */
+static void okvm_memslot_invalidate(struct okvm_vm *vm, struct okvm_memslots *invalid,
+				    const struct okvm_memslot *old)
+{
+	struct okvm_gfn_range gfns = okvm_memslot_gfns(old);
+	u32 i;
+
+	for (i = 0; i < invalid->nr; i++)
+		if (invalid->slots[i].id == old->id)
+			invalid->slots[i].flags |= OKVM_MEMSLOT_INVALID;
+	okvm_memslots_publish(vm, invalid);
+	okvm_mmu_zap_gfn_range(vm, gfns);
 }
 
 /*
@@ -220,7 +248,7 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	};
 	const struct okvm_memslots *cur;
 	const struct okvm_memslot *old;
-	struct okvm_memslots *slots;
+	struct okvm_memslots *slots, *invalid;
 	struct okvm_gfn_range removed = {};
 	unsigned long *old_bitmap = NULL;
 	bool start_logging = false, stop_logging = false;
@@ -291,6 +319,16 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	r = -ENOMEM;
 	if (!slots)
 		goto out;
+	if (!okvm_gfn_range_empty(removed)) {
+		/* Both arrays first: once the slot is invalid, nothing may fail. */
+		invalid = okvm_memslots_edit(cur, NULL, NULL);
+		if (!invalid) {
+			kvfree(slots);
+			goto out;
+		}
+		/* Frees cur, and with it old. */
+		okvm_memslot_invalidate(vm, invalid, old);
+	}
 
 	okvm_memslots_publish(vm, slots);
 	/*
@@ -298,7 +336,6 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	 * bitmap if it went, and every fault from now on sees the flag.
 	 */
 	kvfree(old_bitmap);
-	okvm_mmu_zap_gfn_range(vm, removed);
 	if (start_logging)
 		okvm_mmu_dirty_logging_start(vm, okvm_memslot_gfns(&new));
 	else if (stop_logging)
@@ -332,8 +369,10 @@ int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
 		gfn_t gfn = gpa >> PAGE_SHIFT;
 
 		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-		if (!slot || copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
-					    offset_in_page(gpa), chunk)) {
+		/* A slot on its way out serves nothing, as for faults. */
+		if (!slot || (slot->flags & OKVM_MEMSLOT_INVALID) ||
+		    copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
+				   offset_in_page(gpa), chunk)) {
 			r = -EFAULT;
 			break;
 		}

@@ -55,9 +55,11 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 	idx = srcu_read_lock(&vm->srcu);
 	write_lock(&vm->mmu_lock);
 	/*
-	 * Read the memslots under the lock: memslots are published under it
+	 * Read the memslots under the lock: a slot is added only under it
 	 * while no invalidation is in progress, so this one sees every slot a
-	 * fault could use until it ends.
+	 * fault could use until it ends; and a slot being deleted or moved is
+	 * still here, marked invalid, until its old gfns are zapped
+	 * (core/memslot.c), so zap those too, whether valid or not.
 	 */
 	slots = srcu_dereference(vm->memslots, &vm->srcu);
 	for (i = 0; i < slots->nr; i++) {

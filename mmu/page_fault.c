@@ -160,6 +160,13 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		r = OKVM_PF_EMULATE;
 		goto out;
 	}
+	/* Mapping it now would outlive the zap of its removal. */
+	if (slot->flags & OKVM_MEMSLOT_INVALID) {
+		why = OKVM_FAULT_RETRY_SLOT_INVALID;
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
+		r = 1;
+		goto out;
+	}
 
 	/* A write after KVM_GET_DIRTY_LOG: usually the leaf only lost its W bit. */
 	if (write && slot->dirty_bitmap && okvm_mmu_fast_write_fault(vm, slot, gfn)) {

@@ -16,6 +16,13 @@
 
 #include <okvm/gfn_range.h>
 
+/*
+ * okvm's own memslot flag, above the KVM_MEM_* flags of the ABI: the slot
+ * is being deleted or moved (core/memslot.c). Faults on it retry; the
+ * mmu_notifier still zaps its gfns.
+ */
+#define OKVM_MEMSLOT_INVALID	BIT(16)
+
 /* Slot ids userspace may use: 0 .. OKVM_NR_MEMSLOTS - 1, address space 0. */
 #define OKVM_NR_MEMSLOTS	512
 
@@ -27,7 +34,7 @@ struct okvm_vm;
 /**
  * struct okvm_memslot - one memory region
  * @id: the slot number userspace chose
- * @flags: KVM_MEM_* flags
+ * @flags: KVM_MEM_* flags, and OKVM_MEMSLOT_INVALID
  * @base_gfn: first gfn of the slot
  * @npages: number of pages
  * @userspace_addr: host virtual address backing @base_gfn

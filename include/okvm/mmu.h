@@ -45,6 +45,8 @@ struct okvm_mmu_invalidate {
  *	the sequence, so the page it translated may be stale
  * @OKVM_FAULT_RETRY_LOST_RACE: another vCPU changed the entry first
  * @OKVM_FAULT_RETRY_INTERRUPTED: a signal interrupted the host's fault
+ * @OKVM_FAULT_RETRY_SLOT_INVALID: the gfn's memslot is being deleted or
+ *	moved; the guest retries until the new memslot array is out
  */
 enum okvm_fault_retry {
 	OKVM_FAULT_NO_RETRY,
@@ -52,6 +54,7 @@ enum okvm_fault_retry {
 	OKVM_FAULT_RETRY_SEQ_CHANGED,
 	OKVM_FAULT_RETRY_LOST_RACE,
 	OKVM_FAULT_RETRY_INTERRUPTED,
+	OKVM_FAULT_RETRY_SLOT_INVALID,
 };
 
 enum okvm_fault_retry okvm_mmu_invalidate_retry(const struct okvm_mmu_invalidate *inv,
