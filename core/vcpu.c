@@ -326,19 +326,27 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto out_run;
 
+	/*
+	 * Userspace can guess the fd and call KVM_RUN on it as soon as it
+	 * exists: hold the vCPU's mutex, which every vCPU ioctl takes, until
+	 * vcpus[] has it, so that no flush can skip a vCPU that runs.
+	 */
+	mutex_lock(&vcpu->mutex);
 	okvm_vm_get(vm);
 	r = anon_inode_getfd("okvm-vcpu", &okvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0) {
 		okvm_vm_put(vm);
-		goto out_fpu;
+		goto out_mutex;
 	}
 	vm->vcpus[vm->nr_vcpus] = vcpu;
 	/* Readers that walk vcpus[] without vm->lock see it initialized. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
+	mutex_unlock(&vcpu->mutex);
 	mutex_unlock(&vm->lock);
 	return r;
 
-out_fpu:
+out_mutex:
+	mutex_unlock(&vcpu->mutex);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 out_run:
 	free_page((unsigned long)vcpu->pio_page);
