@@ -222,6 +222,121 @@ static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
 	return 0;
 }
 
+/*
+ * Replace @old (NULL for a create) by @new (NULL for a delete) in @cur, the
+ * current array. When @old's gfns go, in a delete or a move, they are zapped
+ * before the final array goes out (okvm_memslot_invalidate()). Every array
+ * is allocated before anything is published: once the slot is invalid,
+ * nothing may fail.
+ *
+ * Return: 0, and @cur (with @old) is freed; -ENOMEM, and nothing changed.
+ */
+static int okvm_memslots_replace(struct okvm_vm *vm, const struct okvm_memslots *cur,
+				 const struct okvm_memslot *old,
+				 const struct okvm_memslot *new)
+{
+	bool gfns_go = old && (!new || new->base_gfn != old->base_gfn);
+	struct okvm_memslots *slots, *invalid = NULL;
+
+	slots = okvm_memslots_edit(cur, old, new);
+	if (slots && gfns_go) {
+		invalid = okvm_memslots_edit(cur, NULL, NULL);
+		if (!invalid) {
+			kvfree(slots);
+			slots = NULL;
+		}
+	}
+	if (!slots)
+		return -ENOMEM;
+	if (invalid)
+		okvm_memslot_invalidate(vm, invalid, old);
+	okvm_memslots_publish(vm, slots);
+	return 0;
+}
+
+static int okvm_memslot_delete(struct okvm_vm *vm, const struct okvm_memslots *cur,
+			       const struct okvm_memslot *old)
+{
+	unsigned long *bitmap = old->dirty_bitmap;
+	int r;
+
+	r = okvm_memslots_replace(vm, cur, old, NULL);
+	/* No SRCU reader sees the old slot any more, nor its bitmap. */
+	if (!r)
+		kvfree(bitmap);
+	return r;
+}
+
+static int okvm_memslot_create(struct okvm_vm *vm, const struct okvm_memslots *cur,
+			       struct okvm_memslot *new)
+{
+	int r;
+
+	if (okvm_memslot_overlaps(cur, new, U32_MAX))
+		return -EEXIST;
+	r = okvm_memslot_alloc_bitmap(vm, new);
+	if (r)
+		return r;
+	r = okvm_memslots_replace(vm, cur, NULL, new);
+	if (r)
+		kvfree(new->dirty_bitmap);
+	return r;
+}
+
+/*
+ * Move or re-flag: size and backing must stay, and so must KVM_MEM_READONLY,
+ * as in KVM (mappings would need rewriting). KVM_MEM_LOG_DIRTY_PAGES may
+ * change, with or without a move.
+ */
+static int okvm_memslot_change(struct okvm_vm *vm, const struct okvm_memslots *cur,
+			       const struct okvm_memslot *old, struct okvm_memslot *new)
+{
+	bool moved = old->base_gfn != new->base_gfn;
+	unsigned long *old_bitmap = NULL;
+	bool start_logging = false, stop_logging;
+	int r;
+
+	if (old->npages != new->npages || old->userspace_addr != new->userspace_addr ||
+	    ((old->flags ^ new->flags) & KVM_MEM_READONLY))
+		return -EINVAL;
+	if (!moved && old->flags == new->flags)
+		return 0;
+	if (okvm_memslot_overlaps(cur, new, new->id))
+		return -EEXIST;
+	if (!(new->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+		old_bitmap = old->dirty_bitmap;
+	} else if (old->dirty_bitmap) {
+		/* Still logging: what was logged is still to be read. */
+		new->dirty_bitmap = old->dirty_bitmap;
+	} else {
+		/*
+		 * A move has nothing mapped at its new gfns yet, and pages
+		 * that all start dirty need no protection yet:
+		 * KVM_CLEAR_DIRTY_LOG protects them as it cleans them.
+		 */
+		start_logging = !moved && !okvm_dirty_log_initially_set(vm);
+		r = okvm_memslot_alloc_bitmap(vm, new);
+		if (r)
+			return r;
+	}
+	/* A move zaps everything anyway. */
+	stop_logging = old_bitmap && !moved;
+
+	r = okvm_memslots_replace(vm, cur, old, new);
+	if (r) {
+		if (new->dirty_bitmap != old->dirty_bitmap)
+			kvfree(new->dirty_bitmap);
+		return r;
+	}
+	/* No SRCU reader sees the old slot any more; every fault sees the flag. */
+	kvfree(old_bitmap);
+	if (start_logging)
+		okvm_mmu_dirty_logging_start(vm, okvm_memslot_gfns(new));
+	else if (stop_logging)
+		okvm_mmu_dirty_logging_stop(vm, okvm_memslot_gfns(new));
+	return 0;
+}
+
 /**
  * okvm_set_memory_region() - create, delete, move or change a memslot
  * @vm: the VM
@@ -248,10 +363,6 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	};
 	const struct okvm_memslots *cur;
 	const struct okvm_memslot *old;
-	struct okvm_memslots *slots, *invalid;
-	struct okvm_gfn_range removed = {};
-	unsigned long *old_bitmap = NULL;
-	bool start_logging = false, stop_logging = false;
 	int r;
 
 	r = okvm_memslot_check(mem);
@@ -261,89 +372,12 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	mutex_lock(&vm->slots_lock);
 	cur = rcu_dereference_protected(vm->memslots, lockdep_is_held(&vm->slots_lock));
 	old = okvm_memslot_by_id(cur, new.id);
-
-	r = -EINVAL;
-	if (!new.npages) {
-		/* Delete. */
-		if (!old)
-			goto out;
-		removed = okvm_memslot_gfns(old);
-		old_bitmap = old->dirty_bitmap;
-		slots = okvm_memslots_edit(cur, old, NULL);
-	} else if (old) {
-		/*
-		 * Move or re-flag: size and backing must stay, and so must
-		 * KVM_MEM_READONLY, as in KVM (mappings would need rewriting).
-		 * KVM_MEM_LOG_DIRTY_PAGES may change, with or without a move.
-		 */
-		if (old->npages != new.npages || old->userspace_addr != new.userspace_addr ||
-		    ((old->flags ^ new.flags) & KVM_MEM_READONLY))
-			goto out;
-		r = 0;
-		if (old->base_gfn == new.base_gfn && old->flags == new.flags)
-			goto out;
-		r = -EEXIST;
-		if (okvm_memslot_overlaps(cur, &new, new.id))
-			goto out;
-		if (old->base_gfn != new.base_gfn)
-			removed = okvm_memslot_gfns(old);
-		if (!(new.flags & KVM_MEM_LOG_DIRTY_PAGES)) {
-			old_bitmap = old->dirty_bitmap;
-			stop_logging = old_bitmap && okvm_gfn_range_empty(removed);
-		} else if (old->dirty_bitmap) {
-			/* Still logging: what was logged is still to be read. */
-			new.dirty_bitmap = old->dirty_bitmap;
-		} else {
-			/*
-			 * A move has nothing mapped at its new gfns yet, and
-			 * pages that all start dirty need no protection yet:
-			 * KVM_CLEAR_DIRTY_LOG protects them as it cleans them.
-			 */
-			start_logging = okvm_gfn_range_empty(removed) &&
-					!okvm_dirty_log_initially_set(vm);
-			r = okvm_memslot_alloc_bitmap(vm, &new);
-			if (r)
-				goto out;
-		}
-		slots = okvm_memslots_edit(cur, old, &new);
-	} else {
-		/* Create. */
-		r = -EEXIST;
-		if (okvm_memslot_overlaps(cur, &new, U32_MAX))
-			goto out;
-		r = okvm_memslot_alloc_bitmap(vm, &new);
-		if (r)
-			goto out;
-		slots = okvm_memslots_edit(cur, NULL, &new);
-	}
-	r = -ENOMEM;
-	if (!slots)
-		goto out;
-	if (!okvm_gfn_range_empty(removed)) {
-		/* Both arrays first: once the slot is invalid, nothing may fail. */
-		invalid = okvm_memslots_edit(cur, NULL, NULL);
-		if (!invalid) {
-			kvfree(slots);
-			goto out;
-		}
-		/* Frees cur, and with it old. */
-		okvm_memslot_invalidate(vm, invalid, old);
-	}
-
-	okvm_memslots_publish(vm, slots);
-	/*
-	 * No SRCU reader sees the old slot any more: nothing uses its
-	 * bitmap if it went, and every fault from now on sees the flag.
-	 */
-	kvfree(old_bitmap);
-	if (start_logging)
-		okvm_mmu_dirty_logging_start(vm, okvm_memslot_gfns(&new));
-	else if (stop_logging)
-		okvm_mmu_dirty_logging_stop(vm, okvm_memslot_gfns(&new));
-	r = 0;
-out:
-	if (r && new.dirty_bitmap != (old ? old->dirty_bitmap : NULL))
-		kvfree(new.dirty_bitmap);
+	if (!new.npages)
+		r = old ? okvm_memslot_delete(vm, cur, old) : -EINVAL;
+	else if (old)
+		r = okvm_memslot_change(vm, cur, old, &new);
+	else
+		r = okvm_memslot_create(vm, cur, &new);
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
