@@ -122,14 +122,16 @@ static bool okvm_memslot_overlaps(const struct okvm_memslots *slots,
 }
 
 /*
- * Publish @slots and free the array it replaces. An invalidation in progress
- * computed its gfns from the old array: a slot that appears now (a create,
- * or a move's new gfns) would hold none of them, and a fault there could map
- * a page that invalidation is about to take away. So wait until none is in
- * progress, and publish under the write lock, which the notifier holds while
- * it reads the array: an invalidation that starts later sees the new one.
+ * Make @slots the VM's memslot array; return the one it replaces, which SRCU
+ * readers may still use. An invalidation in progress computed its gfns from
+ * the old array: a slot that appears now (a create, or a move's new gfns)
+ * would hold none of them, and a fault there could map a page that
+ * invalidation is about to take away. So wait until none is in progress,
+ * and swap under the write lock, which the notifier holds while it reads
+ * the array: an invalidation that starts later sees the new one.
  */
-static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slots)
+static struct okvm_memslots *okvm_memslots_swap(struct okvm_vm *vm,
+						struct okvm_memslots *slots)
 {
 	struct okvm_memslots *old = rcu_dereference_protected(vm->memslots,
 					lockdep_is_held(&vm->slots_lock));
@@ -144,6 +146,13 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	}
 	rcu_assign_pointer(vm->memslots, slots);
 	write_unlock(&vm->mmu_lock);
+	return old;
+}
+
+/* Publish @slots; when it returns, no SRCU reader uses the old array. */
+static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slots)
+{
+	struct okvm_memslots *old = okvm_memslots_swap(vm, slots);
 
 	/*
 	 * Readers are short (a fault, a notifier callback): an expedited
@@ -151,6 +160,11 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	 */
 	synchronize_srcu_expedited(&vm->srcu);
 	kvfree(old);
+}
+
+static void okvm_memslots_free_srcu(struct rcu_head *head)
+{
+	kvfree(container_of(head, struct okvm_memslots, free));
 }
 
 /*
@@ -229,6 +243,8 @@ static int okvm_memslot_check(const struct kvm_userspace_memory_region2 *mem)
  * is allocated before anything is published: once the slot is invalid,
  * nothing may fail.
  *
+ * When it returns, no SRCU reader uses @old as a valid slot any more.
+ *
  * Return: 0, and @cur (with @old) is freed; -ENOMEM, and nothing changed.
  */
 static int okvm_memslots_replace(struct okvm_vm *vm, const struct okvm_memslots *cur,
@@ -248,9 +264,17 @@ static int okvm_memslots_replace(struct okvm_vm *vm, const struct okvm_memslots 
 	}
 	if (!slots)
 		return -ENOMEM;
-	if (invalid)
-		okvm_memslot_invalidate(vm, invalid, old);
-	okvm_memslots_publish(vm, slots);
+	if (!invalid) {
+		okvm_memslots_publish(vm, slots);
+		return 0;
+	}
+	okvm_memslot_invalidate(vm, invalid, old);
+	/*
+	 * A reader still on @invalid only retries or zaps gfns that hold
+	 * nothing now: no need to wait for it, just to free after it.
+	 */
+	invalid = okvm_memslots_swap(vm, slots);
+	call_srcu(&vm->srcu, &invalid->free, okvm_memslots_free_srcu);
 	return 0;
 }
 
@@ -261,7 +285,7 @@ static int okvm_memslot_delete(struct okvm_vm *vm, const struct okvm_memslots *c
 	int r;
 
 	r = okvm_memslots_replace(vm, cur, old, NULL);
-	/* No SRCU reader sees the old slot any more, nor its bitmap. */
+	/* No SRCU reader sees the old slot as valid, so none uses its bitmap. */
 	if (!r)
 		kvfree(bitmap);
 	return r;
@@ -328,7 +352,7 @@ static int okvm_memslot_change(struct okvm_vm *vm, const struct okvm_memslots *c
 			kvfree(new->dirty_bitmap);
 		return r;
 	}
-	/* No SRCU reader sees the old slot any more; every fault sees the flag. */
+	/* No reader uses the old slot's bitmap; every fault sees the flag. */
 	kvfree(old_bitmap);
 	if (start_logging)
 		okvm_mmu_dirty_logging_start(vm, okvm_memslot_gfns(new));
@@ -403,10 +427,12 @@ int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
 		gfn_t gfn = gpa >> PAGE_SHIFT;
 
 		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-		/* A slot on its way out serves nothing, as for faults. */
-		if (!slot || (slot->flags & OKVM_MEMSLOT_INVALID) ||
-		    copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
-				   offset_in_page(gpa), chunk)) {
+		/*
+		 * A slot on its way out (OKVM_MEMSLOT_INVALID) may still be
+		 * read: this maps nothing, it reads the hva as it is now.
+		 */
+		if (!slot || copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
+					    offset_in_page(gpa), chunk)) {
 			r = -EFAULT;
 			break;
 		}
