@@ -7,11 +7,16 @@
  * must flush and the CPU cannot flush one ASID. Within a generation a CPU
  * hands each ASID out once; running out starts a new generation and flushes
  * every ASID, so no vCPU ever meets another's translations.
+ *
+ * Branch predictors are per physical CPU too: when a CPU goes from one VM's
+ * vCPU to another VM's, an IBPB keeps the first guest's training from
+ * steering the second (see okvm_svm_switch_vmcb()).
  */
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/svm.h>
 
@@ -36,6 +41,55 @@ static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd
 }
 
 /**
+ * okvm_svm_switch_vmcb() - note that @svm is about to run on @sd's CPU
+ * @sd: this CPU's SVM state
+ * @svm: the vCPU about to enter
+ *
+ * Issues an IBPB if the VMCB the CPU ran last belongs to another VM or is
+ * unknown (none yet, or freed since), unless the CPU already issues one at
+ * every #VMEXIT (X86_FEATURE_IBPB_ON_VMEXIT, set by the retbleed and SRSO
+ * mitigations). The barrier itself is the kernel's, a no-op where the kernel
+ * does not use IBPB. Counted in the entering vCPU's "ibpb" statistic.
+ *
+ * Runs with preemption off, on @sd's CPU.
+ *
+ * Return: true if it issued the barrier.
+ */
+bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm)
+{
+	struct vmcb *last = READ_ONCE(sd->last_vmcb);
+	bool other_vm;
+
+	if (last == svm->vmcb)
+		return false;
+	other_vm = !last || sd->last_vm != svm->vcpu.vm;
+	sd->last_vm = svm->vcpu.vm;
+	/* okvm_svm_forget_vmcb() may clear it from another CPU at any time. */
+	WRITE_ONCE(sd->last_vmcb, svm->vmcb);
+	if (!other_vm || cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+		return false;
+	indirect_branch_prediction_barrier();
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IBPB);
+	return true;
+}
+
+/**
+ * okvm_svm_forget_vmcb() - a VMCB is about to be freed
+ * @vmcb: the VMCB
+ *
+ * Clears it from every CPU's @last_vmcb: its page may come back as a new
+ * vCPU's VMCB in another VM, which must not look like the vCPU the CPU ran
+ * last. A VM is freed after its vCPUs, so @last_vm cannot be fooled either.
+ */
+void okvm_svm_forget_vmcb(struct vmcb *vmcb)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&okvm_svm_cpu, cpu)->last_vmcb, vmcb, NULL);
+}
+
+/**
  * okvm_svm_run() - enter the guest once
  * @vcpu: the vCPU
  * @flush_tlb: flush the vCPU's guest translations first
@@ -51,6 +105,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	int cpu = smp_processor_id();
 	u32 host_pkru = 0;
 
+	okvm_svm_switch_vmcb(sd, svm);
 	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
 	    (flush_tlb && !boot_cpu_has(X86_FEATURE_FLUSHBYASID)))
 		okvm_svm_new_asid(svm, sd, cpu);
