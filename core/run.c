@@ -197,10 +197,14 @@ static bool okvm_host_work_pending(void)
 	return signal_pending(current) || need_resched();
 }
 
-/* Enter the guest once. Return: > 0 to go on, 0 to exit to userspace. */
+/*
+ * Enter the guest once. Return: > 0 to go on, 0 to exit to userspace, < 0
+ * to fail KVM_RUN.
+ */
 static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 {
 	bool flush;
+	int r = 0;
 
 	preempt_disable();
 	local_irq_disable();
@@ -214,12 +218,17 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	/* Publish the mode before reading requests; see the file comment. */
 	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);
-	if (okvm_host_work_pending() ||
-	    (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH))) {
+	/* No VM runs again once a reboot began, like a dead VM in KVM. */
+	if (unlikely(!okvm_virt_can_enter()))
+		r = -EIO;
+	else if (okvm_host_work_pending() ||
+		 (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH)))
+		r = 1;
+	if (r) {
 		WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
-		return 1;
+		return r;
 	}
 	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
 
@@ -239,7 +248,8 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
  * @vcpu: the vCPU (its mutex held)
  *
  * Return: 0 with kvm_run describing the exit; -EINTR with
- * KVM_EXIT_INTR for a signal or immediate_exit; another -errno.
+ * KVM_EXIT_INTR for a signal or immediate_exit; -EIO once the host began
+ * to reboot; another -errno.
  */
 long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 {

@@ -11,8 +11,16 @@
  * Branch predictors are per physical CPU too: when a CPU goes from one VM's
  * vCPU to another VM's, an IBPB keeps the first guest's training from
  * steering the second (see okvm_svm_switch_vmcb()).
+ *
+ * Every SVM instruction here has an exception-table fixup. They fault only
+ * if EFER.SVME is clear, which happens under a vCPU only if something turned
+ * SVM off behind okvm's back: okvm's own reboot path stops entries first
+ * (okvm_virt_can_enter()), so a fault is reported as a bug unless a reboot
+ * is under way, and the entry comes back as a failed one (SVM_EXIT_ERR,
+ * KVM_EXIT_FAIL_ENTRY for userspace) instead of oopsing the host.
  */
 #include <linux/percpu.h>
+#include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
@@ -20,6 +28,7 @@
 #include <asm/special_insns.h>
 #include <asm/svm.h>
 
+#include <okvm/hw.h>
 #include <okvm/regs.h>
 
 #include "svm.h"
@@ -89,6 +98,57 @@ void okvm_svm_forget_vmcb(struct vmcb *vmcb)
 		cmpxchg(&per_cpu_ptr(&okvm_svm_cpu, cpu)->last_vmcb, vmcb, NULL);
 }
 
+/*
+ * CLGI and STGI. Return: false if the instruction faulted; the fixup
+ * lands on label 2, which says so.
+ */
+static __always_inline bool okvm_svm_clgi(void)
+{
+	bool ok;
+
+	asm volatile("1: clgi\n\t"
+		     "mov $1, %[ok]\n\t"
+		     "jmp 3f\n"
+		     "2: mov $0, %[ok]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [ok] "=q" (ok) : : "memory");
+	return ok;
+}
+
+static __always_inline bool okvm_svm_stgi(void)
+{
+	bool ok;
+
+	asm volatile("1: stgi\n\t"
+		     "mov $1, %[ok]\n\t"
+		     "jmp 3f\n"
+		     "2: mov $0, %[ok]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [ok] "=q" (ok) : : "memory");
+	return ok;
+}
+
+/* An SVM instruction faulted: report it unless a reboot explains it. */
+static void okvm_svm_insn_faulted(void)
+{
+	WARN_ONCE(!READ_ONCE(okvm_rebooting),
+		  "okvm: SVM instruction faulted on CPU %d outside a reboot (EFER.SVME clear?)\n",
+		  smp_processor_id());
+}
+
+/* The entry did not happen: make it look like a VMRUN that failed. */
+static void okvm_svm_entry_failed(struct vmcb *vmcb)
+{
+	okvm_svm_insn_faulted();
+	vmcb->control.exit_code = SVM_EXIT_ERR;
+	vmcb->control.exit_code_hi = 0;
+	vmcb->control.exit_info_1 = 0;
+	vmcb->control.exit_info_2 = 0;
+	vmcb->control.exit_int_info = 0;
+}
+
 /**
  * okvm_svm_run() - enter the guest once
  * @vcpu: the vCPU
@@ -104,6 +164,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	int cpu = smp_processor_id();
 	u32 host_pkru = 0;
+	bool faulted;
 
 	okvm_svm_switch_vmcb(sd, svm);
 	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
@@ -120,8 +181,14 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 
-	/* GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. */
-	asm volatile("clgi" ::: "memory");
+	/*
+	 * GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. If SVM
+	 * is off, nothing of the guest's has been loaded yet: leave.
+	 */
+	if (!okvm_svm_clgi()) {
+		okvm_svm_entry_failed(vmcb);
+		return;
+	}
 	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (pku) {
@@ -139,8 +206,10 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	 * the host's RIP as the guest's).
 	 */
 	raw_local_irq_enable();
-	okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
+	faulted = okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
 	raw_local_irq_disable();
+	if (unlikely(faulted))
+		okvm_svm_entry_failed(vmcb);
 
 	if (pku) {
 		svm->guest_pkru = rdpkru();
@@ -149,7 +218,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	}
 	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
-	asm volatile("stgi" ::: "memory");
+	if (!okvm_svm_stgi())
+		okvm_svm_insn_faulted();
 
 	/* #VMEXIT cleared DR7; give the host its breakpoints back. */
 	if (hw_breakpoint_active())

@@ -82,7 +82,7 @@ int okvm_svm_enable_cpu(void);
 void okvm_svm_disable_cpu(void);
 void okvm_svm_emergency_disable_cpu(void);
 
-void okvm_svm_vmrun(u64 vmcb_pa, u64 host_save_pa, unsigned long *regs);
+bool okvm_svm_vmrun(u64 vmcb_pa, u64 host_save_pa, unsigned long *regs);
 
 struct okvm_vcpu *okvm_svm_vcpu_create(struct okvm_vm *vm);
 void okvm_svm_vcpu_free(struct okvm_vcpu *vcpu);
