@@ -12,7 +12,9 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/srcu.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
+#include <asm/nospec-branch.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
@@ -234,6 +236,13 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 
 	okvm_hw->run(vcpu, flush);
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_EXITS);
+	/*
+	 * VMSCAPE: the guest may have trained branch predictors that the VMM
+	 * in host userspace uses. Ask for an IBPB before this CPU returns to
+	 * userspace, as KVM does, where the kernel mitigates it that way.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 
 	WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 	/* Host interrupts that forced the exit are taken here. */
