@@ -12,7 +12,9 @@
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/srcu.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
+#include <asm/nospec-branch.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
@@ -197,10 +199,14 @@ static bool okvm_host_work_pending(void)
 	return signal_pending(current) || need_resched();
 }
 
-/* Enter the guest once. Return: > 0 to go on, 0 to exit to userspace. */
+/*
+ * Enter the guest once. Return: > 0 to go on, 0 to exit to userspace, < 0
+ * to fail KVM_RUN.
+ */
 static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 {
 	bool flush;
+	int r = 0;
 
 	preempt_disable();
 	local_irq_disable();
@@ -214,17 +220,29 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	/* Publish the mode before reading requests; see the file comment. */
 	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);
-	if (okvm_host_work_pending() ||
-	    (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH))) {
+	/* No VM runs again once a reboot began, like a dead VM in KVM. */
+	if (unlikely(!okvm_virt_can_enter()))
+		r = -EIO;
+	else if (okvm_host_work_pending() ||
+		 (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH)))
+		r = 1;
+	if (r) {
 		WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
-		return 1;
+		return r;
 	}
 	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
 
 	okvm_hw->run(vcpu, flush);
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_EXITS);
+	/*
+	 * VMSCAPE: the guest may have trained branch predictors that the VMM
+	 * in host userspace uses. Ask for an IBPB before this CPU returns to
+	 * userspace, as KVM does, where the kernel mitigates it that way.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 
 	WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 	/* Host interrupts that forced the exit are taken here. */
@@ -239,7 +257,8 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
  * @vcpu: the vCPU (its mutex held)
  *
  * Return: 0 with kvm_run describing the exit; -EINTR with
- * KVM_EXIT_INTR for a signal or immediate_exit; another -errno.
+ * KVM_EXIT_INTR for a signal or immediate_exit; -EIO once the host began
+ * to reboot; another -errno.
  */
 long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 {

@@ -63,6 +63,7 @@ static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VCPU_STAT_NPF_EXITS, "npf_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_CPUID_EXITS, "cpuid_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_MSR_EXITS, "msr_exits"),
+	OKVM_COUNTER(OKVM_VCPU_STAT_IBPB, "ibpb"),
 };
 
 /*

@@ -23,7 +23,9 @@
 
 static DEFINE_PER_CPU(bool, okvm_virt_on);
 static int okvm_cpuhp_state;
-static bool okvm_virt_rebooting;
+
+/* Set once a reboot (or kexec, halt, power-off) began; see okvm_virt_reboot(). */
+bool okvm_rebooting;
 
 /* Runs on the CPU with interrupts off. */
 static int okvm_virt_enable_this_cpu(void)
@@ -52,7 +54,7 @@ static int okvm_cpu_online(unsigned int cpu)
 	unsigned long flags;
 	int r;
 
-	if (READ_ONCE(okvm_virt_rebooting))
+	if (READ_ONCE(okvm_rebooting))
 		return -EBUSY;
 	r = okvm_hw->prepare_cpu(cpu);
 	if (r)
@@ -79,12 +81,34 @@ static void okvm_virt_emergency_disable(void)
 		okvm_hw->emergency_disable_cpu();
 }
 
+/*
+ * A reboot, kexec, halt or power-off. vCPU threads still run until the CPUs
+ * stop: the flag, visible before the IPIs land, keeps them from entering
+ * again, and KVM_RUN fails with -EIO from then on.
+ */
 static int okvm_virt_reboot(struct notifier_block *nb, unsigned long code,
 			    void *unused)
 {
-	WRITE_ONCE(okvm_virt_rebooting, true);
+	WRITE_ONCE(okvm_rebooting, true);
 	on_each_cpu(okvm_virt_disable_this_cpu, NULL, 1);
 	return NOTIFY_OK;
+}
+
+/**
+ * okvm_virt_can_enter() - may a vCPU enter the guest on this CPU now?
+ *
+ * The run loop asks with interrupts off, right before the entry. Whatever
+ * turns virtualization off on a CPU does it on that CPU with interrupts off
+ * (an IPI, a hotplug or syscore callback), so it cannot happen between this
+ * check and the entry; a reboot also says so before its IPIs go out.
+ *
+ * Return: false once a reboot began, or if virtualization is off here (a
+ * resume that could not turn it back on).
+ */
+bool okvm_virt_can_enter(void)
+{
+	lockdep_assert_irqs_disabled();
+	return !READ_ONCE(okvm_rebooting) && __this_cpu_read(okvm_virt_on);
 }
 
 static struct notifier_block okvm_virt_reboot_nb = {
@@ -134,7 +158,7 @@ int okvm_virt_enable(void)
 	bool busy = false;
 	int r;
 
-	okvm_virt_rebooting = false;
+	okvm_rebooting = false;
 
 	cpus_read_lock();
 	on_each_cpu(okvm_virt_check_owner, &busy, 1);

@@ -7,14 +7,28 @@
  * must flush and the CPU cannot flush one ASID. Within a generation a CPU
  * hands each ASID out once; running out starts a new generation and flushes
  * every ASID, so no vCPU ever meets another's translations.
+ *
+ * Branch predictors are per physical CPU too: when a CPU goes from one VM's
+ * vCPU to another VM's, an IBPB keeps the first guest's training from
+ * steering the second (see okvm_svm_switch_vmcb()).
+ *
+ * Every SVM instruction here has an exception-table fixup. They fault only
+ * if EFER.SVME is clear, which happens under a vCPU only if something turned
+ * SVM off behind okvm's back: okvm's own reboot path stops entries first
+ * (okvm_virt_can_enter()), so a fault is reported as a bug unless a reboot
+ * is under way, and the entry comes back as a failed one (SVM_EXIT_ERR,
+ * KVM_EXIT_FAIL_ENTRY for userspace) instead of oopsing the host.
  */
 #include <linux/percpu.h>
+#include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/svm.h>
 
+#include <okvm/hw.h>
 #include <okvm/regs.h>
 
 #include "svm.h"
@@ -36,6 +50,106 @@ static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd
 }
 
 /**
+ * okvm_svm_switch_vmcb() - note that @svm is about to run on @sd's CPU
+ * @sd: this CPU's SVM state
+ * @svm: the vCPU about to enter
+ *
+ * Issues an IBPB if the VMCB the CPU ran last belongs to another VM or is
+ * unknown (none yet, or freed since), unless the CPU already issues one at
+ * every #VMEXIT (X86_FEATURE_IBPB_ON_VMEXIT, set by the retbleed and SRSO
+ * mitigations). The barrier itself is the kernel's, a no-op where the kernel
+ * does not use IBPB. Counted in the entering vCPU's "ibpb" statistic.
+ *
+ * Runs with preemption off, on @sd's CPU.
+ *
+ * Return: true if it issued the barrier.
+ */
+bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm)
+{
+	struct vmcb *last = READ_ONCE(sd->last_vmcb);
+	bool other_vm;
+
+	if (last == svm->vmcb)
+		return false;
+	other_vm = !last || sd->last_vm != svm->vcpu.vm;
+	sd->last_vm = svm->vcpu.vm;
+	/* okvm_svm_forget_vmcb() may clear it from another CPU at any time. */
+	WRITE_ONCE(sd->last_vmcb, svm->vmcb);
+	if (!other_vm || cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+		return false;
+	indirect_branch_prediction_barrier();
+	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IBPB);
+	return true;
+}
+
+/**
+ * okvm_svm_forget_vmcb() - a VMCB is about to be freed
+ * @vmcb: the VMCB
+ *
+ * Clears it from every CPU's @last_vmcb: its page may come back as a new
+ * vCPU's VMCB in another VM, which must not look like the vCPU the CPU ran
+ * last. A VM is freed after its vCPUs, so @last_vm cannot be fooled either.
+ */
+void okvm_svm_forget_vmcb(struct vmcb *vmcb)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&okvm_svm_cpu, cpu)->last_vmcb, vmcb, NULL);
+}
+
+/*
+ * CLGI and STGI. Return: false if the instruction faulted; the fixup
+ * lands on label 2, which says so.
+ */
+static __always_inline bool okvm_svm_clgi(void)
+{
+	bool ok;
+
+	asm volatile("1: clgi\n\t"
+		     "mov $1, %[ok]\n\t"
+		     "jmp 3f\n"
+		     "2: mov $0, %[ok]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [ok] "=q" (ok) : : "memory");
+	return ok;
+}
+
+static __always_inline bool okvm_svm_stgi(void)
+{
+	bool ok;
+
+	asm volatile("1: stgi\n\t"
+		     "mov $1, %[ok]\n\t"
+		     "jmp 3f\n"
+		     "2: mov $0, %[ok]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [ok] "=q" (ok) : : "memory");
+	return ok;
+}
+
+/* An SVM instruction faulted: report it unless a reboot explains it. */
+static void okvm_svm_insn_faulted(void)
+{
+	WARN_ONCE(!READ_ONCE(okvm_rebooting),
+		  "okvm: SVM instruction faulted on CPU %d outside a reboot (EFER.SVME clear?)\n",
+		  smp_processor_id());
+}
+
+/* The entry did not happen: make it look like a VMRUN that failed. */
+static void okvm_svm_entry_failed(struct vmcb *vmcb)
+{
+	okvm_svm_insn_faulted();
+	vmcb->control.exit_code = SVM_EXIT_ERR;
+	vmcb->control.exit_code_hi = 0;
+	vmcb->control.exit_info_1 = 0;
+	vmcb->control.exit_info_2 = 0;
+	vmcb->control.exit_int_info = 0;
+}
+
+/**
  * okvm_svm_run() - enter the guest once
  * @vcpu: the vCPU
  * @flush_tlb: flush the vCPU's guest translations first
@@ -50,7 +164,9 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	int cpu = smp_processor_id();
 	u32 host_pkru = 0;
+	bool faulted;
 
+	okvm_svm_switch_vmcb(sd, svm);
 	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
 	    (flush_tlb && !boot_cpu_has(X86_FEATURE_FLUSHBYASID)))
 		okvm_svm_new_asid(svm, sd, cpu);
@@ -65,8 +181,14 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 
-	/* GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. */
-	asm volatile("clgi" ::: "memory");
+	/*
+	 * GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. If SVM
+	 * is off, nothing of the guest's has been loaded yet: leave.
+	 */
+	if (!okvm_svm_clgi()) {
+		okvm_svm_entry_failed(vmcb);
+		return;
+	}
 	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (pku) {
@@ -84,8 +206,10 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	 * the host's RIP as the guest's).
 	 */
 	raw_local_irq_enable();
-	okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
+	faulted = okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
 	raw_local_irq_disable();
+	if (unlikely(faulted))
+		okvm_svm_entry_failed(vmcb);
 
 	if (pku) {
 		svm->guest_pkru = rdpkru();
@@ -94,7 +218,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	}
 	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
-	asm volatile("stgi" ::: "memory");
+	if (!okvm_svm_stgi())
+		okvm_svm_insn_faulted();
 
 	/* #VMEXIT cleared DR7; give the host its breakpoints back. */
 	if (hw_breakpoint_active())

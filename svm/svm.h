@@ -21,6 +21,9 @@
  * @asid_generation: bumped when the ASIDs wrap and every ASID is flushed
  * @next_asid: the next ASID to hand out
  * @max_asid: the largest ASID the CPU supports
+ * @last_vmcb: the VMCB this CPU entered last; NULL before the first entry
+ *	and after that VMCB was freed (okvm_svm_forget_vmcb())
+ * @last_vm: the VM @last_vmcb belongs to; meaningless while @last_vmcb is NULL
  */
 struct okvm_svm_cpu {
 	struct page *hsave;
@@ -29,6 +32,8 @@ struct okvm_svm_cpu {
 	u64 asid_generation;
 	u32 next_asid;
 	u32 max_asid;
+	struct vmcb *last_vmcb;
+	struct okvm_vm *last_vm;
 };
 
 DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);
@@ -77,7 +82,7 @@ int okvm_svm_enable_cpu(void);
 void okvm_svm_disable_cpu(void);
 void okvm_svm_emergency_disable_cpu(void);
 
-void okvm_svm_vmrun(u64 vmcb_pa, u64 host_save_pa, unsigned long *regs);
+bool okvm_svm_vmrun(u64 vmcb_pa, u64 host_save_pa, unsigned long *regs);
 
 struct okvm_vcpu *okvm_svm_vcpu_create(struct okvm_vm *vm);
 void okvm_svm_vcpu_free(struct okvm_vcpu *vcpu);
@@ -87,6 +92,8 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 int okvm_svm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data);
 u64 okvm_svm_get_cr4(struct okvm_vcpu *vcpu);
+bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm);
+void okvm_svm_forget_vmcb(struct vmcb *vmcb);
 void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
 

@@ -151,6 +151,7 @@ void okvm_svm_vcpu_free(struct okvm_vcpu *vcpu)
 {
 	struct okvm_svm_vcpu *svm = to_svm(vcpu);
 
+	okvm_svm_forget_vmcb(svm->vmcb);
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
 }

@@ -7,6 +7,13 @@
  * hold guest values: VMRUN does not restore those, VMLOAD of the host save
  * area does, before any return. The caller sets RFLAGS.IF (see
  * okvm_svm_run()) so that host interrupts end the guest's run.
+ *
+ * VMSAVE, VMLOAD and VMRUN fault (#UD) if EFER.SVME is clear, as it is once
+ * a reboot turned SVM off on this CPU. Each has an exception-table fixup
+ * that skips it and records the fault, as KVM's __svm_vcpu_run() skips them
+ * while rebooting; the caller learns of it from the return value and
+ * decides whether it is a bug. With SVME clear from the start every one of
+ * them faults, so no guest state reaches the CPU and the host's stays.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -25,6 +32,8 @@
  * @host_pa:	RSI, physical address of this CPU's host save area
  * @regs:	RDX, the vCPU's register array (okvm/regs.h order); RAX and
  *		RSP live in the VMCB and are not touched here
+ *
+ * Return: false, or true if an SVM instruction faulted (and was skipped).
  */
 SYM_FUNC_START(okvm_svm_vmrun)
 	push %rbp
@@ -34,6 +43,8 @@ SYM_FUNC_START(okvm_svm_vmrun)
 	push %r13
 	push %r12
 	push %rbx
+	/* Set by a fixup: the return value, at 24. */
+	push $0
 	/* Arguments, read back after #VMEXIT: regs at 16, host_pa at 8, vmcb_pa at 0. */
 	push %rdx
 	push %rsi
@@ -41,9 +52,10 @@ SYM_FUNC_START(okvm_svm_vmrun)
 
 	/* Host FS/GS/TR/LDTR and syscall MSRs out, the guest's in. */
 	mov %rsi, %rax
-	vmsave %rax
-	mov %rdi, %rax
-	vmload %rax
+1:	vmsave %rax
+2:	mov %rdi, %rax
+3:	vmload %rax
+4:
 
 	mov %rdx, %rax
 	mov REG(RCX)(%rax), %rcx
@@ -63,8 +75,8 @@ SYM_FUNC_START(okvm_svm_vmrun)
 
 	/* RAX holds the VMCB address for VMRUN; the guest's RAX is in the VMCB. */
 	mov (%rsp), %rax
-	vmrun %rax
-
+5:	vmrun %rax
+6:
 	/* #VMEXIT: RSP and RAX are the host's again. */
 	mov 16(%rsp), %rax
 	mov %rcx, REG(RCX)(%rax)
@@ -84,9 +96,10 @@ SYM_FUNC_START(okvm_svm_vmrun)
 
 	/* Guest state out to its VMCB, the host's back in. */
 	mov (%rsp), %rax
-	vmsave %rax
-	mov 8(%rsp), %rax
-	vmload %rax
+7:	vmsave %rax
+8:	mov 8(%rsp), %rax
+9:	vmload %rax
+10:
 
 	/*
 	 * The guest may have trained the return predictor: clear it before
@@ -106,6 +119,7 @@ SYM_FUNC_START(okvm_svm_vmrun)
 	xor %r11d, %r11d
 
 	add $24, %rsp
+	pop %rax
 	pop %rbx
 	pop %r12
 	pop %r13
@@ -113,4 +127,22 @@ SYM_FUNC_START(okvm_svm_vmrun)
 	pop %r15
 	pop %rbp
 	RET
+
+	/* The fixups: RSP is as at the instruction that faulted. */
+11:	movq $1, 24(%rsp)
+	jmp 2b
+31:	movq $1, 24(%rsp)
+	jmp 4b
+51:	movq $1, 24(%rsp)
+	jmp 6b
+71:	movq $1, 24(%rsp)
+	jmp 8b
+91:	movq $1, 24(%rsp)
+	jmp 10b
+
+	_ASM_EXTABLE(1b, 11b)
+	_ASM_EXTABLE(3b, 31b)
+	_ASM_EXTABLE(5b, 51b)
+	_ASM_EXTABLE(7b, 71b)
+	_ASM_EXTABLE(9b, 91b)
 SYM_FUNC_END(okvm_svm_vmrun)

@@ -66,7 +66,10 @@ extern const struct okvm_hw_ops *okvm_hw;
 
 int okvm_svm_init(const struct okvm_hw_ops **ops);
 
+extern bool okvm_rebooting;
+
 int okvm_virt_enable(void);
 void okvm_virt_disable(void);
+bool okvm_virt_can_enter(void);
 
 #endif /* _OKVM_HW_H */

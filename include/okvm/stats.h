@@ -34,7 +34,10 @@ enum okvm_vm_stat {
 	OKVM_NR_VM_STATS,
 };
 
-/* Counters of a vCPU: exits, in all and by reason; lockless write faults. */
+/*
+ * Counters of a vCPU: exits, in all and by reason; lockless write faults;
+ * branch-predictor barriers before entering it.
+ */
 enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_EXITS,
 	OKVM_VCPU_STAT_IO_EXITS,
@@ -46,6 +49,7 @@ enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_NPF_EXITS,
 	OKVM_VCPU_STAT_CPUID_EXITS,
 	OKVM_VCPU_STAT_MSR_EXITS,
+	OKVM_VCPU_STAT_IBPB,
 	OKVM_NR_VCPU_STATS,
 };
 

@@ -91,6 +91,7 @@ static const struct known_stat vcpu_okvm[] = {
 	{ "npf_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "cpuid_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "msr_exits", KVM_STATS_TYPE_CUMULATIVE },
+	{ "ibpb", KVM_STATS_TYPE_CUMULATIVE },
 };
 
 /*
@@ -713,6 +714,98 @@ TEST(okvm_exit_counters)
 	EXPECT_EQ(1, okvm_stats_get(&st, "msr_exits") - msr_exits);
 	okvm_stats_close(&st);
 	okvm_vm_free(vm);
+}
+
+static void guest_sync_forever(void)
+{
+	u64 i;
+
+	for (i = 0;; i++)
+		GUEST_SYNC(i);
+}
+
+/*
+ * Does the host CPU issue an IBPB at every #VMEXIT (retbleed=ibpb,
+ * spec_rstack_overflow=ibpb or ibpb-vmexit)? Then okvm issues none itself.
+ */
+static bool host_ibpb_on_vmexit(void)
+{
+	static const char *const files[] = {
+		"/sys/devices/system/cpu/vulnerabilities/retbleed",
+		"/sys/devices/system/cpu/vulnerabilities/spec_rstack_overflow",
+	};
+	char line[256];
+	bool yes = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		FILE *f = fopen(files[i], "r");
+
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && strstr(line, "Mitigation: IBPB"))
+			yes = true;
+		fclose(f);
+	}
+	return yes;
+}
+
+static u64 ibpb_of(struct okvm_stats *st)
+{
+	return okvm_stats_get(st, "ibpb");
+}
+
+/*
+ * okvm's "ibpb" (okvm only): on one CPU, going between two vCPUs of one VM
+ * issues no barrier; going between two VMs' vCPUs issues one each time.
+ */
+TEST(okvm_ibpb_between_vms_only)
+{
+	struct okvm_vcpu *a[2], *b;
+	struct okvm_stats sa0, sa1, sb;
+	struct okvm_vm *vm1, *vm2;
+	u64 a0, a1, b0, want;
+	int i;
+
+	pin_to(pthread_self(), sched_getcpu());
+	vm1 = okvm_vm_create_long_mode(2, guest_sync_forever, a);
+	vm2 = okvm_vm_create_long_mode(1, guest_sync_forever, &b);
+	okvm_stats_open(&sa0, a[0]->fd);
+	if (!okvm_stats_find(&sa0, "ibpb")) {
+		okvm_stats_close(&sa0);
+		okvm_vm_free(vm2);
+		okvm_vm_free(vm1);
+		SKIP(return, "okvm's own statistics (%s is not okvm)", okvm_dev_path());
+	}
+	okvm_stats_open(&sa1, a[1]->fd);
+	okvm_stats_open(&sb, b->fd);
+
+	/* Whatever this CPU ran before, it runs VM1 now. */
+	okvm_vcpu_next_sync(a[0]);
+	a0 = ibpb_of(&sa0);
+	a1 = ibpb_of(&sa1);
+	b0 = ibpb_of(&sb);
+	for (i = 0; i < 3; i++) {
+		okvm_vcpu_next_sync(a[1]);
+		okvm_vcpu_next_sync(a[0]);
+	}
+	EXPECT_EQ(a0, ibpb_of(&sa0));
+	EXPECT_EQ(a1, ibpb_of(&sa1));
+
+	for (i = 0; i < 3; i++) {
+		okvm_vcpu_next_sync(b);
+		okvm_vcpu_next_sync(a[0]);
+	}
+	want = host_ibpb_on_vmexit() ? 0 : 3;
+	EXPECT_EQ(want, ibpb_of(&sb) - b0);
+	EXPECT_EQ(want, ibpb_of(&sa0) - a0);
+	EXPECT_EQ(a1, ibpb_of(&sa1));
+
+	okvm_stats_close(&sb);
+	okvm_stats_close(&sa1);
+	okvm_stats_close(&sa0);
+	okvm_vm_free(vm2);
+	okvm_vm_free(vm1);
 }
 
 TEST_HARNESS_MAIN

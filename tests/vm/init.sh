@@ -75,6 +75,21 @@ echo OKVM-DMESG-BEGIN
 dmesg
 echo OKVM-DMESG-END
 echo OKVM-DONE
+
+# Reboot with okvm loaded and a vCPU entering the guest over and over on the
+# other CPU: okvm's reboot notifier turns SVM off under it, which must end
+# its KVM_RUN (EIO) and not oops the host (judge.py sees any splat).
+if [ "$OKVM_MODE" = check ]; then
+	[ -n "${holder:-}" ] && wait "$holder" 2>/dev/null
+	rmmod kvm_amd kvm 2>/dev/null
+	if insmod /okvm/okvm.ko 2>/dev/null; then
+		taskset -c 1 /okvm/tools/okvm-hello --spin &
+		sleep 1
+		echo OKVM-REBOOT-UNDER-VCPU
+	else
+		echo "OKVM-REBOOT-UNDER-VCPU not run: okvm does not load"
+	fi
+fi
 # With -no-reboot QEMU exits when the guest reboots; a tiny kernel may lack
 # an ACPI power-off path.
 reboot -f

@@ -10,6 +10,10 @@
  * without an in-kernel APIC) from being patched at every VM creation and
  * destruction, which QEMU's TCG does not always survive
  * (Documentation/testing.rst).
+ *
+ * With --spin the guest writes to port 0x80 forever, so the vCPU enters the
+ * guest over and over until KVM_RUN fails: the test rig reboots the machine
+ * under it (Documentation/design.rst, turning SVM off under running vCPUs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +51,11 @@ static const unsigned char guest_code[] = {
 	0xf4,			/* hlt */
 };
 
+/* spin: out 0x80, al; jmp spin */
+#define SPIN_CODE	0x1800
+#define SPIN_PORT	0x80
+static const unsigned char spin_code[] = { 0xe6, SPIN_PORT, 0xeb, 0xfc };
+
 static const char greeting[] = "Hello from a guest running on okvm!\n";
 
 static void die(const char *what)
@@ -79,6 +88,7 @@ int main(int argc, char **argv)
 		die("mmap");
 	memcpy(mem + GUEST_CODE, guest_code, sizeof(guest_code));
 	memcpy(mem + GUEST_CODE + sizeof(guest_code), greeting, sizeof(greeting));
+	memcpy(mem + SPIN_CODE, spin_code, sizeof(spin_code));
 	region.userspace_addr = (unsigned long)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION");
@@ -102,6 +112,8 @@ int main(int argc, char **argv)
 	sregs.cs.selector = 0;
 	sregs.ds = sregs.cs;
 	sregs.ds.type = 3;
+	if (argc > 1 && !strcmp(argv[1], "--spin"))
+		regs.rip = SPIN_CODE;
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
 		die("KVM_SET_SREGS/REGS");
 
@@ -110,6 +122,8 @@ int main(int argc, char **argv)
 			die("KVM_RUN");
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
+			if (run->io.port == SPIN_PORT)
+				break;
 			if (run->io.port == DEBUG_PORT &&
 			    run->io.direction == KVM_EXIT_IO_OUT)
 				putchar(*((char *)run + run->io.data_offset));
