@@ -54,11 +54,14 @@ static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd
  * @sd: this CPU's SVM state
  * @svm: the vCPU about to enter
  *
- * Issues an IBPB if the VMCB the CPU ran last belongs to another VM or is
- * unknown (none yet, or freed since), unless the CPU already issues one at
- * every #VMEXIT (X86_FEATURE_IBPB_ON_VMEXIT, set by the retbleed and SRSO
- * mitigations). The barrier itself is the kernel's, a no-op where the kernel
- * does not use IBPB. Counted in the entering vCPU's "ibpb" statistic.
+ * Issues an IBPB if the CPU ran another VMCB last, or one unknown (none yet,
+ * or freed since), unless the CPU already issues one at every #VMEXIT
+ * (X86_FEATURE_IBPB_ON_VMEXIT, set by the retbleed and SRSO mitigations).
+ * Another vCPU of the same VM gets one too, as in KVM: a guest process on
+ * one vCPU must not train the branches of one on another vCPU, and the
+ * guest cannot know that the two shared a physical CPU. The barrier itself
+ * is the kernel's, a no-op where the kernel does not use IBPB. Counted in
+ * the entering vCPU's "ibpb" statistic.
  *
  * Runs with preemption off, on @sd's CPU.
  *
@@ -66,16 +69,11 @@ static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd
  */
 bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm)
 {
-	struct vmcb *last = READ_ONCE(sd->last_vmcb);
-	bool other_vm;
-
-	if (last == svm->vmcb)
+	if (READ_ONCE(sd->last_vmcb) == svm->vmcb)
 		return false;
-	other_vm = !last || sd->last_vm != svm->vcpu.vm;
-	sd->last_vm = svm->vcpu.vm;
 	/* okvm_svm_forget_vmcb() may clear it from another CPU at any time. */
 	WRITE_ONCE(sd->last_vmcb, svm->vmcb);
-	if (!other_vm || cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
 		return false;
 	indirect_branch_prediction_barrier();
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IBPB);
@@ -87,8 +85,8 @@ bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm)
  * @vmcb: the VMCB
  *
  * Clears it from every CPU's @last_vmcb: its page may come back as a new
- * vCPU's VMCB in another VM, which must not look like the vCPU the CPU ran
- * last. A VM is freed after its vCPUs, so @last_vm cannot be fooled either.
+ * vCPU's VMCB, in another VM, which must not look like the vCPU the CPU ran
+ * last.
  */
 void okvm_svm_forget_vmcb(struct vmcb *vmcb)
 {

@@ -23,7 +23,6 @@
  * @max_asid: the largest ASID the CPU supports
  * @last_vmcb: the VMCB this CPU entered last; NULL before the first entry
  *	and after that VMCB was freed (okvm_svm_forget_vmcb())
- * @last_vm: the VM @last_vmcb belongs to; meaningless while @last_vmcb is NULL
  */
 struct okvm_svm_cpu {
 	struct page *hsave;
@@ -33,7 +32,6 @@ struct okvm_svm_cpu {
 	u32 next_asid;
 	u32 max_asid;
 	struct vmcb *last_vmcb;
-	struct okvm_vm *last_vm;
 };
 
 DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);

@@ -55,8 +55,11 @@ static bool ibpb_expected(void)
 	return !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT);
 }
 
-/* Another VM's vCPU gets a barrier, counted on the vCPU that enters. */
-static void okvm_svm_run_ibpb_between_vms(struct kunit *test)
+/*
+ * Any other VMCB gets a barrier, another VM's or the same VM's, counted on
+ * the vCPU that enters; the same VMCB again gets none.
+ */
+static void okvm_svm_run_ibpb_between_vmcbs(struct kunit *test)
 {
 	struct okvm_svm_cpu *sd = kunit_kzalloc(test, sizeof(*sd), GFP_KERNEL);
 	struct okvm_vm *vm1 = fake_addr(test), *vm2 = fake_addr(test);
@@ -69,19 +72,18 @@ static void okvm_svm_run_ibpb_between_vms(struct kunit *test)
 	/* Nothing is known about what the CPU ran before. */
 	KUNIT_EXPECT_EQ(test, okvm_svm_switch_vmcb(sd, a1), want);
 	KUNIT_EXPECT_PTR_EQ(test, sd->last_vmcb, a1->vmcb);
-	KUNIT_EXPECT_PTR_EQ(test, sd->last_vm, vm1);
 	/* The same vCPU again, then another vCPU of the same VM. */
 	KUNIT_EXPECT_FALSE(test, okvm_svm_switch_vmcb(sd, a1));
-	KUNIT_EXPECT_FALSE(test, okvm_svm_switch_vmcb(sd, a2));
+	KUNIT_EXPECT_EQ(test, okvm_svm_switch_vmcb(sd, a2), want);
 	KUNIT_EXPECT_PTR_EQ(test, sd->last_vmcb, a2->vmcb);
 	/* Another VM's vCPU, and back. */
 	KUNIT_EXPECT_EQ(test, okvm_svm_switch_vmcb(sd, b), want);
-	KUNIT_EXPECT_PTR_EQ(test, sd->last_vm, vm2);
+	KUNIT_EXPECT_PTR_EQ(test, sd->last_vmcb, b->vmcb);
 	KUNIT_EXPECT_FALSE(test, okvm_svm_switch_vmcb(sd, b));
 	KUNIT_EXPECT_EQ(test, okvm_svm_switch_vmcb(sd, a1), want);
 
 	KUNIT_EXPECT_EQ(test, ibpb_count(a1), want ? 2ULL : 0ULL);
-	KUNIT_EXPECT_EQ(test, ibpb_count(a2), 0ULL);
+	KUNIT_EXPECT_EQ(test, ibpb_count(a2), want ? 1ULL : 0ULL);
 	KUNIT_EXPECT_EQ(test, ibpb_count(b), want ? 1ULL : 0ULL);
 }
 
@@ -118,9 +120,9 @@ static void okvm_svm_run_forget_clears_every_cpu(struct kunit *test)
 }
 
 /*
- * The freed VMCB's page and the freed VM's memory come back as a new vCPU
- * of a new VM at the same addresses: the CPU last ran the old one, but that
- * was another VM, so the new one still gets its barrier.
+ * The freed VMCB's page comes back as a new vCPU's VMCB at the same address:
+ * the CPU last ran the old one, but that was another vCPU, so the new one
+ * still gets its barrier.
  */
 static void okvm_svm_run_reused_vmcb_gets_barrier(struct kunit *test)
 {
@@ -139,7 +141,6 @@ static void okvm_svm_run_reused_vmcb_gets_barrier(struct kunit *test)
 	okvm_svm_forget_vmcb(old->vmcb);
 	cleared = !READ_ONCE(sd->last_vmcb);
 	barrier = okvm_svm_switch_vmcb(sd, new);
-	sd->last_vm = saved.last_vm;
 	WRITE_ONCE(sd->last_vmcb, saved.last_vmcb);
 	preempt_enable();
 
@@ -260,7 +261,7 @@ static void okvm_svm_run_entry_while_rebooting_exits_cleanly(struct kunit *test)
 }
 
 static struct kunit_case okvm_svm_run_cases[] = {
-	KUNIT_CASE(okvm_svm_run_ibpb_between_vms),
+	KUNIT_CASE(okvm_svm_run_ibpb_between_vmcbs),
 	KUNIT_CASE(okvm_svm_run_forget_clears_every_cpu),
 	KUNIT_CASE(okvm_svm_run_reused_vmcb_gets_barrier),
 	KUNIT_CASE(okvm_svm_run_vmrun_faults_while_rebooting),

@@ -756,15 +756,16 @@ static u64 ibpb_of(struct okvm_stats *st)
 }
 
 /*
- * okvm's "ibpb" (okvm only): on one CPU, going between two vCPUs of one VM
- * issues no barrier; going between two VMs' vCPUs issues one each time.
+ * okvm's "ibpb" (okvm only): on one CPU, every switch to another vCPU, of
+ * the same VM or of another, issues a barrier, counted on the vCPU that
+ * enters; running the same vCPU again issues none.
  */
-TEST(okvm_ibpb_between_vms_only)
+TEST(okvm_ibpb_at_every_vcpu_switch)
 {
 	struct okvm_vcpu *a[2], *b;
 	struct okvm_stats sa0, sa1, sb;
 	struct okvm_vm *vm1, *vm2;
-	u64 a0, a1, b0, want;
+	u64 a0, a1, b0, want = host_ibpb_on_vmexit() ? 0 : 3;
 	int i;
 
 	pin_to(pthread_self(), sched_getcpu());
@@ -785,21 +786,24 @@ TEST(okvm_ibpb_between_vms_only)
 	a0 = ibpb_of(&sa0);
 	a1 = ibpb_of(&sa1);
 	b0 = ibpb_of(&sb);
+	for (i = 0; i < 3; i++)
+		okvm_vcpu_next_sync(a[0]);
+	EXPECT_EQ(a0, ibpb_of(&sa0));
+
 	for (i = 0; i < 3; i++) {
 		okvm_vcpu_next_sync(a[1]);
 		okvm_vcpu_next_sync(a[0]);
 	}
-	EXPECT_EQ(a0, ibpb_of(&sa0));
-	EXPECT_EQ(a1, ibpb_of(&sa1));
+	EXPECT_EQ(want, ibpb_of(&sa1) - a1);
+	EXPECT_EQ(want, ibpb_of(&sa0) - a0);
 
 	for (i = 0; i < 3; i++) {
 		okvm_vcpu_next_sync(b);
 		okvm_vcpu_next_sync(a[0]);
 	}
-	want = host_ibpb_on_vmexit() ? 0 : 3;
 	EXPECT_EQ(want, ibpb_of(&sb) - b0);
-	EXPECT_EQ(want, ibpb_of(&sa0) - a0);
-	EXPECT_EQ(a1, ibpb_of(&sa1));
+	EXPECT_EQ(2 * want, ibpb_of(&sa0) - a0);
+	EXPECT_EQ(want, ibpb_of(&sa1) - a1);
 
 	okvm_stats_close(&sb);
 	okvm_stats_close(&sa1);
