@@ -30,6 +30,11 @@ if [ -f "$out/.okvm-done" ]; then
 fi
 
 okvm_take_machine_lock
+# Another checkout may have built it while this one waited for the lock.
+if [ -f "$out/.okvm-done" ]; then
+	echo "$out"
+	exit 0
+fi
 log "building the $variant test kernel into $out (about 12 minutes from cold, 1 with ccache)"
 start=$SECONDS
 rm -rf "$out"
