@@ -158,6 +158,7 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_sregs sregs;
 		struct kvm_fpu fpu;
 		struct kvm_mp_state mp;
+		struct kvm_debugregs dbg;
 	} *u;
 	long r;
 
@@ -207,6 +208,16 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		break;
 	case KVM_GET_CPUID2:
 		r = okvm_vcpu_get_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_DEBUGREGS:
+		okvm_hw->get_debugregs(vcpu, &u->dbg);
+		r = copy_to_user(argp, &u->dbg, sizeof(u->dbg)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_DEBUGREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->dbg, argp, sizeof(u->dbg)))
+			break;
+		r = okvm_hw->set_debugregs(vcpu, &u->dbg);
 		break;
 	case KVM_GET_MP_STATE:
 		u->mp.mp_state = vcpu->halted ? KVM_MP_STATE_HALTED :

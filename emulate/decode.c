@@ -2,7 +2,9 @@
 /*
  * An x86 instruction decoder for the few instructions okvm meets: those SVM
  * intercepts (to step over them on CPUs without next-RIP saving, such as
- * QEMU's emulated SVM) and the MOV forms guests use for MMIO. It finds the
+ * QEMU's emulated SVM, and to find the register of MOV to and from CR0 and
+ * the debug registers without decode assists) and the MOV forms guests use
+ * for MMIO. It finds the
  * length, the operands' registers, sizes and immediate; it never needs the
  * effective address, which the nested page fault already reports.
  */
@@ -15,6 +17,7 @@
 #define OP_MODRM	BIT(0)	/* a ModRM byte (and maybe SIB, displacement) */
 #define OP_IMM8		BIT(1)	/* an 8-bit immediate */
 #define OP_IMMZ		BIT(2)	/* a 16- or 32-bit immediate, by operand size */
+#define OP_MODRM_REG	BIT(3)	/* ModRM naming registers only: mod is ignored */
 
 struct okvm_opcode {
 	u32 opcode;
@@ -29,9 +32,12 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x8b, OP_MODRM },		/* MOV r, r/m */
 	{ 0xc6, OP_MODRM | OP_IMM8 },	/* MOV r/m8, imm8 */
 	{ 0xc7, OP_MODRM | OP_IMMZ },	/* MOV r/m, imm16/32 */
+	{ 0x0f06, 0 },			/* CLTS */
 	{ 0x0f08, 0 },			/* INVD */
-	{ 0x0f21, OP_MODRM },		/* MOV r, DRn */
-	{ 0x0f23, OP_MODRM },		/* MOV DRn, r */
+	{ 0x0f20, OP_MODRM_REG },	/* MOV r, CRn */
+	{ 0x0f21, OP_MODRM_REG },	/* MOV r, DRn */
+	{ 0x0f22, OP_MODRM_REG },	/* MOV CRn, r */
+	{ 0x0f23, OP_MODRM_REG },	/* MOV DRn, r */
 	{ 0x0f30, 0 },			/* WRMSR */
 	{ 0x0f32, 0 },			/* RDMSR */
 	{ 0x0fa2, 0 },			/* CPUID */
@@ -40,6 +46,8 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x0fbe, OP_MODRM },		/* MOVSX r, r/m8 */
 	{ 0x0fbf, OP_MODRM },		/* MOVSX r, r/m16 */
 	{ 0x0f01d1, 0 },		/* XSETBV */
+	{ OKVM_OP_SMSW_REG, 0 },	/* SMSW r (the ModRM was the third byte) */
+	{ OKVM_OP_LMSW_REG, 0 },	/* LMSW r */
 };
 
 static const struct okvm_opcode *okvm_opcode_find(u32 opcode)
@@ -151,6 +159,12 @@ int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 		if (opcode == 0x0f01)
 			opcode = 0x0f0100 | okvm_next(&d);
 	}
+	/* 0f 01 /4 and /6, mod 3: the byte after 0f 01 is a ModRM. */
+	if ((opcode & ~7U) == OKVM_OP_SMSW_REG || (opcode & ~7U) == OKVM_OP_LMSW_REG) {
+		insn->has_modrm = true;
+		insn->modrm = opcode & 0xff;
+		opcode &= ~7U;
+	}
 	op = okvm_opcode_find(opcode);
 	if (!op || d.overrun)
 		return -EINVAL;
@@ -166,10 +180,12 @@ int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 		addr_size = big != addrsize_prefix ? 4 : 2;
 	}
 
-	if (op->flags & OP_MODRM) {
+	if (op->flags & (OP_MODRM | OP_MODRM_REG)) {
 		insn->has_modrm = true;
 		insn->modrm = okvm_next(&d);
-		okvm_skip_modrm_operand(&d, insn->modrm, addr_size);
+		/* MOV to and from CRn and DRn read every mod as 3. */
+		if (op->flags & OP_MODRM)
+			okvm_skip_modrm_operand(&d, insn->modrm, addr_size);
 	}
 	if (op->flags & OP_IMM8)
 		insn->imm = okvm_next_imm(&d, 1);

@@ -8,8 +8,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/types.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/processor-flags.h>
 #include <asm/svm.h>
 #include <asm/traps.h>
 #include <uapi/linux/kvm.h>
@@ -27,6 +29,14 @@
 
 #define OKVM_NPF_WRITE		BIT_ULL(1)
 #define OKVM_NPF_RSVD		BIT_ULL(3)
+
+/* Decode assists: exit_info_1 of a MOV to or from CRn names the GPR. */
+#define OKVM_SVM_CR_VALID	BIT_ULL(63)
+
+/* The CR0 bits a write keeps; the others read as zero, as in KVM. */
+#define OKVM_CR0_WRITABLE	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
+				 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
+				 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
 
 static void okvm_svm_inject_exception(struct okvm_svm_vcpu *svm, u8 vector,
 				      bool has_error, u32 error)
@@ -48,6 +58,23 @@ static int okvm_svm_inject_gp(struct okvm_svm_vcpu *svm)
 {
 	okvm_svm_inject_exception(svm, X86_TRAP_GP, true, 0);
 	return 1;
+}
+
+/*
+ * Deliver #DB to the guest with @payload, the DR6 bits of this event in
+ * their active-high sense, and update the guest's DR6 as the CPU does when
+ * it delivers one: B0-B3 are this event's, the other status bits stay
+ * until the guest clears them, and DR7.GD is cleared.
+ */
+static void okvm_svm_inject_db(struct okvm_svm_vcpu *svm, u64 payload)
+{
+	svm->dr6 &= ~(u64)DR_TRAP_BITS;
+	svm->dr6 |= OKVM_DR6_ACTIVE_LOW | payload;
+	svm->dr6 ^= payload & OKVM_DR6_ACTIVE_LOW;
+	/* Bit 12 is reserved and reads as zero. */
+	svm->dr6 &= ~BIT_ULL(12);
+	svm->vmcb->save.dr7 &= ~OKVM_DR7_GD;
+	okvm_svm_inject_exception(svm, X86_TRAP_DB, false, 0);
 }
 
 static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror);
@@ -255,44 +282,166 @@ static int okvm_svm_xsetbv(struct okvm_svm_vcpu *svm)
 }
 
 /*
- * MOV to and from debug registers. DR6 and DR7 live in the VMCB; DR0-DR3
- * are kept, never loaded: guest breakpoints do not fire (documented). The
- * general-purpose operand is ModRM.rm, extended by REX.B.
+ * The general-purpose register of a decoded MOV to or from CRn (ModRM.rm,
+ * extended by REX.B), and the operand size: 64 bits in 64-bit mode, 32
+ * elsewhere.
  */
-static int okvm_svm_dr(struct okvm_svm_vcpu *svm, u32 exit_code)
+static unsigned long *okvm_svm_mov_gpr(struct okvm_svm_vcpu *svm,
+				       const struct okvm_insn *insn, bool *wide)
 {
-	bool write = exit_code >= SVM_EXIT_WRITE_DR0;
-	int dr = (exit_code - SVM_EXIT_READ_DR0) & 0xf;
+	*wide = okvm_svm_cpu_mode(&svm->vmcb->save) == OKVM_MODE_64;
+	return &svm->vcpu.regs[okvm_insn_rm(insn)];
+}
+
+/*
+ * The first MOV to or from a debug register since the last entry. Rather
+ * than emulate it and every one after it, okvm gives the guest its debug
+ * registers, all loaded into the CPU (svm/run.c), and lets it run the
+ * instruction again itself, as KVM does: the CPU then checks CPL, CR4.DE,
+ * DR7.GD and reserved bits. The next exit takes them back.
+ */
+static int okvm_svm_dr(struct okvm_svm_vcpu *svm)
+{
+	okvm_svm_dr_intercepts(svm, false);
+	svm->dr_passthrough = true;
+	return 1;
+}
+
+/*
+ * A #DB exit. The CPU ran the guest with DR6 at OKVM_DR6_ACTIVE_LOW (no
+ * event) unless the guest had its debug registers, so what differs now is
+ * this #DB's cause (and, after a pass-through, bits the guest left set,
+ * as in KVM): reflect it.
+ */
+static int okvm_svm_db(struct okvm_svm_vcpu *svm)
+{
+	okvm_svm_inject_db(svm, svm->vmcb->save.dr6 ^ OKVM_DR6_ACTIVE_LOW);
+	return 1;
+}
+
+/*
+ * A guest CR0 write (MOV, CLTS, LMSW), with the checks and side effects of
+ * KVM's kvm_set_cr0(). Return: 0, or -EINVAL where the write raises #GP.
+ */
+static int okvm_svm_write_cr0(struct okvm_svm_vcpu *svm, u64 cr0)
+{
 	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 old = svm->guest_cr0;
+
+	if (upper_32_bits(cr0) || ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)) ||
+	    ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)))
+		return -EINVAL;
+	cr0 = (cr0 & OKVM_CR0_WRITABLE) | X86_CR0_ET;
+
+	/*
+	 * The CPU switches EFER.LMA when a MOV to CR0 turns paging on or off
+	 * with EFER.LME; here okvm did the MOV, so it switches LMA.
+	 */
+	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (s->efer & EFER_LME)) {
+		if (!(s->cr4 & X86_CR4_PAE) || (s->cs.attrib & SVM_SELECTOR_L_MASK))
+			return -EINVAL;
+		s->efer |= EFER_LMA;
+	}
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG)) {
+		if (okvm_svm_cpu_mode(s) == OKVM_MODE_64 || (s->cr4 & X86_CR4_PCIDE))
+			return -EINVAL;
+		s->efer &= ~EFER_LMA;
+	}
+	/* Changing these flushes the TLB on the CPU; VMRUN would not. */
+	if ((old ^ cr0) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP))
+		okvm_make_request(&svm->vcpu, OKVM_REQ_TLB_FLUSH);
+	okvm_svm_set_cr0(svm, cr0);
+	return 0;
+}
+
+/* SMSW stores all of CR0 in a 32- or 64-bit register, its low 16 bits in a 16-bit one. */
+static void okvm_svm_smsw(struct okvm_svm_vcpu *svm, const struct okvm_insn *insn)
+{
+	unsigned long *gpr = &svm->vcpu.regs[okvm_insn_rm(insn)];
+	u64 cr0 = svm->guest_cr0;
+
+	if (insn->op_size == 2)
+		*gpr = (*gpr & ~0xffffUL) | (u16)cr0;
+	else if (insn->op_size == 4)
+		*gpr = (u32)cr0;
+	else
+		*gpr = cr0;
+}
+
+/*
+ * CR0 intercepts: reads and writes while the CPU's CR0 differs from the
+ * guest's (okvm_svm_set_cr0()), and selective writes (any bit but TS and
+ * MP changing) always. The instructions are MOV to and from CR0, SMSW,
+ * CLTS and LMSW; the register forms are emulated, the memory forms of
+ * SMSW and LMSW are not (KVM_INTERNAL_ERROR_EMULATION).
+ */
+static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
+{
+	const struct vmcb_control_area *c = &svm->vmcb->control;
+	u8 cpl = svm->vmcb->save.cpl;
 	struct okvm_insn insn;
 	unsigned long *gpr;
-	int reg;
+	bool wide;
+	u64 val;
+	int r;
 
-	if (okvm_svm_decode(svm, &insn) || !insn.has_modrm)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
-	reg = (insn.modrm & 7) | (insn.rex & 1 ? 8 : 0);
-	gpr = &svm->vcpu.regs[reg];
-	/* DR4 and DR5 alias DR6 and DR7 while CR4.DE is clear, else #UD. */
-	if (dr == 4 || dr == 5) {
-		if (s->cr4 & X86_CR4_DE)
-			return okvm_svm_inject_ud(svm);
-		dr += 2;
+	/* With decode assists and next-RIP saving nothing is fetched. */
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
+	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
+		wide = okvm_svm_cpu_mode(&svm->vmcb->save) == OKVM_MODE_64;
+		gpr = &svm->vcpu.regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
+		if (cpl)
+			return okvm_svm_inject_gp(svm);
+		if (write) {
+			if (okvm_svm_write_cr0(svm, wide ? *gpr : (u32)*gpr))
+				return okvm_svm_inject_gp(svm);
+		} else {
+			*gpr = wide ? svm->guest_cr0 : (u32)svm->guest_cr0;
+		}
+		svm->vcpu.rip = c->next_rip;
+		return 1;
 	}
-	if (reg == OKVM_REG_RSP)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
 
-	if (!write) {
-		*gpr = dr == 6 ? s->dr6 : dr == 7 ? s->dr7 : svm->db[dr];
+	if (okvm_svm_decode(svm, &insn))
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	if (insn.opcode == OKVM_OP_SMSW_REG && !write) {
+		okvm_svm_smsw(svm, &insn);
 		return okvm_svm_step(svm, &insn);
 	}
-	if (dr >= 6 && upper_32_bits(*gpr))
+	if (cpl)
 		return okvm_svm_inject_gp(svm);
-	if (dr == 6)
-		s->dr6 = *gpr | DR6_RESERVED;
-	else if (dr == 7)
-		s->dr7 = (*gpr & ~DR_CONTROL_RESERVED) | DR7_FIXED_1;
-	else
-		svm->db[dr] = *gpr;
+	switch (insn.opcode) {
+	case 0x0f20:	/* MOV r, CR0 */
+		if (write || okvm_insn_reg(&insn))
+			break;
+		gpr = okvm_svm_mov_gpr(svm, &insn, &wide);
+		*gpr = wide ? svm->guest_cr0 : (u32)svm->guest_cr0;
+		return okvm_svm_step(svm, &insn);
+	case 0x0f22:	/* MOV CR0, r */
+		if (!write || okvm_insn_reg(&insn))
+			break;
+		gpr = okvm_svm_mov_gpr(svm, &insn, &wide);
+		val = wide ? *gpr : (u32)*gpr;
+		goto write_cr0;
+	case 0x0f06:	/* CLTS */
+		if (!write)
+			break;
+		val = svm->guest_cr0 & ~X86_CR0_TS;
+		goto write_cr0;
+	case OKVM_OP_LMSW_REG:
+		if (!write)
+			break;
+		/* PE, MP, EM and TS from the source; LMSW cannot clear PE. */
+		val = (svm->guest_cr0 & ~0xeULL) |
+		      (svm->vcpu.regs[okvm_insn_rm(&insn)] & 0xf);
+		goto write_cr0;
+	}
+	return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+
+write_cr0:
+	r = okvm_svm_write_cr0(svm, val);
+	if (r)
+		return okvm_svm_inject_gp(svm);
 	return okvm_svm_step(svm, &insn);
 }
 
@@ -331,12 +480,35 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	if (exit_code == SVM_EXIT_ERR)
 		return okvm_svm_fail_entry(svm);
 
+	/*
+	 * Without the CR0 write intercept the guest changed CR0 itself: TS
+	 * and MP freely, anything on a CPU without the selective intercept.
+	 * Take its value, and keep CD and NW out of the CPU's again.
+	 */
+	if (!(svm->vmcb->control.intercepts[INTERCEPT_CR0_WRITE / 32] &
+	      BIT(INTERCEPT_CR0_WRITE % 32)) && svm->vmcb->save.cr0 != svm->guest_cr0)
+		okvm_svm_set_cr0(svm, svm->vmcb->save.cr0);
+
 	okvm_svm_requeue_event(svm);
 
 	if (exit_code >= SVM_EXIT_READ_DR0 && exit_code <= SVM_EXIT_WRITE_DR7)
-		return okvm_svm_dr(svm, exit_code);
+		return okvm_svm_dr(svm);
 
 	switch (exit_code) {
+	case SVM_EXIT_READ_CR0:
+		return okvm_svm_cr0(svm, false);
+	case SVM_EXIT_WRITE_CR0:
+	case SVM_EXIT_CR0_SEL_WRITE:
+		return okvm_svm_cr0(svm, true);
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
+		return okvm_svm_db(svm);
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
+		/* #AC always pushes an error code of zero. */
+		okvm_svm_inject_exception(svm, X86_TRAP_AC, true, 0);
+		return 1;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_MC:
+		/* The host's handler ran already (okvm_svm_run()). */
+		return 1;
 	case SVM_EXIT_INTR:
 		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_IRQ_EXITS);
 		fallthrough;

@@ -24,9 +24,11 @@
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 
 #include <okvm/hw.h>
 #include <okvm/regs.h>
@@ -47,6 +49,24 @@ static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd
 	svm->asid = sd->next_asid++;
 	svm->asid_cpu = cpu;
 	svm->asid_generation = sd->asid_generation;
+}
+
+/*
+ * An #MC the CPU took in guest mode exits instead of reaching the host's
+ * machine-check handler: call it by hand, as KVM's kvm_machine_check()
+ * does, on this CPU and before the vCPU can move. The registers say user
+ * mode: the error hit the guest, never host kernel code.
+ */
+static void okvm_svm_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
 }
 
 /**
@@ -196,6 +216,24 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	}
 
 	/*
+	 * VMRUN switches DR6 and DR7 but not DR0-DR3. The host's breakpoints
+	 * go off first (hw_breakpoint_restore() brings them back), so none
+	 * fires in host code at a guest address; then the guest's DR0-DR3 go
+	 * in if its DR7 arms a breakpoint or it may read them. Unless it may
+	 * write DR6, DR6 runs at its no-event value, so that a #DB exit tells
+	 * what happened (svm/exit.c).
+	 */
+	if (hw_breakpoint_active())
+		set_debugreg(0, 7);
+	if (svm->dr_passthrough || (vmcb->save.dr7 & OKVM_DR7_BP_ENABLE)) {
+		set_debugreg(svm->db[0], 0);
+		set_debugreg(svm->db[1], 1);
+		set_debugreg(svm->db[2], 2);
+		set_debugreg(svm->db[3], 3);
+	}
+	vmcb->save.dr6 = svm->dr_passthrough ? svm->dr6 : OKVM_DR6_ACTIVE_LOW;
+
+	/*
 	 * With V_INTR_MASKING the host's RFLAGS.IF at VMRUN decides whether
 	 * physical interrupts reach the guest and so force a #VMEXIT: set it.
 	 * GIF is clear, so no interrupt is taken in host code. Not STI right
@@ -219,9 +257,28 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	if (!okvm_svm_stgi())
 		okvm_svm_insn_faulted();
 
-	/* #VMEXIT cleared DR7; give the host its breakpoints back. */
+	/*
+	 * A guest that had its debug registers may have written them: keep
+	 * them, and make its next access exit again.
+	 */
+	if (svm->dr_passthrough) {
+		get_debugreg(svm->db[0], 0);
+		get_debugreg(svm->db[1], 1);
+		get_debugreg(svm->db[2], 2);
+		get_debugreg(svm->db[3], 3);
+		svm->dr6 = vmcb->save.dr6;
+		svm->dr_passthrough = false;
+		okvm_svm_dr_intercepts(svm, true);
+	}
+	/*
+	 * #VMEXIT cleared DR7; give the host its breakpoints back. Without
+	 * any, DR0-DR3 may keep the guest's: nothing enables them, and the
+	 * next guest to read them exits first and gets its own.
+	 */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
+	if (unlikely(vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC))
+		okvm_svm_machine_check();
 
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	vcpu->regs[OKVM_REG_RAX] = vmcb->save.rax;

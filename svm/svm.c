@@ -65,6 +65,8 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.get_msr = okvm_svm_get_msr,
 	.set_msr = okvm_svm_set_msr,
 	.get_cr4 = okvm_svm_get_cr4,
+	.get_debugregs = okvm_svm_get_debugregs,
+	.set_debugregs = okvm_svm_set_debugregs,
 	.run = okvm_svm_run,
 	.handle_exit = okvm_svm_handle_exit,
 };

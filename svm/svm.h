@@ -45,7 +45,13 @@ DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);
  * @asid_cpu: the CPU @asid belongs to
  * @asid_generation: that CPU's generation when @asid was handed out
  * @guest_pkru: the guest's PKRU while the host's is loaded
- * @db: DR0-DR3 as the guest wrote them (never loaded into hardware)
+ * @guest_cr0: CR0 as the guest sees it; the VMCB holds it without CD and NW
+ * @db: DR0-DR3 as the guest wrote them; loaded into the CPU for the guest
+ *	while its DR7 enables a breakpoint, or while @dr_passthrough
+ * @dr6: the guest's DR6; the VMCB's runs at OKVM_DR6_ACTIVE_LOW unless
+ *	@dr_passthrough, so that after a #DB exit it holds that event's bits
+ * @dr_passthrough: the guest accesses its debug registers without exits
+ *	until the next exit, which takes them back (svm/run.c)
  */
 struct okvm_svm_vcpu {
 	struct okvm_vcpu vcpu;
@@ -55,8 +61,17 @@ struct okvm_svm_vcpu {
 	int asid_cpu;
 	u64 asid_generation;
 	u32 guest_pkru;
+	u64 guest_cr0;
 	unsigned long db[4];
+	u64 dr6;
+	bool dr_passthrough;
 };
+
+/* DR6 with no event recorded; active-low bits read as one (as in KVM). */
+#define OKVM_DR6_ACTIVE_LOW	0xffff0ff0ULL
+/* L0-L3 and G0-G3: a breakpoint is armed. */
+#define OKVM_DR7_BP_ENABLE	0xffULL
+#define OKVM_DR7_GD		BIT_ULL(13)
 
 static inline struct okvm_svm_vcpu *to_svm(struct okvm_vcpu *vcpu)
 {
@@ -92,6 +107,10 @@ int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data);
 u64 okvm_svm_get_cr4(struct okvm_vcpu *vcpu);
 bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm);
 void okvm_svm_forget_vmcb(struct vmcb *vmcb);
+void okvm_svm_set_cr0(struct okvm_svm_vcpu *svm, u64 cr0);
+void okvm_svm_dr_intercepts(struct okvm_svm_vcpu *svm, bool on);
+void okvm_svm_get_debugregs(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
+int okvm_svm_set_debugregs(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);
 void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
 

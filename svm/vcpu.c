@@ -9,6 +9,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 #include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
 
@@ -32,6 +33,11 @@ static void okvm_svm_set_intercept(struct vmcb_control_area *c, int bit)
 	c->intercepts[bit / 32] |= BIT(bit % 32);
 }
 
+static void okvm_svm_clr_intercept(struct vmcb_control_area *c, int bit)
+{
+	c->intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
 static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 {
 	static const int intercepts[] = {
@@ -43,18 +49,25 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_MONITOR,
 		INTERCEPT_MWAIT, INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV,
 		INTERCEPT_RDPRU,
+		/* A write that would set CD or NW again (okvm_svm_set_cr0()). */
+		INTERCEPT_SELECTIVE_CR0,
 	};
+	/*
+	 * A guest can make the CPU deliver #AC or #DB in a loop that never
+	 * ends and never exits (#AC while delivering #AC, CVE-2015-5307; a
+	 * breakpoint on the #DB frame, CVE-2015-8104): as exits, okvm reflects
+	 * each one, and the host gets its CPU back in between. An #MC in the
+	 * guest is the host's, for its machine-check handler (svm/run.c).
+	 */
+	static const int exceptions[] = { X86_TRAP_DB, X86_TRAP_AC, X86_TRAP_MC };
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		okvm_svm_set_intercept(c, intercepts[i]);
-	/*
-	 * DR0-DR3 are not switched by VMRUN: a guest write would reach the
-	 * host's breakpoints. Emulate every debug-register access.
-	 */
-	for (i = INTERCEPT_DR0_READ; i <= INTERCEPT_DR7_WRITE; i++)
-		okvm_svm_set_intercept(c, i);
+	for (i = 0; i < ARRAY_SIZE(exceptions); i++)
+		okvm_svm_set_intercept(c, INTERCEPT_EXCEPTION_OFFSET + exceptions[i]);
+	okvm_svm_dr_intercepts(svm, true);
 
 	c->iopm_base_pa = okvm_svm_iopm_pa;
 	c->msrpm_base_pa = okvm_svm_msrpm_pa;
@@ -75,12 +88,63 @@ static void okvm_svm_init_seg(struct vmcb_seg *seg, u16 selector, u64 base,
 }
 
 /**
+ * okvm_svm_dr_intercepts() - make debug-register accesses exit, or not
+ * @svm: the vCPU
+ * @on: every MOV to or from DR0-DR7 exits
+ *
+ * DR0-DR3 are not switched by VMRUN, so okvm keeps the guest's. With the
+ * intercepts on, the first access exits and the guest then gets its debug
+ * registers until the next exit (svm/exit.c, svm/run.c), as in KVM: it
+ * never sees the host's, and okvm always knows what the guest's hold.
+ */
+void okvm_svm_dr_intercepts(struct okvm_svm_vcpu *svm, bool on)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int i;
+
+	for (i = INTERCEPT_DR0_READ; i <= INTERCEPT_DR7_WRITE; i++) {
+		if (on)
+			okvm_svm_set_intercept(c, i);
+		else
+			okvm_svm_clr_intercept(c, i);
+	}
+}
+
+/**
+ * okvm_svm_set_cr0() - give the guest a new CR0
+ * @svm: the vCPU
+ * @cr0: CR0 as the guest is to see it
+ *
+ * The CPU runs the guest without CD and NW, as KVM does: with them a guest
+ * would run with caches disabled, for as long as it keeps them (a reset
+ * vCPU has both). While the guest's CR0 and the VMCB's differ, every CR0
+ * read and write exits, so the guest sees its own value; once they agree
+ * neither exits, and the selective CR0 intercept (always on) catches a
+ * write that would set CD or NW again.
+ */
+void okvm_svm_set_cr0(struct okvm_svm_vcpu *svm, u64 cr0)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 hw_cr0 = cr0 & ~(X86_CR0_CD | X86_CR0_NW);
+
+	svm->guest_cr0 = cr0;
+	svm->vmcb->save.cr0 = hw_cr0;
+	if (hw_cr0 == cr0) {
+		okvm_svm_clr_intercept(c, INTERCEPT_CR0_READ);
+		okvm_svm_clr_intercept(c, INTERCEPT_CR0_WRITE);
+	} else {
+		okvm_svm_set_intercept(c, INTERCEPT_CR0_READ);
+		okvm_svm_set_intercept(c, INTERCEPT_CR0_WRITE);
+	}
+}
+
+/**
  * okvm_svm_vcpu_reset() - the architectural power-on state
  * @svm: the vCPU
  *
- * Real mode at F000:FFF0, caches disabled, PAT and debug registers at
- * their reset values. Also used after a shutdown, which leaves the VMCB
- * undefined.
+ * Real mode at F000:FFF0, CR0.CD and NW set (in the guest's view only, see
+ * okvm_svm_set_cr0()), PAT and debug registers at their reset values. Also
+ * used after a shutdown, which leaves the VMCB undefined.
  */
 void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
 {
@@ -101,9 +165,10 @@ void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
 	s->gdtr.limit = 0xffff;
 	s->idtr.limit = 0xffff;
 	s->efer = EFER_SVME;
-	s->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	okvm_svm_set_cr0(svm, X86_CR0_NW | X86_CR0_CD | X86_CR0_ET);
 	/* DR6 with no debug event recorded: its fixed bits read as one. */
-	s->dr6 = DR6_RESERVED;
+	svm->dr6 = OKVM_DR6_ACTIVE_LOW;
+	s->dr6 = OKVM_DR6_ACTIVE_LOW;
 	s->dr7 = DR7_FIXED_1;
 	s->g_pat = OKVM_PAT_DEFAULT;
 	svm->vmcb->control.int_ctl &= ~V_TPR_MASK;
@@ -225,7 +290,7 @@ void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->gdt.limit = s->gdtr.limit;
 	sregs->idt.base = s->idtr.base;
 	sregs->idt.limit = s->idtr.limit;
-	sregs->cr0 = s->cr0;
+	sregs->cr0 = svm->guest_cr0;
 	sregs->cr2 = s->cr2;
 	sregs->cr3 = s->cr3;
 	sregs->cr4 = s->cr4;
@@ -309,12 +374,53 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	s->gdtr.limit = sregs->gdt.limit;
 	s->idtr.base = sregs->idt.base;
 	s->idtr.limit = sregs->idt.limit;
-	s->cr0 = sregs->cr0;
+	okvm_svm_set_cr0(svm, sregs->cr0);
 	s->cr2 = sregs->cr2;
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
 	s->efer = sregs->efer | EFER_SVME;
 	*int_ctl = (*int_ctl & ~V_TPR_MASK) | sregs->cr8;
+	return 0;
+}
+
+/**
+ * okvm_svm_get_debugregs() - KVM_GET_DEBUGREGS
+ * @vcpu: the vCPU
+ * @dbg: filled in: DR0-DR3, DR6 and DR7 as the guest sees them, flags 0
+ */
+void okvm_svm_get_debugregs(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	int i;
+
+	memset(dbg, 0, sizeof(*dbg));
+	for (i = 0; i < ARRAY_SIZE(svm->db); i++)
+		dbg->db[i] = svm->db[i];
+	dbg->dr6 = svm->dr6;
+	dbg->dr7 = svm->vmcb->save.dr7;
+}
+
+/**
+ * okvm_svm_set_debugregs() - KVM_SET_DEBUGREGS
+ * @vcpu: the vCPU
+ * @dbg: the new registers
+ *
+ * KVM's rules: DR0-DR3 are taken as they are, DR6 and DR7 too once their
+ * bits 63:32 are clear (VMRUN refuses them otherwise).
+ *
+ * Return: 0, or -EINVAL for non-zero flags or DR6/DR7 above 32 bits.
+ */
+int okvm_svm_set_debugregs(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+	int i;
+
+	if (dbg->flags || upper_32_bits(dbg->dr6) || upper_32_bits(dbg->dr7))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(svm->db); i++)
+		svm->db[i] = dbg->db[i];
+	svm->dr6 = dbg->dr6;
+	svm->vmcb->save.dr7 = dbg->dr7;
 	return 0;
 }
 

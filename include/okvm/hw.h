@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 
+struct kvm_debugregs;
 struct kvm_sregs;
 struct okvm_spte_format;
 struct okvm_vcpu;
@@ -35,6 +36,8 @@ struct okvm_vm;
  * @get_msr: read an MSR the backend holds; -ENOENT if it holds no such MSR
  * @set_msr: write one; -ENOENT as above, -EINVAL for an illegal value
  * @get_cr4: the guest's CR4 (CPUID reflects some of its bits)
+ * @get_debugregs: DR0-DR3, DR6 and DR7 as the guest sees them
+ * @set_debugregs: load them; -EINVAL for what KVM_SET_DEBUGREGS refuses
  * @run: enter the guest once and return at the next exit; runs with
  *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
@@ -57,6 +60,8 @@ struct okvm_hw_ops {
 	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 data);
 	u64 (*get_cr4)(struct okvm_vcpu *vcpu);
+	void (*get_debugregs)(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
+	int (*set_debugregs)(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);
 	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
 };

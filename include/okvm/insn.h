@@ -36,6 +36,13 @@ struct okvm_insn {
 	s64 imm;
 };
 
+/*
+ * SMSW and LMSW of a register (0f 01 /4 and /6 with mod 3): @opcode is
+ * this value whatever the register, which is in @modrm.
+ */
+#define OKVM_OP_SMSW_REG	0x0f01e0
+#define OKVM_OP_LMSW_REG	0x0f01f0
+
 #define OKVM_REX_W	0x08
 #define OKVM_REX_R	0x04
 #define OKVM_REX_B	0x01

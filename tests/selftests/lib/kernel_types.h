@@ -26,4 +26,16 @@ typedef __u64 u64;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
+/* The compiler keeps no memory access across it (a handler may run). */
+static inline void barrier(void)
+{
+	asm volatile("" : : : "memory");
+}
+
+/*
+ * A function that is only its asm statement: no prologue, no epilogue.
+ * For guest exception handlers written in assembly inside a test.
+ */
+#define __naked			__attribute__((__naked__))
+
 #endif /* OKVM_SELFTEST_KERNEL_TYPES_H */

@@ -166,6 +166,15 @@ struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 /* The long-mode segment, control register and table state vCPUs start with. */
 void okvm_long_mode_sregs(struct okvm_vm *vm, struct kvm_sregs *sregs);
 
+/*
+ * Point the IDT gate of exception @vector (0-31) at @handler instead of the
+ * library's stub that reports the exception as fatal. @handler is guest
+ * code the test provides, in assembly: it is entered as an interrupt gate
+ * at CPL 0 on the running stack, with the CPU's frame (and the error code,
+ * for the vectors that push one) on it, and ends with IRETQ.
+ */
+void okvm_guest_set_handler(struct okvm_vm *vm, unsigned int vector, const void *handler);
+
 /* Identity map [gpa, gpa + size) in the guest's 2M page tables, if not yet. */
 void okvm_guest_identity_map(struct okvm_vm *vm, u64 gpa, u64 size);
 

@@ -40,10 +40,12 @@
 
 /* Exception vectors the tests name. */
 #define X86_VEC_DE		0
+#define X86_VEC_DB		1
 #define X86_VEC_UD		6
 #define X86_VEC_DF		8
 #define X86_VEC_GP		13
 #define X86_VEC_PF		14
+#define X86_VEC_AC		17
 
 /* Segment descriptor type values (the S=1 code/data encodings, and TSS). */
 #define SEG_TYPE_DATA_RW_ACCESSED	0x3
@@ -90,6 +92,72 @@ static inline u64 guest_read_cr2(void)
 
 	asm volatile("mov %%cr2, %0" : "=r"(cr2));
 	return cr2;
+}
+
+static inline u64 guest_read_cr0(void)
+{
+	u64 cr0;
+
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	return cr0;
+}
+
+static inline void guest_write_cr0(u64 cr0)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
+/* MOV from DR@n (0-3, 6, 7); inlined, so @n is a constant there. */
+static inline u64 guest_read_dr(int n)
+{
+	u64 v = 0;
+
+	switch (n) {
+	case 0:
+		asm volatile("mov %%dr0, %0" : "=r"(v));
+		break;
+	case 1:
+		asm volatile("mov %%dr1, %0" : "=r"(v));
+		break;
+	case 2:
+		asm volatile("mov %%dr2, %0" : "=r"(v));
+		break;
+	case 3:
+		asm volatile("mov %%dr3, %0" : "=r"(v));
+		break;
+	case 6:
+		asm volatile("mov %%dr6, %0" : "=r"(v));
+		break;
+	case 7:
+		asm volatile("mov %%dr7, %0" : "=r"(v));
+		break;
+	}
+	return v;
+}
+
+/* MOV to DR@n (0-3, 6, 7). */
+static inline void guest_write_dr(int n, u64 v)
+{
+	switch (n) {
+	case 0:
+		asm volatile("mov %0, %%dr0" : : "r"(v) : "memory");
+		break;
+	case 1:
+		asm volatile("mov %0, %%dr1" : : "r"(v) : "memory");
+		break;
+	case 2:
+		asm volatile("mov %0, %%dr2" : : "r"(v) : "memory");
+		break;
+	case 3:
+		asm volatile("mov %0, %%dr3" : : "r"(v) : "memory");
+		break;
+	case 6:
+		asm volatile("mov %0, %%dr6" : : "r"(v) : "memory");
+		break;
+	case 7:
+		asm volatile("mov %0, %%dr7" : : "r"(v) : "memory");
+		break;
+	}
 }
 
 static inline void guest_lidt(const struct x86_table_register *idtr)
