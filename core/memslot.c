@@ -160,11 +160,8 @@ static void okvm_memslots_publish(struct okvm_vm *vm, struct okvm_memslots *slot
 	 */
 	synchronize_srcu_expedited(&vm->srcu);
 	kvfree(old);
-}
-
-static void okvm_memslots_free_srcu(struct rcu_head *head)
-{
-	kvfree(container_of(head, struct okvm_memslots, free));
+	kvfree(vm->retired_memslots);
+	vm->retired_memslots = NULL;
 }
 
 /*
@@ -270,11 +267,13 @@ static int okvm_memslots_replace(struct okvm_vm *vm, const struct okvm_memslots 
 	}
 	okvm_memslot_invalidate(vm, invalid, old);
 	/*
-	 * A reader still on @invalid only retries or zaps gfns that hold
-	 * nothing now: no need to wait for it, just to free after it.
+	 * A reader still on @invalid only retries, or ages gfns that map
+	 * nothing now: no need to wait for it, only to free after it. The
+	 * next update's grace period covers it (a grace period of its own,
+	 * even through call_srcu(), would make the next expedited one wait).
 	 */
-	invalid = okvm_memslots_swap(vm, slots);
-	call_srcu(&vm->srcu, &invalid->free, okvm_memslots_free_srcu);
+	WARN_ON_ONCE(vm->retired_memslots);
+	vm->retired_memslots = okvm_memslots_swap(vm, slots);
 	return 0;
 }
 
@@ -472,4 +471,5 @@ void okvm_memslots_free(struct okvm_vm *vm)
 	for (i = 0; i < slots->nr; i++)
 		kvfree(slots->slots[i].dirty_bitmap);
 	kvfree(slots);
+	kvfree(vm->retired_memslots);
 }

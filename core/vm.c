@@ -37,8 +37,6 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		okvm_vcpu_free(vm->vcpus[i]);
 	okvm_mmu_destroy(vm);
-	/* Memslot arrays a delete or move left to SRCU go first. */
-	srcu_barrier(&vm->srcu);
 	okvm_memslots_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);

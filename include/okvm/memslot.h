@@ -55,12 +55,10 @@ struct okvm_memslot {
 /**
  * struct okvm_memslots - every slot of a VM, sorted by base_gfn
  * @nr: number of slots
- * @free: frees an array SRCU readers may still use, after they are done
  * @slots: the slots
  */
 struct okvm_memslots {
 	u32 nr;
-	struct rcu_head free;
 	struct okvm_memslot slots[];
 };
 

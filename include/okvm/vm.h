@@ -37,6 +37,9 @@
  * @slots_lock: serializes memslot writers
  * @srcu: protects readers of @memslots
  * @memslots: the current memslot array
+ * @retired_memslots: an array replaced without waiting for SRCU readers
+ *	(a delete's or move's invalid copy); the next memslot update, which
+ *	waits for them, frees it, or VM teardown does. Under @slots_lock
  * @mmu_lock: read for page faults, write for zaps (Documentation/locking.rst)
  * @mmu: the TDP page tables
  * @mmu_invalidate: notifier/zap state that faults check before mapping
@@ -57,6 +60,7 @@ struct okvm_vm {
 	struct mutex slots_lock;	/* see @slots_lock above */
 	struct srcu_struct srcu;
 	struct okvm_memslots __rcu *memslots;
+	struct okvm_memslots *retired_memslots;
 	rwlock_t mmu_lock;
 	struct okvm_mmu mmu;
 	struct okvm_mmu_invalidate mmu_invalidate;
