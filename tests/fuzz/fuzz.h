@@ -46,7 +46,8 @@ struct fuzz_config {
 	bool fail_nth;			/* systematic allocation failures */
 	unsigned int fail_percent;	/* random allocation failures */
 	bool nested_state;		/* KVM_SET_NESTED_STATE with random state */
-	bool verbose;
+	bool trace;			/* one line per operation, to find a hang */
+	const char *skip;		/* operations left out, comma-separated */
 };
 
 /* Counters the worker shares with the harness (a MAP_SHARED page). */
@@ -84,6 +85,9 @@ static inline void stat_inc(u64 *counter)
 {
 	stat_add(counter, 1);
 }
+
+/* With --trace: a line on stdout, written at once (the machine may hang next). */
+__printf(1, 2) void trace(const char *fmt, ...);
 
 /* Remember the first message of a kind (fork, fault injection, fuzzer bug). */
 __printf(3, 4) void note_once(char *slot, size_t size, const char *fmt, ...);
@@ -191,6 +195,8 @@ void fi_run(struct fuzz_rng *r);
 int worker_main(void);
 /* The run's time is up: every loop of the worker checks. */
 bool fuzz_stopping(void);
+/* --skip names this operation (an entry of worker.c's table, or churn). */
+bool fuzz_skips(const char *name);
 
 /* guest.c */
 void op_guest(struct fuzz_rng *r);

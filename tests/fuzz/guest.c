@@ -364,6 +364,9 @@ bool guest_setup(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 		break;
 	}
 	bits = mode == MODE_REAL || mode == MODE_PROT16 ? 16 : mode == MODE_LONG ? 64 : 32;
+	trace("  guest mode %d code 0x%llx in slot %u at 0x%llx+0x%llx", mode,
+	      (unsigned long long)code, s.id, (unsigned long long)s.gpa,
+	      (unsigned long long)s.size);
 	write_code(r, &s, code, bits == 16, bits == 64);
 
 	sregs.cr0 = CR0_ET | CR0_NE | (mode == MODE_REAL ? 0 : CR0_PE);

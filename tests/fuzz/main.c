@@ -349,6 +349,7 @@ static void help(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-s SECONDS] [-S SEED] [-t THREADS] [-c CHURNERS] [-f FAIL_SECONDS]\n"
 		"          [-p FAIL_PERCENT] [--no-fork] [--no-leak-check] [--nested-state]\n"
+		"          [--trace] [--skip OP,...]\n"
 		"OKVM_DEV names the device (default /dev/okvm).\n", argv0);
 	exit(2);
 }
@@ -365,7 +366,8 @@ int main(int argc, char **argv)
 		{ "no-fork", no_argument, NULL, 'F' },
 		{ "no-leak-check", no_argument, NULL, 'L' },
 		{ "nested-state", no_argument, NULL, 'N' },
-		{ "verbose", no_argument, NULL, 'v' },
+		{ "trace", no_argument, NULL, 'T' },
+		{ "skip", required_argument, NULL, 'K' },
 		{}
 	};
 	bool have_seed = false;
@@ -373,7 +375,7 @@ int main(int argc, char **argv)
 	const char *why;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:S:t:c:f:p:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:S:t:c:f:p:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			cfg.seconds = strtoul(optarg, NULL, 0);
@@ -403,8 +405,11 @@ int main(int argc, char **argv)
 		case 'N':
 			cfg.nested_state = true;
 			break;
-		case 'v':
-			cfg.verbose = true;
+		case 'T':
+			cfg.trace = true;
+			break;
+		case 'K':
+			cfg.skip = optarg;
 			break;
 		default:
 			help(argv[0]);

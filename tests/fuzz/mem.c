@@ -143,9 +143,13 @@ void mem_churn(struct fuzz_rng *r)
 	u8 buf[256], *addr, *to;
 	size_t len, to_len;
 
+	unsigned int kind;
+
 	arena_range(r, &addr, &len);
 	stat_inc(&results->churns);
-	switch (rng_below(r, 8)) {
+	kind = rng_below(r, 8);
+	trace("C churn %u %p+0x%zx", kind, addr, len);
+	switch (kind) {
 	case 0:
 		pthread_rwlock_rdlock(&fd_lock);
 		remap(r, addr, len);

@@ -109,6 +109,7 @@ int vcpu_run(struct fuzz_obj *vcpu, struct fuzz_rng *r)
 	struct kvm_run *run = vcpu->run;
 	int ret, err;
 
+	trace("  KVM_RUN fd %d", vcpu->fd);
 	if (run)
 		run->immediate_exit = 0;
 	WRITE_ONCE(cur_run, run);
@@ -124,6 +125,7 @@ int vcpu_run(struct fuzz_obj *vcpu, struct fuzz_rng *r)
 		if (!ret)
 			stat_inc(&results->exits[run->exit_reason < 63 ? run->exit_reason : 63]);
 	}
+	trace("  KVM_RUN fd %d: %d exit %u", vcpu->fd, ret, run ? run->exit_reason : 0);
 	errno = err;
 	return ret;
 }
@@ -224,6 +226,7 @@ static int create_vcpu(struct fuzz_obj *vm, unsigned long id)
 	pthread_rwlock_rdlock(&map_lock);
 	run = mmap(NULL, vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	pthread_rwlock_unlock(&map_lock);
+	trace("  vCPU %lu fd %d", id, fd);
 	if (run == MAP_FAILED)
 		run = NULL;
 	vcpu = pool_add(OBJ_VCPU, fd, vm, run, vcpu_mmap_size);
@@ -511,6 +514,9 @@ int set_memslot(struct fuzz_obj *vm, struct kvm_userspace_memory_region2 *m, boo
 		return -1;
 	}
 	pool_unlock();
+	trace("  slot %u flags 0x%x gpa 0x%llx size 0x%llx hva 0x%llx", m->slot, m->flags,
+	      (unsigned long long)m->guest_phys_addr, (unsigned long long)m->memory_size,
+	      (unsigned long long)m->userspace_addr);
 	ret = fuzz_ioctl(vm->fd, v2 ? KVM_SET_USER_MEMORY_REGION2 : KVM_SET_USER_MEMORY_REGION,
 			 (unsigned long)m, false);
 	if (!ret) {
@@ -860,6 +866,7 @@ void op_ioctl(struct fuzz_rng *r)
 		break;
 	}
 	timed = obj && obj->type == OBJ_VCPU;
+	trace("  ioctl 0x%lx on fd %d arg 0x%lx", nr, fd, arg);
 	pthread_rwlock_rdlock(&fd_lock);
 	if (nr == KVM_SET_SIGNAL_MASK)
 		set_signal_mask(r, fd);

@@ -48,6 +48,26 @@ void note_once(char *slot, size_t size, const char *fmt, ...)
 	pthread_mutex_unlock(&lock);
 }
 
+void trace(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	if (!cfg.trace)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(STDOUT_FILENO, buf, n) < 0)
+		return;
+}
+
 void pool_lock(void)
 {
 	pthread_mutex_lock(&pool_mutex);
@@ -201,33 +221,49 @@ void fd_sweep(void)
 }
 
 struct weighted_op {
+	const char *name;
 	void (*fn)(struct fuzz_rng *r);
 	unsigned int weight;
 };
 
 static const struct weighted_op fuzz_ops[] = {
-	{ op_vm_create, 3 },
-	{ op_vm_close, 1 },
-	{ op_vcpu_create, 4 },
-	{ op_vcpu_close, 1 },
-	{ op_memslot, 12 },
-	{ op_state, 10 },
-	{ op_guest, 20 },
-	{ op_ioctl, 25 },
-	{ op_dirty_log, 6 },
-	{ op_stats, 5 },
-	{ op_dev, 3 },
+	{ "vm_create", op_vm_create, 3 },
+	{ "vm_close", op_vm_close, 1 },
+	{ "vcpu_create", op_vcpu_create, 4 },
+	{ "vcpu_close", op_vcpu_close, 1 },
+	{ "memslot", op_memslot, 12 },
+	{ "state", op_state, 10 },
+	{ "guest", op_guest, 20 },
+	{ "ioctl", op_ioctl, 25 },
+	{ "dirty_log", op_dirty_log, 6 },
+	{ "stats", op_stats, 5 },
+	{ "dev", op_dev, 3 },
 };
 
-static void do_random_op(struct fuzz_rng *r)
+bool fuzz_skips(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = cfg.skip; p && (p = strstr(p, name)); p += len)
+		if ((p == cfg.skip || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
+static void do_random_op(struct fuzz_rng *r, unsigned long idx)
 {
 	unsigned int i, total = 0, pick;
 
 	for (i = 0; i < ARRAY_SIZE(fuzz_ops); i++)
-		total += fuzz_ops[i].weight;
+		total += fuzz_skips(fuzz_ops[i].name) ? 0 : fuzz_ops[i].weight;
+	if (!total)
+		return;
 	pick = rng_below(r, total);
-	for (i = 0; pick >= fuzz_ops[i].weight; i++)
-		pick -= fuzz_ops[i].weight;
+	for (i = 0; fuzz_skips(fuzz_ops[i].name) || pick >= fuzz_ops[i].weight; i++)
+		if (!fuzz_skips(fuzz_ops[i].name))
+			pick -= fuzz_ops[i].weight;
+	trace("T%lu %s", idx, fuzz_ops[i].name);
 	fuzz_ops[i].fn(r);
 	stat_inc(&results->ops);
 }
@@ -255,7 +291,7 @@ static void *fuzz_thread(void *arg)
 	if (cfg.fail_percent && idx == 0)
 		set_make_it_fail(1);
 	for (n = 1; !fuzz_stopping(); n++) {
-		do_random_op(&r);
+		do_random_op(&r, idx);
 		if (idx == 0 && n % 256 == 0)
 			fd_sweep();
 	}
@@ -271,10 +307,12 @@ static void *churn_thread(void *arg)
 
 	rng_seed(&r, cfg.seed, 100 + idx);
 	while (!fuzz_stopping()) {
-		if (cfg.fork && rng_chance(&r, 3))
+		if (cfg.fork && rng_chance(&r, 3)) {
+			trace("C%lu fork", idx);
 			op_fork(&r);
-		else
+		} else if (!fuzz_skips("churn")) {
 			mem_churn(&r);
+		}
 		usleep(rng_below(&r, 1000));
 	}
 	return NULL;
