@@ -333,7 +333,12 @@ static void write_code(struct fuzz_rng *r, const struct fuzz_slot *s, u64 gpa, b
 
 bool guest_setup(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 {
-	enum guest_mode mode = rng_below(r, NR_MODES);
+	/*
+	 * Random, mostly illegal, states only with --random-guest-state: on
+	 * QEMU's TCG one of them stops the emulated machine (Documentation/
+	 * testing.rst).
+	 */
+	enum guest_mode mode = rng_below(r, cfg.random_state ? NR_MODES : MODE_RANDOM);
 	struct fuzz_obj *vm = vcpu->vm;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {};
@@ -421,8 +426,9 @@ bool guest_setup(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 	if (bits == 16)
 		regs.rsp &= 0xffff;
 	regs.rflags = 2;
+	/* Arithmetic flags, TF, IF, DF; VM, NT, AC and the rest with the random states. */
 	if (rng_chance(r, 10))
-		regs.rflags |= rng_next(r) & 0x3f7fd5;
+		regs.rflags |= rng_next(r) & (cfg.random_state ? 0x3f7fd5 : 0xfd5);
 	fuzz_ioctl(vcpu->fd, KVM_SET_REGS, (unsigned long)&regs, true);
 	return true;
 }
@@ -459,7 +465,7 @@ void op_guest(struct fuzz_rng *r)
 
 	if (!vcpu)
 		return;
-	if (!guest_setup(r, vcpu) && rng_chance(r, 70)) {
+	if (!guest_setup(r, vcpu) && (!cfg.random_state || rng_chance(r, 70))) {
 		pool_put(vcpu);
 		return;
 	}

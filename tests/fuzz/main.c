@@ -349,7 +349,7 @@ static void help(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-s SECONDS] [-S SEED] [-t THREADS] [-c CHURNERS] [-f FAIL_SECONDS]\n"
 		"          [-p FAIL_PERCENT] [--no-fork] [--no-leak-check] [--nested-state]\n"
-		"          [--trace] [--skip OP,...]\n"
+		"          [--random-guest-state] [--trace] [--skip OP,...]\n"
 		"OKVM_DEV names the device (default /dev/okvm).\n", argv0);
 	exit(2);
 }
@@ -366,6 +366,7 @@ int main(int argc, char **argv)
 		{ "no-fork", no_argument, NULL, 'F' },
 		{ "no-leak-check", no_argument, NULL, 'L' },
 		{ "nested-state", no_argument, NULL, 'N' },
+		{ "random-guest-state", no_argument, NULL, 'R' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "skip", required_argument, NULL, 'K' },
 		{}
@@ -404,6 +405,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.nested_state = true;
+			break;
+		case 'R':
+			cfg.random_state = true;
 			break;
 		case 'T':
 			cfg.trace = true;
