@@ -149,6 +149,11 @@ void ops_init(void)
 	}
 }
 
+static size_t min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 /* A payload area in the sink: random offset, usually 8-byte aligned. */
 static u8 *sink_area(struct fuzz_rng *r, size_t len)
 {
@@ -927,7 +932,9 @@ void op_dirty_log(struct fuzz_rng *r)
 			clear.first_page = rng_boundary(r);
 			clear.num_pages = rng_boundary(r);
 		}
-		fill_payload(r, bitmap, bitmap_bytes < 4096 ? bitmap_bytes : 4096);
+		/* Up to the sink's end: past it is PROT_NONE, for the kernel to fault on. */
+		fill_payload(r, bitmap, min_size(min_size(bitmap_bytes, 4096),
+						 sink_base() + SINK_SIZE - bitmap));
 		clear.dirty_bitmap = bitmap;
 		fuzz_ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, (unsigned long)&clear, false);
 		break;
