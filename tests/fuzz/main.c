@@ -314,7 +314,7 @@ static bool fuzz_pass(const char *what, unsigned int run, bool check_fork)
  * itself (vmalloc's warn_alloc) are expected inside these markers, and
  * tests/vm/judge.py does not count them as splats there.
  */
-static void kmsg(const char *line)
+static void log_to_kernel(const char *line)
 {
 	write_file("/dev/kmsg", line);
 }
@@ -467,11 +467,11 @@ int main(int argc, char **argv)
 	}
 	seconds = cfg.seconds;
 	cfg.seconds = (fail_seconds + 1) / 2;
-	kmsg("okvm-fuzz: OKVM-FUZZ-FAULTS-BEGIN\n");
+	log_to_kernel("okvm-fuzz: OKVM-FUZZ-FAULTS-BEGIN\n");
 	cfg.fail_nth = true;
 	cfg.fork = false;
 	if (!fuzz_pass("fail-nth calls", 1, false)) {
-		kmsg("okvm-fuzz: OKVM-FUZZ-FAULTS-END\n");
+		log_to_kernel("okvm-fuzz: OKVM-FUZZ-FAULTS-END\n");
 		goto out;
 	}
 
@@ -481,7 +481,7 @@ int main(int argc, char **argv)
 	fault_setup(fail_percent);
 	fuzz_pass("random calls with random allocation failures", 2, false);
 	fault_setup(0);
-	kmsg("okvm-fuzz: OKVM-FUZZ-FAULTS-END\n");
+	log_to_kernel("okvm-fuzz: OKVM-FUZZ-FAULTS-END\n");
 	cfg.seconds = seconds;
 out:
 	close(dev_fd);
