@@ -2,12 +2,13 @@
 #
 # okvm: `make` builds okvm.ko; `make demo` shows it working in an emulated
 # machine; `make check` runs every test; `make bench` times okvm against
-# kvm_amd (Documentation/performance.rst). See README.md.
+# kvm_amd (Documentation/performance.rst); `make fuzz` fuzzes both as long as
+# asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1). See README.md.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64))))
 
-.PHONY: all modules clean check demo selftests install bench
+.PHONY: all modules clean check demo selftests install bench fuzz
 
 all: modules
 
@@ -30,7 +31,14 @@ demo:
 bench:
 	tests/vm/bench.sh
 
+# SECONDS is also bash's own variable: hand it over under another name.
+fuzz:
+	OKVM_FUZZ_SECONDS=$(SECONDS) OKVM_FUZZ_SEED=$(SEED) OKVM_FUZZ_HV="$(HV)" \
+	OKVM_FUZZ_FAIL_SECONDS=$(FAIL_SECONDS) OKVM_FUZZ_ARGS="$(FUZZ_ARGS)" \
+	tests/vm/fuzz.sh $(if $(KASAN),--kasan)
+
 clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(MAKE) -C tests/selftests clean
 	$(MAKE) -C tools/bench clean
+	$(MAKE) -C tests/fuzz clean

@@ -6,8 +6,10 @@
 #  2. build okvm.ko against the test kernel (KUnit in) and against Debian's
 #     stock 6.12 headers (KUnit out), W=1 and sparse clean; checkpatch clean
 #  3. build the selftests (static, kselftest_harness.h from the source tree)
-#  4. boot the test kernel: KUnit at load, selftests on okvm and on kvm_amd
-#  5. boot the stock kernel: the selftests again
+#     and the fuzzer
+#  4. boot the test kernel: KUnit at load, selftests and the fuzzer on okvm
+#     and on kvm_amd
+#  5. boot the stock kernel: the selftests again, the fuzzer on okvm
 #  6. judge the console logs
 # Usage: check.sh [--kasan]
 set -euo pipefail
@@ -66,10 +68,18 @@ fi
 make -C "$OKVM_TOP/tests/selftests" -s KSRC="$src" OUTPUT="$out/selftests" >&2
 mkdir -p "$out/tools"
 make -C "$OKVM_TOP/tools/hello" -s OUTPUT="$out/tools" >&2
+make -C "$OKVM_TOP/tests/fuzz" -s KSRC="$src" OUTPUT="$out/tools" \
+	HDR="$out/selftests/hdr-build/usr/include" >&2
 log "builds done at $((SECONDS - start)) s"
 
 # A 1G hugetlbfs page can only be had at boot, and takes 1G of the memory.
 export OKVM_QEMU_MEM=3G OKVM_KERNEL_ARGS="hugepagesz=1G hugepages=1"
+
+# The fuzzer (tests/fuzz), briefly: 20 s of random calls on okvm and on
+# kvm_amd, then 10 s of allocation failures on okvm (Documentation/testing.rst).
+# A seed from the caller's environment repeats a run.
+export OKVM_FUZZ_SECONDS=${OKVM_FUZZ_SECONDS:-20} OKVM_FUZZ_FAIL_SECONDS=${OKVM_FUZZ_FAIL_SECONDS:-10}
+export OKVM_FUZZ_SEED=${OKVM_FUZZ_SEED:-} OKVM_FUZZ_HV="okvm kvm"
 
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-$variant.gz" check \
 	"$out/build-$variant/okvm.ko" "$out/selftests" "$kdir/modroot/lib/modules/$krel" \
@@ -77,6 +87,9 @@ export OKVM_QEMU_MEM=3G OKVM_KERNEL_ARGS="hugepagesz=1G hugepages=1"
 "$OKVM_TOP/tests/vm/run-qemu.sh" "$kdir/arch/x86/boot/bzImage" \
 	"$out/initrd-$variant.gz" "$out/$variant.log"
 
+# The stock kernel: the fuzzer on okvm only, without fault injection (Debian
+# builds none): what users run, where a crash is a crash even unreported.
+OKVM_FUZZ_HV=okvm OKVM_FUZZ_FAIL_SECONDS=0 \
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-stock.gz" check \
 	"$out/build-stock/okvm.ko" "$out/selftests" "/lib/modules/$stock" "$out/tools"
 "$OKVM_TOP/tests/vm/run-qemu.sh" "/boot/vmlinuz-$stock" \

@@ -15,6 +15,8 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # Where the tracepoints selftest finds the okvm events.
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# The fuzzer's leak check runs each worker in a memory cgroup of its own.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 . /okvm/env
 
 kmsg() { echo "$*" > /dev/kmsg; }
@@ -30,12 +32,65 @@ run_selftests() {
 	done
 }
 
+# run_fuzz LABEL DEVICE [OPTIONS]: okvm-fuzz, judged like a selftest, if
+# OKVM_FUZZ_HV names the hypervisor. The markers in the kernel log let
+# judge.py name the seed of a splat.
+run_fuzz() {
+	[ -x /okvm/tools/okvm-fuzz ] && [ "${OKVM_FUZZ_SECONDS:-0}" -gt 0 ] || return 0
+	case " $OKVM_FUZZ_HV " in
+	*" $1 "*) ;;
+	*) return 0 ;;
+	esac
+	label=$1 dev=$2
+	shift 2
+	kmsg "OKVM-FUZZ-BEGIN $label seed=$OKVM_FUZZ_SEED"
+	echo "OKVM-SELFTEST-BEGIN $label:fuzz"
+	# shellcheck disable=SC2086 # OKVM_FUZZ_ARGS: options, one word each
+	OKVM_DEV=$dev /okvm/tools/okvm-fuzz --seed "$OKVM_FUZZ_SEED" \
+		--seconds "$OKVM_FUZZ_SECONDS" "$@" $OKVM_FUZZ_ARGS 2>&1
+	echo "OKVM-SELFTEST-END $label:fuzz $?"
+	kmsg "OKVM-FUZZ-END $label"
+}
+
+# kmemleak_check LABEL MODULE: a kmemleak report whose backtrace names
+# MODULE fails (reports of anything else are listed, not judged).
+kmemleak_check() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo "OKVM-SELFTEST-BEGIN $1:kmemleak"
+	# An object is reported once it is 5 s old and two scans agree.
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /tmp/kmemleak
+	awk -v mod="$2" '
+		/^unreferenced object/ { n++; m += hit; hit = 0 }
+		index($0, "[" mod "]") { hit = 1 }
+		END { print n + 0, m + hit }' /tmp/kmemleak > /tmp/kmemleak.n
+	read -r all mine < /tmp/kmemleak.n
+	echo "1..1"
+	if [ "$mine" = 0 ]; then
+		echo "ok 1 kmemleak: no leak of $2's ($all reports of other code)"
+	else
+		echo "not ok 1 kmemleak: $mine reports name $2"
+		cat /tmp/kmemleak
+	fi
+	echo clear > /sys/kernel/debug/kmemleak
+	echo "OKVM-SELFTEST-END $1:kmemleak 0"
+}
+
 echo "OKVM-BOOTED $(uname -r) mode=$OKVM_MODE"
+[ -n "${OKVM_FUZZ_SEED:-}" ] || OKVM_FUZZ_SEED=0x$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+# Hangs are splats: a task blocked for 30 s (the test kernel's default;
+# Debian's is 120).
+[ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
+	echo 30 > /proc/sys/kernel/hung_task_timeout_secs
 
 kmsg OKVM-KUNIT-BEGIN
 insmod /okvm/okvm.ko
 echo "OKVM-INSMOD $?"
 kmsg OKVM-KUNIT-END
+# What kmemleak suspects from boot is not okvm's to answer for.
+[ -w /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak
 
 if [ "$OKVM_MODE" = demo ]; then
 	echo "--- okvm loaded:"
@@ -47,8 +102,26 @@ if [ "$OKVM_MODE" = demo ]; then
 	rmmod okvm && echo "--- okvm unloaded"
 elif [ "$OKVM_MODE" = bench ]; then
 	/okvm/tools/okvm-bench-run
+elif [ "$OKVM_MODE" = fuzz ]; then
+	# make fuzz: only the fuzzer, on the hypervisors OKVM_FUZZ_HV names.
+	run_fuzz okvm /dev/okvm --fail-seconds "$OKVM_FUZZ_FAIL_SECONDS"
+	kmemleak_check okvm okvm
+	rmmod okvm
+	echo "OKVM-RMMOD $?"
+	case " $OKVM_FUZZ_HV " in
+	*" kvm "*)
+		for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
+		OKVM_DEV=/dev/kvm /okvm/tools/okvm-hello --hold &
+		holder=$!
+		# shellcheck disable=SC2086 # options, one word each
+		run_fuzz kvm /dev/kvm --fail-seconds "$OKVM_FUZZ_KVM_FAIL_SECONDS" \
+			$OKVM_FUZZ_KVM_ARGS
+		kill $holder ;;
+	esac
 else
 	run_selftests okvm /dev/okvm
+	run_fuzz okvm /dev/okvm --fail-seconds "$OKVM_FUZZ_FAIL_SECONDS"
+	kmemleak_check okvm okvm
 	rmmod okvm
 	echo "OKVM-RMMOD $?"
 
@@ -65,6 +138,7 @@ else
 		OKVM_DEV=/dev/kvm /okvm/tools/okvm-hello --hold &
 		holder=$!
 		run_selftests kvm /dev/kvm
+		run_fuzz kvm /dev/kvm --fail-seconds "$OKVM_FUZZ_KVM_FAIL_SECONDS"
 		kill $holder
 	else
 		echo "OKVM-NO-KVM"

@@ -6,7 +6,9 @@ Each log is cut at init's OKVM-* markers: KUnit's KTAP block (between
 OKVM-KUNIT-BEGIN/END in dmesg) goes through the kernel's own
 tools/testing/kunit/kunit.py parse; each selftest's TAP is read here. A
 kernel splat anywhere (BUG, WARNING, lockdep, KASAN, Oops, Call Trace) or a
-machine that never printed OKVM-DONE is a failure. The last line printed is
+machine that never printed OKVM-DONE is a failure. A failure in a log where
+the fuzzer ran names the seeds that repeat it (a splat: the fuzz run that was
+going on when the kernel printed it). The last line printed is
 "N passed, N failed, N skipped".
 """
 import argparse
@@ -19,7 +21,13 @@ import tempfile
 SPLATS = re.compile(r'(BUG:|WARNING:|Oops|Call Trace|Kernel panic|'
                     r'possible recursive locking|circular locking dependency|'
                     r'KASAN:|UBSAN:|general protection fault|'
-                    r'INFO: task .* blocked|INFO: lockdep|suspicious RCU usage)')
+                    r'INFO: task .* blocked|INFO: lockdep|suspicious RCU usage|'
+                   r'detected stalls? on CPU|self-detected stall|soft lockup|hard LOCKUP)')
+# The kernel's own report of a failed allocation (warn_alloc: a header, then
+# a stack dump up to "</TASK>"): expected where the fuzzer injects failures.
+ALLOC_FAILURE = re.compile(r'(vmalloc error:|page allocation failure:)')
+FUZZ_MARK = re.compile(r'OKVM-FUZZ-(BEGIN|END) (\S+)(?: seed=(\S+))?')
+FUZZ_SEED = re.compile(r'^# okvm-fuzz seed=(\S+) seconds=(\d+)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 TAP_RESULT = re.compile(r'^(not ok|ok)\s+\d+\s+(.*?)(\s+#\s+(SKIP|TODO|XFAIL)\b.*)?$')
 
@@ -124,9 +132,51 @@ def judge_selftests(label, lines, tally):
         tally.add(f'{label}: selftests (none ran)', 'fail')
 
 
+def injected_failure_reports(dmesg):
+    """Lines of warn_alloc reports inside the fuzzer's fault-injection windows."""
+    out, faults, report = set(), False, False
+    for line in dmesg:
+        if 'OKVM-FUZZ-FAULTS-BEGIN' in line:
+            faults = True
+        elif 'OKVM-FUZZ-FAULTS-END' in line:
+            faults = False
+        elif faults and ALLOC_FAILURE.search(line):
+            report = True
+        if report:
+            out.add(line)
+            report = '</TASK>' not in line
+    return out
+
+
+def fuzz_runs_of_splats(dmesg):
+    """(hypervisor, seed) of the fuzz run going on at each splat in dmesg."""
+    runs, current, expected = [], None, injected_failure_reports(dmesg)
+    for line in dmesg:
+        m = FUZZ_MARK.search(line)
+        if m:
+            current = (m.group(2), m.group(3)) if m.group(1) == 'BEGIN' else None
+        elif current and SPLATS.search(line) and current not in runs and \
+                line not in expected:
+            runs.append(current)
+    return runs
+
+
+def report_fuzz_seeds(label, lines, dmesg, splatted):
+    """After a failure: the seeds of the fuzz runs in this log, and how to repeat them."""
+    seeds = [m.groups() for m in map(FUZZ_SEED.match, lines) if m]
+    if not seeds:
+        return
+    for hv, seed in (fuzz_runs_of_splats(dmesg) if splatted else []):
+        print(f'{label}: kernel splat while fuzzing {hv}: repeat with '
+              f'make fuzz SEED={seed} HV={hv}{" KASAN=1" if label == "kasan" else ""}')
+    print(f'{label}: fuzz seeds in this log: ' +
+          ', '.join(f'{seed} ({secs} s)' for seed, secs in seeds))
+
+
 def judge_log(label, path, kunit_py, tally):
     with open(path, errors='replace') as f:
         lines = [l.rstrip('\n') for l in f]
+    failed_before = tally.failed
     if not any(l.strip() == 'OKVM-DONE' for l in lines):
         print(f'{label}: the machine never reached OKVM-DONE; console tail:')
         for l in lines[-30:]:
@@ -134,7 +184,8 @@ def judge_log(label, path, kunit_py, tally):
         tally.add(f'{label}: machine finished', 'fail')
     dmesg = section(lines, lambda l: l == 'OKVM-DMESG-BEGIN', lambda l: l == 'OKVM-DMESG-END') or []
     in_dmesg = set(dmesg)
-    splats = [l for l in lines if SPLATS.search(l) and
+    expected = injected_failure_reports(dmesg)
+    splats = [l for l in lines if SPLATS.search(l) and l not in expected and
               (TIMESTAMP.match(l) or l in in_dmesg)]
     for l in splats[:20]:
         print(f'{label}: kernel: {l}')
@@ -142,6 +193,8 @@ def judge_log(label, path, kunit_py, tally):
     if kunit_py:
         judge_kunit(label, dmesg, kunit_py, tally)
     judge_selftests(label, lines, tally)
+    if tally.failed > failed_before:
+        report_fuzz_seeds(label, lines, dmesg, bool(splats))
 
 
 def main():

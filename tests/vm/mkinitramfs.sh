@@ -4,7 +4,8 @@
 # Build the test machine's initramfs (busybox, okvm.ko, the selftests, and
 # kvm_amd with its dependencies for the differential run).
 # Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR [TOOLS_DIR]
-#   MODE        check, demo or bench
+#   MODE        check, demo, bench or fuzz (OKVM_FUZZ_* in the environment
+#               set the fuzzer's run, see the env file below)
 #   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
 #   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
 set -euo pipefail
@@ -40,9 +41,18 @@ for rel in $(echo "$deps" | tr ' ' '\n' | sed '$d' | tac) $(echo "$deps" | tr ' 
 	kos="$kos /okvm/kvm/$name.ko"
 done
 
+# The fuzzer's run (tests/fuzz): how long, from which seed (empty: init
+# picks one), on which hypervisors (make fuzz), with how much fault injection.
 cat > "$root/okvm/env" <<ENV
 OKVM_MODE=$mode
 OKVM_KVM_AMD_KOS="${kos# }"
+OKVM_FUZZ_SECONDS=${OKVM_FUZZ_SECONDS:-0}
+OKVM_FUZZ_FAIL_SECONDS=${OKVM_FUZZ_FAIL_SECONDS:-0}
+OKVM_FUZZ_KVM_FAIL_SECONDS=${OKVM_FUZZ_KVM_FAIL_SECONDS:-0}
+OKVM_FUZZ_SEED=${OKVM_FUZZ_SEED:-}
+OKVM_FUZZ_HV="${OKVM_FUZZ_HV:-okvm kvm}"
+OKVM_FUZZ_ARGS="${OKVM_FUZZ_ARGS:-}"
+OKVM_FUZZ_KVM_ARGS="${OKVM_FUZZ_KVM_ARGS:-}"
 export OKVM_KVM_AMD_KOS
 ENV
 
