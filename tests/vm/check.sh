@@ -92,7 +92,7 @@ export OKVM_FUZZ_SEED=${OKVM_FUZZ_SEED:-$fixed_seed} OKVM_FUZZ_HV="okvm kvm"
 
 # Not on the stock kernel for now: there seed 0x20745e6bdeb0a58a gave a soft
 # lockup in okvm that is not fixed yet (Documentation/testing.rst).
-OKVM_FUZZ_HV= OKVM_FUZZ_FAIL_SECONDS=0 \
+OKVM_FUZZ_SECONDS=0 OKVM_FUZZ_FAIL_SECONDS=0 \
 "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-stock.gz" check \
 	"$out/build-stock/okvm.ko" "$out/selftests" "/lib/modules/$stock" "$out/tools"
 "$OKVM_TOP/tests/vm/run-qemu.sh" "/boot/vmlinuz-$stock" \
