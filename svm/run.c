@@ -117,35 +117,30 @@ void okvm_svm_forget_vmcb(struct vmcb *vmcb)
 }
 
 /*
- * CLGI and STGI. Return: false if the instruction faulted; the fixup
- * lands on label 2, which says so.
+ * One SVM instruction without operands; true if it ran, false if it
+ * faulted (EFER.SVME clear): the exception-table fixup lands on label 2.
  */
+#define okvm_svm_insn_ran(insn) ({					\
+	bool __ran;							\
+									\
+	asm volatile("1: " insn "\n\t"					\
+		     "mov $1, %[ran]\n\t"					\
+		     "jmp 3f\n"						\
+		     "2: mov $0, %[ran]\n"					\
+		     "3:\n\t"						\
+		     _ASM_EXTABLE(1b, 2b)					\
+		     : [ran] "=q" (__ran) : : "memory");			\
+	__ran;								\
+})
+
 static __always_inline bool okvm_svm_clgi(void)
 {
-	bool ok;
-
-	asm volatile("1: clgi\n\t"
-		     "mov $1, %[ok]\n\t"
-		     "jmp 3f\n"
-		     "2: mov $0, %[ok]\n"
-		     "3:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : [ok] "=q" (ok) : : "memory");
-	return ok;
+	return okvm_svm_insn_ran("clgi");
 }
 
 static __always_inline bool okvm_svm_stgi(void)
 {
-	bool ok;
-
-	asm volatile("1: stgi\n\t"
-		     "mov $1, %[ok]\n\t"
-		     "jmp 3f\n"
-		     "2: mov $0, %[ok]\n"
-		     "3:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : [ok] "=q" (ok) : : "memory");
-	return ok;
+	return okvm_svm_insn_ran("stgi");
 }
 
 /* An SVM instruction faulted: report it unless a reboot explains it. */
