@@ -159,10 +159,14 @@ static long long cgroup_charged(const char *path, long long *kernel)
 		usleep(250 * 1000);
 	}
 	write_file(high, "max");
-	/* memory.stat is flushed every 2 s at the latest. */
+	/*
+	 * memory.stat is flushed every 2 s at the latest; read both again
+	 * after that, since memory.current too was seen to lag (110592 bytes
+	 * for 2 s while every counter of memory.stat read 0).
+	 */
 	sleep(2);
 	*kernel = read_number(stat, "kernel");
-	return now;
+	return read_number(current, NULL);
 }
 
 static void print_stat_lines(const char *path)
