@@ -46,7 +46,7 @@ struct fuzz_config {
 	bool fail_nth;			/* systematic allocation failures */
 	unsigned int fail_percent;	/* random allocation failures */
 	bool nested_state;		/* KVM_SET_NESTED_STATE with random state */
-	bool random_state;		/* guests entered in random, illegal states */
+	bool random_state;		/* guests entered in random, illegal states too */
 	bool trace;			/* one line per operation, to find a hang */
 	const char *skip;		/* operations left out, comma-separated */
 };

@@ -338,11 +338,7 @@ static void write_code(struct fuzz_rng *r, const struct fuzz_slot *s, u64 gpa, b
 
 bool guest_setup(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 {
-	/*
-	 * Random, mostly illegal, states only with --random-guest-state: on
-	 * QEMU's TCG one of them stops the emulated machine (Documentation/
-	 * testing.rst).
-	 */
+	/* Random, mostly illegal, states unless --no-random-guest-state. */
 	enum guest_mode mode = rng_below(r, cfg.random_state ? NR_MODES : MODE_RANDOM);
 	struct fuzz_obj *vm = vcpu->vm;
 	struct kvm_sregs sregs;
@@ -417,6 +413,13 @@ bool guest_setup(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 		sregs.cr4 ^= 1ULL << rng_below(r, 32);
 		sregs.efer ^= 1ULL << rng_below(r, 16);
 		((u8 *)&sregs.cs)[rng_below(r, sizeof(sregs.cs))] ^= 1 << rng_below(r, 8);
+		/*
+		 * QEMU 7.2's TCG never returns from a nested guest with EFER.LME
+		 * set and paging off, under kvm_amd as under okvm; hardware runs
+		 * it as protected mode (Documentation/testing.rst).
+		 */
+		if (!(sregs.cr0 & CR0_PG))
+			sregs.efer &= ~EFER_LME;
 		regs.rip = code;
 	}
 	fuzz_ioctl(vcpu->fd, KVM_SET_SREGS, (unsigned long)&sregs, true);

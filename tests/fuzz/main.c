@@ -45,6 +45,7 @@ struct fuzz_config cfg = {
 	.threads = 2,
 	.churners = 1,
 	.fork = true,
+	.random_state = true,
 };
 
 struct fuzz_results *results;
@@ -371,7 +372,7 @@ static void help(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [-s SECONDS] [-S SEED] [-t THREADS] [-c CHURNERS] [-f FAIL_SECONDS]\n"
 		"          [-p FAIL_PERCENT] [--no-fork] [--no-leak-check] [--nested-state]\n"
-		"          [--random-guest-state] [--trace] [--skip OP,...]\n"
+		"          [--no-random-guest-state] [--trace] [--skip OP,...]\n"
 		"OKVM_DEV names the device (default /dev/okvm).\n", argv0);
 	exit(2);
 }
@@ -388,7 +389,7 @@ int main(int argc, char **argv)
 		{ "no-fork", no_argument, NULL, 'F' },
 		{ "no-leak-check", no_argument, NULL, 'L' },
 		{ "nested-state", no_argument, NULL, 'N' },
-		{ "random-guest-state", no_argument, NULL, 'R' },
+		{ "no-random-guest-state", no_argument, NULL, 'R' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "skip", required_argument, NULL, 'K' },
 		{}
@@ -429,7 +430,7 @@ int main(int argc, char **argv)
 			cfg.nested_state = true;
 			break;
 		case 'R':
-			cfg.random_state = true;
+			cfg.random_state = false;
 			break;
 		case 'T':
 			cfg.trace = true;

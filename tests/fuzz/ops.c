@@ -104,12 +104,41 @@ int fuzz_ioctl(int fd, unsigned long nr, unsigned long arg, bool timed)
 	return ret;
 }
 
+static void trace_seg(const char *name, const struct kvm_segment *s)
+{
+	trace("    %s sel 0x%x base 0x%llx limit 0x%x type %u s %u dpl %u p %u db %u l %u g %u u %u",
+	      name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->s, s->dpl,
+	      s->present, s->db, s->l, s->g, s->unusable);
+}
+
+/* With --trace: the state a vCPU enters with, to repeat a run that hangs. */
+static void trace_state(int fd)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (!cfg.trace || ioctl(fd, KVM_GET_SREGS, &sregs) || ioctl(fd, KVM_GET_REGS, &regs))
+		return;
+	trace("    rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
+	      (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+	      (unsigned long long)regs.rflags, (unsigned long long)sregs.cr0,
+	      (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
+	      (unsigned long long)sregs.efer);
+	trace("    gdt 0x%llx/0x%x idt 0x%llx/0x%x", (unsigned long long)sregs.gdt.base,
+	      sregs.gdt.limit, (unsigned long long)sregs.idt.base, sregs.idt.limit);
+	trace_seg("cs", &sregs.cs);
+	trace_seg("ss", &sregs.ss);
+	trace_seg("ds", &sregs.ds);
+	trace_seg("tr", &sregs.tr);
+}
+
 int vcpu_run(struct fuzz_obj *vcpu, struct fuzz_rng *r)
 {
 	struct kvm_run *run = vcpu->run;
 	int ret, err;
 
 	trace("  KVM_RUN fd %d", vcpu->fd);
+	trace_state(vcpu->fd);
 	if (run)
 		run->immediate_exit = 0;
 	WRITE_ONCE(cur_run, run);
@@ -652,6 +681,9 @@ static void state_msrs(struct fuzz_rng *r, struct fuzz_obj *vcpu, bool set)
 			.reserved = rng_chance(r, 95) ? 0 : rng_next(r),
 			.data = rng_chance(r, 50) ? rng_boundary(r) : rng_next(r),
 		};
+		/* Not EFER.LME: see guest_setup() on QEMU and paging off. */
+		if (e.index == 0xc0000080)
+			e.data &= ~0x100ULL;
 		mem_write(&msrs->entries[i], &e, sizeof(e));
 	}
 	fuzz_ioctl(vcpu->fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, (unsigned long)msrs, true);

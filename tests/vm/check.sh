@@ -77,8 +77,8 @@ export OKVM_QEMU_MEM=3G OKVM_KERNEL_ARGS="hugepagesz=1G hugepages=1"
 
 # The fuzzer (tests/fuzz), briefly: 20 s of random calls on okvm and on
 # kvm_amd, then 10 s of allocation failures on okvm (Documentation/testing.rst).
-# From a seed that passed on this kernel: random seeds found a hang okvm
-# still has (the soft lockup in testing.rst). OKVM_FUZZ_SEED picks another.
+# From a seed that passed on this kernel: random seeds found ways to stop
+# QEMU itself (Documentation/testing.rst). OKVM_FUZZ_SEED picks another.
 fixed_seed=0x53cde66bc0ae9f0a
 [ "$variant" = kasan ] && fixed_seed=0xcef23cad57ef265e
 export OKVM_FUZZ_SECONDS=${OKVM_FUZZ_SECONDS:-20} OKVM_FUZZ_FAIL_SECONDS=${OKVM_FUZZ_FAIL_SECONDS:-10}
