@@ -106,9 +106,9 @@ int fuzz_ioctl(int fd, unsigned long nr, unsigned long arg, bool timed)
 
 static void trace_seg(const char *name, const struct kvm_segment *s)
 {
-	trace("    %s sel 0x%x base 0x%llx limit 0x%x type %u s %u dpl %u p %u db %u l %u g %u u %u",
-	      name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->s, s->dpl,
-	      s->present, s->db, s->l, s->g, s->unusable);
+	trace("    %s sel %#x base %#llx limit %#x type %u s%u dpl%u p%u db%u l%u g%u u%u",
+	      name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->s,
+	      s->dpl, s->present, s->db, s->l, s->g, s->unusable);
 }
 
 /* With --trace: the state a vCPU enters with, to repeat a run that hangs. */
@@ -119,7 +119,7 @@ static void trace_state(int fd)
 
 	if (!cfg.trace || ioctl(fd, KVM_GET_SREGS, &sregs) || ioctl(fd, KVM_GET_REGS, &regs))
 		return;
-	trace("    rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
+	trace("    rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
 	      (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
 	      (unsigned long long)regs.rflags, (unsigned long long)sregs.cr0,
 	      (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
