@@ -3,12 +3,13 @@
 # okvm: `make` builds okvm.ko; `make demo` shows it working in an emulated
 # machine; `make check` runs every test; `make bench` times okvm against
 # kvm_amd (Documentation/performance.rst); `make fuzz` fuzzes both as long as
-# asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1). See README.md.
+# asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1); `make check-upstream`
+# runs upstream KVM's selftests on both test kernels. See README.md.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64))))
 
-.PHONY: all modules clean check demo selftests install bench fuzz
+.PHONY: all modules clean check check-upstream demo selftests install bench fuzz
 
 all: modules
 
@@ -24,6 +25,12 @@ selftests:
 
 check:
 	tests/vm/check.sh $(if $(KASAN),--kasan)
+
+# Upstream KVM's selftests alone, on both test kernels (make check runs them
+# on the debug kernel only).
+check-upstream:
+	tests/vm/check.sh --upstream-only
+	tests/vm/check.sh --upstream-only --kasan
 
 demo:
 	tests/vm/demo.sh
@@ -42,3 +49,4 @@ clean:
 	$(MAKE) -C tests/selftests clean
 	$(MAKE) -C tools/bench clean
 	$(MAKE) -C tests/fuzz clean
+	$(MAKE) -C tests/upstream clean

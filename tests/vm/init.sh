@@ -52,6 +52,28 @@ run_fuzz() {
 	kmsg "OKVM-FUZZ-END $label"
 }
 
+# run_upstream LABEL: upstream KVM's selftests (tests/upstream) against
+# /dev/kvm, each with OKVM_UPSTREAM_LIMIT seconds, in the order of their
+# Makefile; the tail of each one's output between markers, then its exit
+# status and time in tenths of a second.
+run_upstream() {
+	cd /okvm/upstream || return
+	kmsg "OKVM-UPSTREAM-PHASE $1"
+	while read -r t; do
+		echo "OKVM-UPSTREAM-BEGIN $1:$t"
+		start=$(cut -d' ' -f1 /proc/uptime)
+		case "$t" in
+		*.sh) timeout -s KILL "$OKVM_UPSTREAM_LIMIT" sh "./$t" > /tmp/upstream.out 2>&1 ;;
+		*) timeout -s KILL "$OKVM_UPSTREAM_LIMIT" "./$t" > /tmp/upstream.out 2>&1 ;;
+		esac
+		rc=$?
+		end=$(cut -d' ' -f1 /proc/uptime)
+		tail -n 20 /tmp/upstream.out
+		echo "OKVM-UPSTREAM-END $1:$t $rc $(echo "$start $end" | awk '{ printf "%d", ($2 - $1) * 10 }')"
+	done < tests.list
+	cd /
+}
+
 # kmemleak_check LABEL MODULE: a kmemleak report whose backtrace names
 # MODULE fails (reports of anything else are listed, not judged).
 kmemleak_check() {
@@ -102,6 +124,27 @@ if [ "$OKVM_MODE" = demo ]; then
 	rmmod okvm && echo "--- okvm unloaded"
 elif [ "$OKVM_MODE" = bench ]; then
 	/okvm/tools/okvm-bench-run
+elif [ "$OKVM_MODE" = upstream ]; then
+	# okvm as /dev/kvm, with kvm.ko loaded but not kvm_amd: the library
+	# reads /sys/module/kvm. Then the same tests on kvm_amd.
+	rmmod okvm
+	for m in $OKVM_KVM_AMD_KOS; do
+		case "$m" in */kvm-amd.ko) ;; *) insmod "$m" ;; esac
+	done
+	insmod /okvm/okvm.ko devname=kvm
+	echo "OKVM-INSMOD-AS-KVM $?"
+	[ -c /dev/kvm ] && run_upstream okvm
+	rmmod okvm
+	echo "OKVM-RMMOD $?"
+	insmod /okvm/kvm/kvm-amd.ko
+	if [ -c /dev/kvm ]; then
+		OKVM_DEV=/dev/kvm /okvm/tools/okvm-hello --hold &
+		holder=$!
+		run_upstream kvm
+		kill $holder
+	else
+		echo "OKVM-NO-KVM"
+	fi
 elif [ "$OKVM_MODE" = fuzz ]; then
 	# make fuzz: only the fuzzer, on the hypervisors OKVM_FUZZ_HV names.
 	run_fuzz okvm /dev/okvm --fail-seconds "$OKVM_FUZZ_FAIL_SECONDS"

@@ -132,6 +132,111 @@ def judge_selftests(label, lines, tally):
         tally.add(f'{label}: selftests (none ran)', 'fail')
 
 
+UPSTREAM_BEGIN = re.compile(r'^OKVM-UPSTREAM-BEGIN (\S+?):(\S+)$')
+UPSTREAM_END = re.compile(r'^OKVM-UPSTREAM-END (\S+?):(\S+) (\d+) (\d+)$')
+KSFT_SKIP = 4
+
+
+def read_list(path):
+    """A checked-in list: the first word of each line; '#' starts a comment."""
+    entries = {}
+    with open(path) as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                name, _, rest = line.partition(' ')
+                entries[name] = rest.strip()
+    return entries
+
+
+def upstream_results(lines, limit):
+    """{hypervisor: {test: (status, seconds, output tail)}} from the markers."""
+    results, current, tail = {}, None, []
+    for line in lines:
+        m = UPSTREAM_BEGIN.match(line)
+        if m:
+            current, tail = m.groups(), []
+            continue
+        m = UPSTREAM_END.match(line)
+        if m and current == (m.group(1), m.group(2)):
+            rc, secs = int(m.group(3)), int(m.group(4)) / 10
+            status = ('pass' if rc == 0 else 'skip' if rc == KSFT_SKIP else
+                      'timeout' if rc == 128 + 9 and secs >= limit - 1 else 'fail')
+            results.setdefault(current[0], {})[current[1]] = (status, secs, tail)
+            current = None
+        elif current:
+            tail.append(line)
+    return results
+
+
+def write_upstream_table(path, tests, okvm, kvm):
+    """The results as a reStructuredText table, for Documentation/testing.rst."""
+    rows = [(t, okvm.get(t, ('-',))[0], kvm.get(t, ('-',))[0]) for t in tests]
+    widths = [max(len(r[i]) for r in rows + [('test', 'okvm', 'kvm_amd')]) for i in range(3)]
+    rule = ' '.join('=' * w for w in widths)
+    with open(path, 'w') as f:
+        f.write(rule + '\n')
+        f.write(' '.join(f'{h:{w}}' for h, w in zip(('test', 'okvm', 'kvm_amd'), widths)).rstrip() + '\n')
+        f.write(rule + '\n')
+        for r in rows:
+            f.write(' '.join(f'{c:{w}}' for c, w in zip(r, widths)).rstrip() + '\n')
+        f.write(rule + '\n')
+
+
+def judge_upstream(label, lines, args, tally):
+    """Upstream KVM's selftests on okvm and kvm_amd: a table, and the lists enforced.
+
+    A test on the expected list must pass on okvm; a test that passes on
+    kvm_amd and not on okvm must be on the differences list, with its reason.
+    """
+    expected = read_list(args.upstream_expected)
+    differences = read_list(args.upstream_differences)
+    results = upstream_results(lines, args.upstream_limit)
+    okvm, kvm = results.get('okvm', {}), results.get('kvm', {})
+    tests = list(dict.fromkeys(list(okvm) + list(kvm)))
+    if not okvm:
+        tally.add(f'{label}: upstream selftests ran on okvm', 'fail')
+        return
+    width = max(len(t) for t in tests)
+    print(f'{label}: {"test":{width}}  {"okvm":>12}  {"kvm_amd":>12}')
+    for t in tests:
+        cells = []
+        for res in (okvm, kvm):
+            st, secs, _ = res.get(t, ('-', 0, []))
+            cells.append(f'{st} {secs:.0f}s' if st != '-' else '-')
+        print(f'{label}: {t:{width}}  {cells[0]:>12}  {cells[1]:>12}')
+    if args.upstream_table:
+        write_upstream_table(args.upstream_table, tests, okvm, kvm)
+    counts = {hv: {st: sum(1 for r in res.values() if r[0] == st)
+                   for st in ('pass', 'fail', 'skip', 'timeout')}
+              for hv, res in (('okvm', okvm), ('kvm_amd', kvm))}
+    for hv, c in counts.items():
+        print(f'{label}: {hv}: {c["pass"]} passed, {c["fail"]} failed, '
+              f'{c["skip"]} skipped, {c["timeout"]} timed out')
+    for t in tests:
+        st = okvm.get(t, ('missing', 0, []))[0]
+        kst = kvm.get(t, ('missing', 0, []))[0]
+        name = f'{label}: okvm:{t}'
+        if t in expected and st != 'pass':
+            print(f'{name}: expected to pass, {st}; its output ended:')
+            for l in okvm.get(t, (None, 0, []))[2]:
+                print(f'  | {l}')
+            tally.add(name, 'fail')
+        elif st == 'pass':
+            if t not in expected:
+                print(f'{name}: passes now; add it to {args.upstream_expected}')
+            tally.add(name, 'pass')
+        elif kst == 'pass' and t not in differences:
+            print(f'{name}: passes on kvm_amd, {st} on okvm, and '
+                  f'{args.upstream_differences} gives no reason')
+            tally.add(name, 'fail')
+        else:
+            tally.add(name, 'skip')
+    for t in expected:
+        if t not in okvm:
+            tally.add(f'{label}: okvm:{t} (expected, did not run)', 'fail')
+
+
 def injected_failure_reports(dmesg):
     """Lines of warn_alloc reports inside the fuzzer's fault-injection windows."""
     out, faults, report = set(), False, False
@@ -173,7 +278,7 @@ def report_fuzz_seeds(label, lines, dmesg, splatted):
           ', '.join(f'{seed} ({secs} s)' for seed, secs in seeds))
 
 
-def judge_log(label, path, kunit_py, tally):
+def judge_log(label, path, kunit_py, tally, args=None):
     with open(path, errors='replace') as f:
         lines = [l.rstrip('\n') for l in f]
     failed_before = tally.failed
@@ -192,7 +297,10 @@ def judge_log(label, path, kunit_py, tally):
     tally.add(f'{label}: kernel log free of splats', 'fail' if splats else 'pass')
     if kunit_py:
         judge_kunit(label, dmesg, kunit_py, tally)
-    judge_selftests(label, lines, tally)
+    if args and label in args.upstream:
+        judge_upstream(label, lines, args, tally)
+    else:
+        judge_selftests(label, lines, tally)
     if tally.failed > failed_before:
         report_fuzz_seeds(label, lines, dmesg, bool(splats))
 
@@ -206,6 +314,16 @@ def main():
     ap.add_argument('--kunit-py', required=True, help="the kernel's kunit.py")
     ap.add_argument('--result', nargs=2, action='append', default=[],
                     metavar=('NAME', 'STATUS'), help='a check run elsewhere: pass or fail')
+    ap.add_argument('--upstream', action='append', default=[], metavar='LABEL',
+                    help="this log holds upstream KVM's selftests")
+    ap.add_argument('--upstream-expected', metavar='FILE',
+                    help='the upstream tests that must pass on okvm')
+    ap.add_argument('--upstream-differences', metavar='FILE',
+                    help='why an upstream test that passes on kvm_amd fails on okvm')
+    ap.add_argument('--upstream-table', metavar='FILE',
+                    help='write the upstream results there as an RST table')
+    ap.add_argument('--upstream-limit', type=int, default=30, metavar='SECONDS',
+                    help="each upstream test's time limit")
     args = ap.parse_args()
 
     tally = Tally()
@@ -213,7 +331,7 @@ def main():
         print(f'check: {name}: {status}')
         tally.add(name, 'pass' if status == 'pass' else 'fail')
     for label, path in args.log:
-        judge_log(label, path, args.kunit_py if label in args.kunit else None, tally)
+        judge_log(label, path, args.kunit_py if label in args.kunit else None, tally, args)
     for name in tally.failures:
         print(f'FAILED: {name}')
     print(f'{tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped')

@@ -8,6 +8,8 @@
 #               set the fuzzer's run, see the env file below)
 #   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
 #   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
+# OKVM_UPSTREAM_DIR, if set, holds upstream KVM's selftests (tests/upstream)
+# for /okvm/upstream; OKVM_UPSTREAM_LIMIT is each one's time limit.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +24,7 @@ cp "$OKVM_TOP/tests/vm/init.sh" "$root/init"
 chmod +x "$root/init"
 cp "$ko" "$root/okvm/okvm.ko"
 find "$selftests" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/selftests/" \;
+[ -z "${OKVM_UPSTREAM_DIR:-}" ] || cp -r "$OKVM_UPSTREAM_DIR" "$root/okvm/upstream"
 [ -z "$tools" ] || find "$tools" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/tools/" \;
 
 # kvm_amd and what it needs, in load order (modules.dep lists a module's
@@ -53,6 +56,7 @@ OKVM_FUZZ_SEED=${OKVM_FUZZ_SEED:-}
 OKVM_FUZZ_HV="${OKVM_FUZZ_HV:-okvm kvm}"
 OKVM_FUZZ_ARGS="${OKVM_FUZZ_ARGS:-}"
 OKVM_FUZZ_KVM_ARGS="${OKVM_FUZZ_KVM_ARGS:-}"
+OKVM_UPSTREAM_LIMIT=${OKVM_UPSTREAM_LIMIT:-30}
 export OKVM_KVM_AMD_KOS
 ENV
 
