@@ -256,6 +256,8 @@ static long okvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
 		r = arg ? -EINVAL : okvm_vcpu_ioctl_run(vcpu);
 	else if (ioctl == KVM_GET_STATS_FD)
 		r = okvm_vcpu_get_stats_fd(vcpu);
+	else if (ioctl == KVM_GET_TSC_KHZ)
+		r = okvm_tsc_khz();
 	else
 		r = okvm_vcpu_state_ioctl(vcpu, ioctl, (void __user *)arg);
 	mutex_unlock(&vcpu->mutex);

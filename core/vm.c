@@ -12,11 +12,24 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
 #include <okvm/hw.h>
 #include <okvm/vm.h>
+
+/**
+ * okvm_tsc_khz() - KVM_GET_TSC_KHZ, on the VM fd and the vCPU fd
+ *
+ * okvm does not scale the TSC: every guest's runs at the host's rate.
+ *
+ * Return: the host's TSC frequency in kHz, or -EIO if the host has none.
+ */
+long okvm_tsc_khz(void)
+{
+	return tsc_khz ? tsc_khz : -EIO;
+}
 
 /**
  * okvm_vm_get() - take a reference on a VM
@@ -131,6 +144,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			return -EFAULT;
 		return okvm_vm_enable_cap(vm, &cap);
 	}
+	case KVM_GET_TSC_KHZ:
+		return okvm_tsc_khz();
 	case KVM_SET_TSS_ADDR:
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
 		WRITE_ONCE(vm->tss_addr, arg);

@@ -143,6 +143,7 @@ struct okvm_vcpu {
 	struct okvm_vcpu_stats stats;
 };
 
+long okvm_tsc_khz(void);
 void okvm_vm_get(struct okvm_vm *vm);
 void okvm_vm_put(struct okvm_vm *vm);
 int okvm_create_vm(unsigned long type);

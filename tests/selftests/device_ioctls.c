@@ -2,12 +2,15 @@
 /*
  * The device's VM-creation and query ioctls answer as <linux/kvm.h> says:
  * KVM_CREATE_VM types, KVM_GET_VCPU_MMAP_SIZE, KVM_GET_SUPPORTED_CPUID,
- * KVM_GET_MSR_INDEX_LIST and KVM_CHECK_EXTENSION for the basic capabilities.
+ * KVM_GET_MSR_INDEX_LIST, KVM_CHECK_EXTENSION for the basic capabilities, and
+ * KVM_GET_TSC_KHZ.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -202,6 +205,54 @@ TEST_F(dev, vm_fd_answers_check_extension)
 
 		EXPECT_GT(r, 0) TH_LOG("KVM_CAP_%s on the VM fd: %d", basic_caps[i].name, r);
 	}
+	close(vm_fd);
+}
+
+static unsigned long long read_tsc(void)
+{
+	unsigned int lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (unsigned long long)hi << 32 | lo;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * KVM_GET_TSC_KHZ on the VM and the vCPU fd: the rate the TSC runs at (no
+ * scaling, so the host's), within 10% of what 200 ms of it measure here.
+ */
+TEST_F(dev, tsc_khz_is_the_rate_the_tsc_runs_at)
+{
+	int vm_fd, vcpu_fd, vm_khz, vcpu_khz;
+	unsigned long long tsc0, tsc1;
+	double t0, t1, measured;
+
+	ASSERT_GT(ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ), 0);
+	vm_fd = ioctl(self->fd, KVM_CREATE_VM, 0);
+	ASSERT_GE(vm_fd, 0) TH_LOG("KVM_CREATE_VM(0): %s", strerror(errno));
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	ASSERT_GE(vcpu_fd, 0) TH_LOG("KVM_CREATE_VCPU: %s", strerror(errno));
+	vm_khz = ioctl(vm_fd, KVM_GET_TSC_KHZ, 0);
+	vcpu_khz = ioctl(vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	EXPECT_GT(vm_khz, 0) TH_LOG("KVM_GET_TSC_KHZ on the VM: %s", strerror(errno));
+	EXPECT_EQ(vm_khz, vcpu_khz);
+
+	t0 = now_seconds();
+	tsc0 = read_tsc();
+	usleep(200 * 1000);
+	tsc1 = read_tsc();
+	t1 = now_seconds();
+	measured = (tsc1 - tsc0) / (t1 - t0) / 1000;
+	EXPECT_LT(fabs(measured - vm_khz), vm_khz / 10.0)
+		TH_LOG("KVM_GET_TSC_KHZ %d, measured %.0f kHz", vm_khz, measured);
+	close(vcpu_fd);
 	close(vm_fd);
 }
 
