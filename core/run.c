@@ -266,10 +266,13 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 	int r;
 
 	okvm_complete_pending_read(vcpu);
-	if (READ_ONCE(run->immediate_exit__unsafe)) {
-		run->exit_reason = KVM_EXIT_INTR;
+	/*
+	 * As in KVM, after the pending read and with exit_reason untouched:
+	 * the upstream selftests complete a ucall's IN this way and then look
+	 * at the exit again.
+	 */
+	if (READ_ONCE(run->immediate_exit__unsafe))
 		return -EINTR;
-	}
 	if (vcpu->halted) {
 		/* Nothing can wake it until okvm has interrupts: say so. */
 		run->exit_reason = KVM_EXIT_HLT;
