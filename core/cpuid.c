@@ -4,14 +4,16 @@
  * vCPU's table (KVM_SET_CPUID2), from which the guest's CPUID is answered.
  *
  * The supported set is the host's, reduced to what okvm virtualizes: no
- * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, no local APIC
- * yet, XSAVE limited to x87, SSE and AVX state.
+ * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, XSAVE limited
+ * to x87, SSE and AVX state; plus the local APIC, x2APIC and TSC-deadline
+ * mode, which okvm emulates (KVM_CREATE_IRQCHIP).
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <uapi/linux/kvm.h>
 
@@ -28,6 +30,9 @@
 			 F(23) | F(25) | F(26) | F(28) | F(29) | F(30))
 #define OKVM_1_ECX_HYPERVISOR	F(31)
 #define OKVM_1_ECX_OSXSAVE	F(27)
+/* The local APIC, x2APIC and TSC-deadline mode, emulated whatever the host has. */
+#define OKVM_1_ECX_APIC		(F(21) | F(24))
+#define OKVM_1_EDX_APIC		F(9)
 #define OKVM_1_EDX	(F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | \
 			 F(11) | F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | \
 			 F(24) | F(25) | F(26))
@@ -108,10 +113,10 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 	if (!e)
 		return -E2BIG;
 	e->ebx &= 0xffff;	/* no APIC id or logical count of the host's */
-	e->ecx = (e->ecx & OKVM_1_ECX) | OKVM_1_ECX_HYPERVISOR;
+	e->ecx = (e->ecx & OKVM_1_ECX) | OKVM_1_ECX_HYPERVISOR | OKVM_1_ECX_APIC;
 	if (!xfeatures)
 		e->ecx &= ~(F(26) | F(28) | F(29));
-	e->edx &= OKVM_1_EDX;
+	e->edx = (e->edx & OKVM_1_EDX) | OKVM_1_EDX_APIC;
 
 	if (max_basic >= 7) {
 		e = okvm_cpuid_add(b, 7, 0, true);
@@ -308,6 +313,9 @@ void okvm_emulate_cpuid(struct okvm_vcpu *vcpu, u64 cr4)
 		ecx &= ~OKVM_1_ECX_OSXSAVE;
 		if (cr4 & X86_CR4_OSXSAVE)
 			ecx |= OKVM_1_ECX_OSXSAVE;
+		/* A disabled APIC is gone from CPUID too, as on hardware. */
+		if (!(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
+			edx &= ~OKVM_1_EDX_APIC;
 	} else if (function == 7 && index == 0) {
 		ecx &= ~OKVM_7_ECX_OSPKE;
 		if (cr4 & X86_CR4_PKE)

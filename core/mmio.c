@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVM_EXIT_MMIO: a guest access that no memslot serves, decoded from the
- * instruction bytes and handed to userspace.
+ * MMIO: a guest access that no memslot serves, decoded from the instruction
+ * bytes and handed to a device in the kernel (the local APIC) or, as
+ * KVM_EXIT_MMIO, to userspace.
  *
  * RIP moves past the instruction when the exit is reported; a read's data
  * reaches its register with the next KVM_RUN, as an IN's does.
@@ -10,20 +11,36 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/insn.h>
+#include <okvm/lapic.h>
 #include <okvm/mmio.h>
 #include <okvm/vm.h>
 
+/* A device in the kernel (the local APIC) takes the access, or -ENODEV. */
+static int okvm_kernel_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const struct okvm_mmio_op *op)
+{
+	u64 data = op->value;
+	int r;
+
+	r = okvm_lapic_mmio(vcpu, gpa, op->is_write, &data, op->size);
+	if (r)
+		return r;
+	if (!op->is_write)
+		okvm_write_read_result(vcpu, op, data);
+	return 0;
+}
+
 /**
- * okvm_emulate_mmio() - report a guest MMIO access to userspace
+ * okvm_emulate_mmio() - emulate a guest MMIO access, in the kernel or in userspace
  * @vcpu: the vCPU, RIP at the faulting instruction
  * @gpa: the guest physical address the access faulted on
  * @bytes: the instruction bytes at RIP
  * @nr_bytes: how many could be read
  * @mode: the guest's code size
  *
- * Return: 0, to exit to userspace with KVM_EXIT_MMIO, or with
- * KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION) for an instruction
- * okvm does not emulate or an access that crosses a page.
+ * Return: 1 to re-enter when a device in the kernel took it; 0, to exit to
+ * userspace with KVM_EXIT_MMIO, or with KVM_EXIT_INTERNAL_ERROR
+ * (KVM_INTERNAL_ERROR_EMULATION) for an instruction okvm does not emulate
+ * or an access that crosses a page.
  */
 int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		      unsigned int nr_bytes, enum okvm_cpu_mode mode)
@@ -41,6 +58,11 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		okvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					 data, ARRAY_SIZE(data));
 		return 0;
+	}
+
+	if (!okvm_kernel_mmio(vcpu, gpa, &op)) {
+		vcpu->rip += insn.len;
+		return 1;
 	}
 
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_MMIO_EXITS);

@@ -12,6 +12,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
+#include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/vm.h>
 
@@ -39,6 +40,8 @@ static const u32 okvm_msrs[] = {
  */
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 {
+	if (vcpu->apic && okvm_lapic_msr(index))
+		return okvm_lapic_get_msr(vcpu, index, data);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -56,14 +59,19 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
  * @vcpu: the vCPU
  * @index: MSR number
  * @data: the value
+ * @host: from userspace (KVM_SET_MSRS, KVM_SET_SREGS), not a guest WRMSR
  *
  * Return: 0, -ENOENT for an MSR okvm does not virtualize, -EINVAL for a
  * value the MSR cannot hold.
  */
-int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
+int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	if (vcpu->apic && okvm_lapic_msr(index))
+		return okvm_lapic_set_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
+		if (vcpu->apic)
+			return okvm_lapic_set_base(vcpu->apic, data, host);
 		if (data & ~OKVM_APIC_BASE_VALID)
 			return -EINVAL;
 		vcpu->apic_base = data;
@@ -123,7 +131,7 @@ long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 		return PTR_ERR(entries);
 
 	for (i = 0; i < msrs.nmsrs; i++) {
-		if (set ? okvm_set_msr(vcpu, entries[i].index, entries[i].data) :
+		if (set ? okvm_set_msr(vcpu, entries[i].index, entries[i].data, true) :
 			  okvm_get_msr(vcpu, entries[i].index, &entries[i].data))
 			break;
 	}

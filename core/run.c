@@ -9,15 +9,18 @@
  * either the vCPU handles the request before entering, or the requester
  * interrupts the CPU, which forces the guest out at once.
  */
+#include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/srcu.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/nospec-branch.h>
+#include <trace/events/ipi.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
+#include <okvm/lapic.h>
 #include <okvm/vm.h>
 
 #include "trace/okvm_trace.h"
@@ -34,6 +37,39 @@ void okvm_make_request(struct okvm_vcpu *vcpu, int req)
 
 static void okvm_ack_kick(void *unused)
 {
+}
+
+/**
+ * okvm_vcpu_kick() - make a vCPU look at its requests soon
+ * @vcpu: the vCPU; the caller made its request first
+ *
+ * A halted vCPU is woken; one in the guest on another CPU is forced out by
+ * an IPI (the reschedule vector, which needs no handler of okvm's). Safe
+ * from any context, the hrtimer callback's hard interrupt included.
+ */
+void okvm_vcpu_kick(struct okvm_vcpu *vcpu)
+{
+	int me, cpu;
+
+	if (rcuwait_wake_up(&vcpu->wait))
+		return;
+	me = get_cpu();
+	cpu = READ_ONCE(vcpu->cpu);
+	if (cpu != me && cpu >= 0 && READ_ONCE(vcpu->mode) == OKVM_IN_GUEST_MODE)
+		smp_send_reschedule(cpu);
+	put_cpu();
+}
+
+/**
+ * okvm_vcpu_wake() - tell a vCPU its APIC has news (OKVM_REQ_EVENT) and kick it
+ * @vcpu: the vCPU
+ */
+void okvm_vcpu_wake(struct okvm_vcpu *vcpu)
+{
+	okvm_make_request(vcpu, OKVM_REQ_EVENT);
+	/* Pairs with the barrier after the vCPU sets IN_GUEST_MODE. */
+	smp_mb__after_atomic();
+	okvm_vcpu_kick(vcpu);
 }
 
 /**
@@ -190,6 +226,132 @@ static void okvm_complete_pending_read(struct okvm_vcpu *vcpu)
 }
 
 /*
+ * What the APIC has for the vCPU, taken in its thread: INIT and SIPI, an
+ * expired timer, and whether a halted vCPU may run again.
+ */
+static void okvm_vcpu_check_events(struct okvm_vcpu *vcpu)
+{
+	struct okvm_lapic *apic = vcpu->apic;
+
+	clear_bit(OKVM_REQ_EVENT, &vcpu->requests);
+	/* Pairs with the barrier in okvm_vcpu_wake(): see what the sender set. */
+	smp_mb__after_atomic();
+	okvm_lapic_accept_events(apic);
+	okvm_lapic_timer_deliver(apic);
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED && okvm_lapic_pending_vector(apic) >= 0 &&
+	    okvm_hw->interrupt_allowed(vcpu)) {
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_HALT_WAKEUP);
+	}
+}
+
+/*
+ * A vCPU that is not runnable (HLT, or waiting for SIPI) sleeps until its
+ * APIC has news or a signal comes. Return: 1 once it may run, -EINTR.
+ */
+static int okvm_vcpu_block(struct okvm_vcpu *vcpu)
+{
+	for (;;) {
+		okvm_vcpu_check_events(vcpu);
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			return 1;
+		trace_okvm_vcpu_block(vcpu->id, vcpu->mp_state);
+		if (rcuwait_wait_event(&vcpu->wait,
+				       test_bit(OKVM_REQ_EVENT, &vcpu->requests),
+				       TASK_INTERRUPTIBLE))
+			return -EINTR;
+	}
+}
+
+/*
+ * The interrupt the APIC has for the guest goes in now if the guest can
+ * take it; otherwise the backend exits when it can (the window).
+ */
+static void okvm_inject_events(struct okvm_vcpu *vcpu)
+{
+	struct okvm_lapic *apic = vcpu->apic;
+	int vector = okvm_lapic_pending_vector(apic);
+
+	okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
+	if (vector < 0) {
+		okvm_hw->set_irq_window(vcpu, okvm_lapic_tpr_blocked_class(apic));
+		return;
+	}
+	if (!okvm_hw->interrupt_allowed(vcpu)) {
+		okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_ANY);
+		return;
+	}
+	okvm_lapic_ack(apic, vector);
+	okvm_hw->inject_irq(vcpu, vector);
+	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_IRQ_INJECTIONS);
+	trace_okvm_inject_irq(vcpu->id, vector);
+}
+
+/*
+ * Without an in-kernel APIC the VMM is the interrupt controller: the vector
+ * of KVM_INTERRUPT goes in once the guest can take it, and with
+ * request_interrupt_window set the vCPU exits as soon as it could.
+ */
+static void okvm_inject_user_irq(struct okvm_vcpu *vcpu)
+{
+	okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
+	if (vcpu->user_irq < 0) {
+		if (READ_ONCE(vcpu->run->request_interrupt_window))
+			okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_ANY);
+		return;
+	}
+	if (!okvm_hw->interrupt_allowed(vcpu)) {
+		okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_ANY);
+		return;
+	}
+	okvm_hw->inject_irq(vcpu, vcpu->user_irq);
+	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_IRQ_INJECTIONS);
+	trace_okvm_inject_irq(vcpu->id, vcpu->user_irq);
+	vcpu->user_irq = -1;
+}
+
+/* The VMM asked to hear when it may inject, and now it may. */
+static bool okvm_user_irq_window_open(struct okvm_vcpu *vcpu)
+{
+	return !vcpu->apic && vcpu->user_irq < 0 &&
+	       READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       okvm_hw->interrupt_allowed(vcpu);
+}
+
+/* What kvm_run tells the VMM about interrupts at every return, as in KVM. */
+static void okvm_post_run(struct okvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection = !vcpu->apic && vcpu->user_irq < 0 &&
+					     okvm_hw->interrupt_allowed(vcpu);
+	if (vcpu->apic)
+		run->cr8 = okvm_lapic_get_cr8(vcpu->apic);
+}
+
+/**
+ * okvm_vcpu_interrupt() - KVM_INTERRUPT: the VMM's interrupt for the guest
+ * @vcpu: the vCPU (its mutex held)
+ * @vector: the vector
+ *
+ * The vector waits until the guest can take it (KVM injects it at once and
+ * leaves it to the VMM to have checked ready_for_interrupt_injection).
+ *
+ * Return: 0; -EINVAL for a vector above 255, -ENXIO with an in-kernel APIC.
+ */
+int okvm_vcpu_interrupt(struct okvm_vcpu *vcpu, u32 vector)
+{
+	if (vector > 0xff)
+		return -EINVAL;
+	if (vcpu->apic)
+		return -ENXIO;
+	vcpu->user_irq = vector;
+	return 0;
+}
+
+/*
  * Work that must not wait for the guest's next exit: a signal for the task,
  * or the scheduler wanting the CPU. Other notifications are taken on the
  * way back to userspace.
@@ -225,7 +387,7 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 		r = -EIO;
 	else if (okvm_host_work_pending() ||
 		 (READ_ONCE(vcpu->requests) & ~BIT(OKVM_REQ_TLB_FLUSH)))
-		r = 1;
+		r = 1;	/* taken care of before the next try */
 	if (r) {
 		WRITE_ONCE(vcpu->mode, OKVM_OUTSIDE_GUEST_MODE);
 		local_irq_enable();
@@ -252,15 +414,7 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	return okvm_hw->handle_exit(vcpu);
 }
 
-/**
- * okvm_vcpu_ioctl_run() - KVM_RUN
- * @vcpu: the vCPU (its mutex held)
- *
- * Return: 0 with kvm_run describing the exit; -EINTR with
- * KVM_EXIT_INTR for a signal or immediate_exit; -EIO once the host began
- * to reboot; another -errno.
- */
-long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
+static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int r;
@@ -273,8 +427,8 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 	 */
 	if (READ_ONCE(run->immediate_exit__unsafe))
 		return -EINTR;
-	if (vcpu->halted) {
-		/* Nothing can wake it until okvm has interrupts: say so. */
+	if (!vcpu->apic && vcpu->mp_state == KVM_MP_STATE_HALTED) {
+		/* Without an in-kernel APIC nothing can wake it: say so. */
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
 	}
@@ -288,10 +442,42 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (vcpu->apic) {
+			r = vcpu->mp_state == KVM_MP_STATE_RUNNABLE ? 1 : okvm_vcpu_block(vcpu);
+			if (r == -EINTR)
+				continue;
+			okvm_vcpu_check_events(vcpu);
+			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE)
+				continue;
+			okvm_inject_events(vcpu);
+		} else {
+			okvm_inject_user_irq(vcpu);
+		}
 		r = okvm_vcpu_enter(vcpu);
 		if (r <= 0)
 			break;
+		if (okvm_user_irq_window_open(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	return r;
+}
+
+/**
+ * okvm_vcpu_ioctl_run() - KVM_RUN
+ * @vcpu: the vCPU (its mutex held)
+ *
+ * Return: 0 with kvm_run describing the exit; -EINTR with
+ * KVM_EXIT_INTR for a signal or immediate_exit; -EIO once the host began
+ * to reboot; another -errno.
+ */
+long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
+{
+	int r = okvm_vcpu_run(vcpu);
+
+	okvm_post_run(vcpu);
 	return r;
 }

@@ -64,6 +64,9 @@ static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VCPU_STAT_CPUID_EXITS, "cpuid_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_MSR_EXITS, "msr_exits"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_IBPB, "ibpb"),
+	OKVM_COUNTER(OKVM_VCPU_STAT_IRQ_INJECTIONS, "irq_injections"),
+	OKVM_COUNTER(OKVM_VCPU_STAT_NMI_INJECTIONS, "nmi_injections"),
+	OKVM_COUNTER(OKVM_VCPU_STAT_HALT_WAKEUP, "halt_wakeup"),
 };
 
 /*

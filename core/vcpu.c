@@ -10,6 +10,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/rcuwait.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
@@ -20,6 +21,7 @@
 
 #include <okvm/cpuid.h>
 #include <okvm/hw.h>
+#include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/vm.h>
 
@@ -149,6 +151,73 @@ static int okvm_vcpu_set_fpu(struct okvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	return 0;
 }
 
+/*
+ * KVM_SET_MP_STATE: RUNNABLE and HALTED always (without an in-kernel APIC
+ * a halted vCPU's KVM_RUN exits at once, see Documentation/api.rst); with
+ * one also INIT_RECEIVED (waiting for SIPI) and SIPI_RECEIVED (a SIPI
+ * pending, as KVM takes it).
+ */
+static int okvm_vcpu_set_mp_state(struct okvm_vcpu *vcpu, u32 mp_state)
+{
+	switch (mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_HALTED:
+		break;
+	case KVM_MP_STATE_INIT_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		break;
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(OKVM_APIC_SIPI, &vcpu->apic->pending_events);
+		break;
+	default:
+		return -EINVAL;
+	}
+	vcpu->mp_state = mp_state;
+	if (vcpu->apic)
+		okvm_make_request(vcpu, OKVM_REQ_EVENT);
+	return 0;
+}
+
+/**
+ * okvm_vcpu_reset() - the vCPU's state after INIT (power-on, but for its APIC)
+ * @vcpu: the vCPU; its thread
+ */
+void okvm_vcpu_reset(struct okvm_vcpu *vcpu)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->pending_read.pending = false;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	okvm_hw->reset(vcpu);
+}
+
+/**
+ * okvm_vcpu_start_at_vector() - a SIPI: real mode at @vector * 4096
+ * @vcpu: the vCPU, after INIT
+ * @vector: the SIPI's vector
+ *
+ * Return: 0, or the backend's refusal of the new CS (none expected).
+ */
+int okvm_vcpu_start_at_vector(struct okvm_vcpu *vcpu, u8 vector)
+{
+	struct kvm_sregs *sregs = kmalloc(sizeof(*sregs), GFP_KERNEL_ACCOUNT);
+	int r;
+
+	if (!sregs)
+		return -ENOMEM;
+	okvm_hw->get_sregs(vcpu, sregs);
+	sregs->cs.selector = vector << 8;
+	sregs->cs.base = (u64)vector << 12;
+	r = okvm_hw->set_sregs(vcpu, sregs);
+	kfree(sregs);
+	if (!r)
+		vcpu->rip = 0;
+	return r;
+}
+
 /* The state ioctls; vcpu->mutex held. */
 static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 				  void __user *argp)
@@ -159,6 +228,8 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_fpu fpu;
 		struct kvm_mp_state mp;
 		struct kvm_debugregs dbg;
+		struct kvm_lapic_state lapic;
+		struct kvm_interrupt irq;
 	} *u;
 	long r;
 
@@ -220,20 +291,39 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		r = okvm_hw->set_debugregs(vcpu, &u->dbg);
 		break;
 	case KVM_GET_MP_STATE:
-		u->mp.mp_state = vcpu->halted ? KVM_MP_STATE_HALTED :
-						KVM_MP_STATE_RUNNABLE;
+		/* An INIT or SIPI received counts, as in KVM. */
+		if (vcpu->apic)
+			okvm_lapic_accept_events(vcpu->apic);
+		u->mp.mp_state = vcpu->mp_state;
 		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
 		break;
 	case KVM_SET_MP_STATE:
 		r = -EFAULT;
 		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
 			break;
-		r = -EINVAL;
-		if (u->mp.mp_state != KVM_MP_STATE_RUNNABLE &&
-		    u->mp.mp_state != KVM_MP_STATE_HALTED)
+		r = okvm_vcpu_set_mp_state(vcpu, u->mp.mp_state);
+		break;
+	case KVM_INTERRUPT:
+		r = -EFAULT;
+		if (copy_from_user(&u->irq, argp, sizeof(u->irq)))
 			break;
-		vcpu->halted = u->mp.mp_state == KVM_MP_STATE_HALTED;
-		r = 0;
+		r = okvm_vcpu_interrupt(vcpu, u->irq.irq);
+		break;
+	case KVM_GET_LAPIC:
+		r = -ENXIO;
+		if (!vcpu->apic)
+			break;
+		okvm_lapic_get_state(vcpu->apic, &u->lapic);
+		r = copy_to_user(argp, &u->lapic, sizeof(u->lapic)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_LAPIC:
+		r = -ENXIO;
+		if (!vcpu->apic)
+			break;
+		r = -EFAULT;
+		if (copy_from_user(&u->lapic, argp, sizeof(u->lapic)))
+			break;
+		r = okvm_lapic_set_state(vcpu->apic, &u->lapic);
 		break;
 	default:
 		r = -ENOTTY;
@@ -279,6 +369,7 @@ static const struct file_operations okvm_vcpu_fops = {
  */
 void okvm_vcpu_free(struct okvm_vcpu *vcpu)
 {
+	okvm_lapic_free(vcpu);
 	okvm_mmu_page_cache_free(&vcpu->page_cache);
 	kvfree(vcpu->cpuid);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
@@ -332,12 +423,17 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->user_irq = -1;
+	rcuwait_init(&vcpu->wait);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_page)
 		goto out_run;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto out_run;
+	if (vm->irqchip_kernel && okvm_lapic_create(vcpu))
+		goto out_fpu;
 
 	/*
 	 * Userspace can guess the fd and call KVM_RUN on it as soon as it
@@ -360,6 +456,8 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 
 out_mutex:
 	mutex_unlock(&vcpu->mutex);
+	okvm_lapic_free(vcpu);
+out_fpu:
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 out_run:
 	free_page((unsigned long)vcpu->pio_page);

@@ -17,6 +17,7 @@
 
 #include <okvm/caps.h>
 #include <okvm/hw.h>
+#include <okvm/irqchip.h>
 #include <okvm/vm.h>
 
 /**
@@ -144,6 +145,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			return -EFAULT;
 		return okvm_vm_enable_cap(vm, &cap);
 	}
+	case KVM_CREATE_IRQCHIP:
+		return okvm_create_irqchip(vm);
 	case KVM_GET_TSC_KHZ:
 		return okvm_tsc_khz();
 	case KVM_SET_TSS_ADDR:

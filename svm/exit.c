@@ -17,7 +17,9 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
+#include <okvm/hw.h>
 #include <okvm/insn.h>
+#include <okvm/lapic.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
@@ -235,7 +237,12 @@ static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_HALT_EXITS);
 	if (r <= 0)
 		return r;
-	/* No in-kernel interrupt source yet: userspace decides what wakes it. */
+	/* With an in-kernel APIC, KVM_RUN sleeps until an interrupt comes. */
+	if (svm->vcpu.apic) {
+		svm->vcpu.mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
+	/* Without, userspace decides what wakes it. */
 	svm->vcpu.run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -256,7 +263,7 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_MSR_EXITS);
 	if (svm->vmcb->control.exit_info_1) {
 		data = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
-		if (okvm_set_msr(&svm->vcpu, index, data))
+		if (okvm_set_msr(&svm->vcpu, index, data, false))
 			return okvm_svm_inject_gp(svm);
 	} else {
 		if (okvm_get_msr(&svm->vcpu, index, &data))
@@ -479,6 +486,9 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 			   svm->vmcb->control.exit_info_2);
 	if (exit_code == SVM_EXIT_ERR)
 		return okvm_svm_fail_entry(svm);
+	/* CR8 writes do not exit: the guest's TPR is in V_TPR. */
+	if (vcpu->apic)
+		okvm_lapic_set_cr8(vcpu->apic, svm->vmcb->control.int_ctl & V_TPR_MASK);
 
 	/*
 	 * Without the CR0 write intercept the guest changed CR0 itself: TS
@@ -515,6 +525,11 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		/* The host took it when interrupts came back on. */
+		return 1;
+	case SVM_EXIT_VINTR:
+		/* The interrupt window is open: inject before the next entry. */
+		okvm_svm_set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
+		okvm_make_request(vcpu, OKVM_REQ_EVENT);
 		return 1;
 	case SVM_EXIT_NPF:
 		return okvm_svm_npf(svm);

@@ -31,6 +31,7 @@
 #include <asm/trapnr.h>
 
 #include <okvm/hw.h>
+#include <okvm/lapic.h>
 #include <okvm/regs.h>
 
 #include "svm.h"
@@ -189,10 +190,15 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	/* okvm rewrites whatever it changed; tell the CPU to cache nothing. */
 	vmcb->control.clean = 0;
 
+	if (!okvm_svm_interrupt_shadow(vmcb, vcpu->rip))
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 	vmcb->save.rax = vcpu->regs[OKVM_REG_RAX];
 	vmcb->save.rsp = vcpu->regs[OKVM_REG_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+	if (vcpu->apic)
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+					okvm_lapic_get_cr8(vcpu->apic);
 
 	/*
 	 * GIF off: not even an NMI may see guest XCR0, PKRU, FS or GS. If SVM

@@ -67,6 +67,10 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.get_cr4 = okvm_svm_get_cr4,
 	.get_debugregs = okvm_svm_get_debugregs,
 	.set_debugregs = okvm_svm_set_debugregs,
+	.reset = okvm_svm_reset,
+	.interrupt_allowed = okvm_svm_interrupt_allowed,
+	.inject_irq = okvm_svm_inject_irq,
+	.set_irq_window = okvm_svm_set_irq_window,
 	.run = okvm_svm_run,
 	.handle_exit = okvm_svm_handle_exit,
 };

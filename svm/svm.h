@@ -78,6 +78,26 @@ static inline struct okvm_svm_vcpu *to_svm(struct okvm_vcpu *vcpu)
 	return container_of(vcpu, struct okvm_svm_vcpu, vcpu);
 }
 
+static inline void okvm_svm_set_intercept(struct vmcb_control_area *c, int bit)
+{
+	c->intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static inline void okvm_svm_clr_intercept(struct vmcb_control_area *c, int bit)
+{
+	c->intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+/*
+ * The guest is in the interrupt shadow of an STI or MOV SS: only while it
+ * is still at the instruction after it. Once okvm emulated that one (RIP
+ * moved since the exit), the shadow is over.
+ */
+static inline bool okvm_svm_interrupt_shadow(const struct vmcb *vmcb, u64 rip)
+{
+	return (vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) && vmcb->save.rip == rip;
+}
+
 /* The address the CPU needs for a page it reads by physical address. */
 static inline u64 okvm_svm_page_pa(struct page *page)
 {
@@ -112,6 +132,10 @@ void okvm_svm_dr_intercepts(struct okvm_svm_vcpu *svm, bool on);
 void okvm_svm_get_debugregs(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
 int okvm_svm_set_debugregs(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);
 void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb);
+void okvm_svm_reset(struct okvm_vcpu *vcpu);
+bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu);
+void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector);
+void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
 
 #endif /* _OKVM_SVM_H */

@@ -13,6 +13,7 @@
 #include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/lapic.h>
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
 
@@ -27,16 +28,6 @@
 
 #define SEG_TYPE_LDT		2
 #define SEG_TYPE_BUSY_TSS16	3
-
-static void okvm_svm_set_intercept(struct vmcb_control_area *c, int bit)
-{
-	c->intercepts[bit / 32] |= BIT(bit % 32);
-}
-
-static void okvm_svm_clr_intercept(struct vmcb_control_area *c, int bit)
-{
-	c->intercepts[bit / 32] &= ~BIT(bit % 32);
-}
 
 static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 {
@@ -180,6 +171,15 @@ void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
 }
 
 /**
+ * okvm_svm_reset() - the state after power-on or INIT, for core/
+ * @vcpu: the vCPU
+ */
+void okvm_svm_reset(struct okvm_vcpu *vcpu)
+{
+	okvm_svm_vcpu_reset(to_svm(vcpu));
+}
+
+/**
  * okvm_svm_vcpu_create() - allocate an SVM vCPU and its VMCB
  * @vm: the VM
  *
@@ -294,7 +294,8 @@ void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = s->cr2;
 	sregs->cr3 = s->cr3;
 	sregs->cr4 = s->cr4;
-	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
+	sregs->cr8 = vcpu->apic ? okvm_lapic_get_cr8(vcpu->apic) :
+				  svm->vmcb->control.int_ctl & V_TPR_MASK;
 	sregs->efer = s->efer & ~EFER_SVME;
 	sregs->apic_base = vcpu->apic_base;
 }
@@ -357,7 +358,7 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	u32 *int_ctl = &svm->vmcb->control.int_ctl;
 
 	if (!okvm_svm_sregs_valid(sregs) || sregs->cr8 > 0xf ||
-	    okvm_set_msr(vcpu, MSR_IA32_APICBASE, sregs->apic_base))
+	    okvm_set_msr(vcpu, MSR_IA32_APICBASE, sregs->apic_base, true))
 		return -EINVAL;
 
 	okvm_svm_set_seg(&s->cs, &sregs->cs);
@@ -380,6 +381,8 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	s->cr4 = sregs->cr4;
 	s->efer = sregs->efer | EFER_SVME;
 	*int_ctl = (*int_ctl & ~V_TPR_MASK) | sregs->cr8;
+	if (vcpu->apic)
+		okvm_lapic_set_cr8(vcpu->apic, sregs->cr8);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * okvm's tracepoints (TRACE_SYSTEM okvm): the MMU's faults, retries, zaps,
- * mmu_notifier invalidations and TLB flushes, and every exit from the guest.
+ * mmu_notifier invalidations and TLB flushes, every exit from the guest,
+ * and the in-kernel APIC's accesses, messages, injections and timer.
  * Documentation/trace.rst says when each fires and what its fields mean.
  *
  * core/trace.c instantiates the events (CREATE_TRACE_POINTS). The files
@@ -167,6 +168,85 @@ TRACE_EVENT(okvm_vm_exit,
 	    TP_printk("vcpu=%u exit_code=0x%x rip=0x%llx info1=0x%llx info2=0x%llx",
 		      __entry->vcpu_id, __entry->exit_code, __entry->rip,
 		      __entry->info1, __entry->info2)
+);
+
+TRACE_EVENT(okvm_apic_access,
+	    TP_PROTO(u32 vcpu_id, u32 offset, bool write, u64 value),
+	    TP_ARGS(vcpu_id, offset, write, value),
+	    TP_STRUCT__entry(__field(u32, vcpu_id)
+			     __field(u32, offset)
+			     __field(bool, write)
+			     __field(u64, value)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __entry->offset = offset;
+			   __entry->write = write;
+			   __entry->value = value;),
+	    TP_printk("vcpu=%u %s offset=0x%x value=0x%llx", __entry->vcpu_id,
+		      __entry->write ? "write" : "read", __entry->offset, __entry->value)
+);
+
+/* A message an APIC sent or accepted: two numbers about it. */
+DECLARE_EVENT_CLASS(okvm_apic_message,
+		    TP_PROTO(u32 vcpu_id, u32 a, u32 b),
+		    TP_ARGS(vcpu_id, a, b),
+		    TP_STRUCT__entry(__field(u32, vcpu_id)
+				     __field(u32, a)
+				     __field(u32, b)),
+		    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+				   __entry->a = a;
+				   __entry->b = b;),
+		    TP_printk("vcpu=%u icr=0x%x dest=0x%x", __entry->vcpu_id, __entry->a,
+			      __entry->b)
+);
+
+/* An ICR write: the low word, and the destination. */
+DEFINE_EVENT(okvm_apic_message, okvm_apic_ipi,
+	     TP_PROTO(u32 vcpu_id, u32 icr, u32 dest), TP_ARGS(vcpu_id, icr, dest));
+/* An APIC accepted a message: its delivery mode, and vector. */
+DEFINE_EVENT_PRINT(okvm_apic_message, okvm_apic_accept,
+		   TP_PROTO(u32 vcpu_id, u32 mode, u32 vector), TP_ARGS(vcpu_id, mode, vector),
+		   TP_printk("vcpu=%u mode=0x%x vector=0x%x", __entry->vcpu_id, __entry->a,
+			     __entry->b));
+
+/* One number about a vCPU's APIC: a vector, unless the event says otherwise. */
+DECLARE_EVENT_CLASS(okvm_apic_value,
+		    TP_PROTO(u32 vcpu_id, u32 value),
+		    TP_ARGS(vcpu_id, value),
+		    TP_STRUCT__entry(__field(u32, vcpu_id)
+				     __field(u32, value)),
+		    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+				   __entry->value = value;),
+		    TP_printk("vcpu=%u vector=0x%x", __entry->vcpu_id, __entry->value)
+);
+
+/* An interrupt injected into the guest. */
+DEFINE_EVENT(okvm_apic_value, okvm_inject_irq,
+	     TP_PROTO(u32 vcpu_id, u32 vector), TP_ARGS(vcpu_id, vector));
+/* An EOI, and the vector it ended. */
+DEFINE_EVENT(okvm_apic_value, okvm_apic_eoi,
+	     TP_PROTO(u32 vcpu_id, u32 vector), TP_ARGS(vcpu_id, vector));
+/* An expiry reached the vCPU, with LVTT then. */
+DEFINE_EVENT_PRINT(okvm_apic_value, okvm_apic_timer_expired,
+		   TP_PROTO(u32 vcpu_id, u32 lvtt), TP_ARGS(vcpu_id, lvtt),
+		   TP_printk("vcpu=%u lvtt=0x%x", __entry->vcpu_id, __entry->value));
+/* A vCPU goes to sleep in its KVM_MP_STATE. */
+DEFINE_EVENT_PRINT(okvm_apic_value, okvm_vcpu_block,
+		   TP_PROTO(u32 vcpu_id, u32 mp_state), TP_ARGS(vcpu_id, mp_state),
+		   TP_printk("vcpu=%u mp_state=%u", __entry->vcpu_id, __entry->value));
+
+TRACE_EVENT(okvm_apic_timer_start,
+	    TP_PROTO(u32 vcpu_id, u32 count, u64 ns, u64 period_ns),
+	    TP_ARGS(vcpu_id, count, ns, period_ns),
+	    TP_STRUCT__entry(__field(u32, vcpu_id)
+			     __field(u32, count)
+			     __field(u64, ns)
+			     __field(u64, period_ns)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __entry->count = count;
+			   __entry->ns = ns;
+			   __entry->period_ns = period_ns;),
+	    TP_printk("vcpu=%u count=%u ns=%llu period_ns=%llu", __entry->vcpu_id,
+		      __entry->count, __entry->ns, __entry->period_ns)
 );
 
 #endif /* _OKVM_TRACE_H */

@@ -38,6 +38,13 @@ struct okvm_vm;
  * @get_cr4: the guest's CR4 (CPUID reflects some of its bits)
  * @get_debugregs: DR0-DR3, DR6 and DR7 as the guest sees them
  * @set_debugregs: load them; -EINVAL for what KVM_SET_DEBUGREGS refuses
+ * @reset: the architectural state after power-on or INIT
+ * @interrupt_allowed: the guest would take an external interrupt now
+ *	(RFLAGS.IF set, no interrupt shadow, no event being injected)
+ * @inject_irq: deliver an external interrupt at the next entry
+ * @set_irq_window: exit once the guest can take an interrupt of a priority
+ *	class (0-15; OKVM_IRQ_WINDOW_ANY: RFLAGS.IF alone decides), or stop
+ *	asking (OKVM_IRQ_WINDOW_NONE)
  * @run: enter the guest once and return at the next exit; runs with
  *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
@@ -62,9 +69,16 @@ struct okvm_hw_ops {
 	u64 (*get_cr4)(struct okvm_vcpu *vcpu);
 	void (*get_debugregs)(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
 	int (*set_debugregs)(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);
+	void (*reset)(struct okvm_vcpu *vcpu);
+	bool (*interrupt_allowed)(struct okvm_vcpu *vcpu);
+	void (*inject_irq)(struct okvm_vcpu *vcpu, u8 vector);
+	void (*set_irq_window)(struct okvm_vcpu *vcpu, int class);
 	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
 };
+
+#define OKVM_IRQ_WINDOW_NONE	(-1)
+#define OKVM_IRQ_WINDOW_ANY	16
 
 /* The backend chosen at load. */
 extern const struct okvm_hw_ops *okvm_hw;

@@ -36,7 +36,8 @@ enum okvm_vm_stat {
 
 /*
  * Counters of a vCPU: exits, in all and by reason; lockless write faults;
- * branch-predictor barriers before entering it.
+ * branch-predictor barriers before entering it; interrupts injected, and
+ * wakeups from HLT.
  */
 enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_EXITS,
@@ -50,6 +51,9 @@ enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_CPUID_EXITS,
 	OKVM_VCPU_STAT_MSR_EXITS,
 	OKVM_VCPU_STAT_IBPB,
+	OKVM_VCPU_STAT_IRQ_INJECTIONS,
+	OKVM_VCPU_STAT_NMI_INJECTIONS,
+	OKVM_VCPU_STAT_HALT_WAKEUP,
 	OKVM_NR_VCPU_STATS,
 };
 

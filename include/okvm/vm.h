@@ -7,6 +7,7 @@
 
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -20,6 +21,8 @@
 #include <okvm/mmu.h>
 #include <okvm/regs.h>
 #include <okvm/stats.h>
+
+struct okvm_lapic;
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -52,6 +55,8 @@
  * @stats: counters for KVM_GET_STATS_FD
  * @dirty_log_manual: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's flags, changed
  *	and read under @slots_lock
+ * @irqchip_kernel: KVM_CREATE_IRQCHIP was called (before any vCPU, under
+ *	@lock): every vCPU has an in-kernel local APIC
  */
 struct okvm_vm {
 	refcount_t users;
@@ -72,6 +77,7 @@ struct okvm_vm {
 	u64 identity_map_addr;
 	struct okvm_vm_stats stats;
 	u64 dirty_log_manual;
+	bool irqchip_kernel;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -82,6 +88,8 @@ enum okvm_vcpu_mode {
 
 /* Requests: work a vCPU must do before it enters the guest again. */
 #define OKVM_REQ_TLB_FLUSH	0
+/* Its APIC has something new: an interrupt, INIT or SIPI, a TPR or EOI change. */
+#define OKVM_REQ_EVENT		1
 
 /**
  * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data
@@ -114,7 +122,10 @@ struct okvm_pending_read {
  * @nr_cpuid: entries in @cpuid
  * @apic_base: MSR_IA32_APICBASE
  * @misc_enable: MSR_IA32_MISC_ENABLE
- * @halted: KVM_MP_STATE_HALTED was set
+ * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
+ * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
+ * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
+ * @user_irq: KVM_INTERRUPT's vector waiting for the guest, or -1
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
@@ -137,7 +148,10 @@ struct okvm_vcpu {
 	u32 nr_cpuid;
 	u64 apic_base;
 	u64 misc_enable;
-	bool halted;
+	struct okvm_lapic *apic;
+	int mp_state;
+	struct rcuwait wait;
+	int user_irq;
 	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
@@ -153,6 +167,11 @@ void okvm_vcpu_free(struct okvm_vcpu *vcpu);
 long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu);
 
 void okvm_make_request(struct okvm_vcpu *vcpu, int req);
+void okvm_vcpu_kick(struct okvm_vcpu *vcpu);
+void okvm_vcpu_wake(struct okvm_vcpu *vcpu);
+void okvm_vcpu_reset(struct okvm_vcpu *vcpu);
+int okvm_vcpu_start_at_vector(struct okvm_vcpu *vcpu, u8 vector);
+int okvm_vcpu_interrupt(struct okvm_vcpu *vcpu, u32 vector);
 void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages);
 
 /* Exits to userspace and in-kernel emulation, called by backends. */

@@ -76,6 +76,9 @@ static const struct known_stat vcpu_common[] = {
 	{ "irq_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "signal_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "pf_fast", KVM_STATS_TYPE_CUMULATIVE },
+	{ "irq_injections", KVM_STATS_TYPE_CUMULATIVE },
+	{ "nmi_injections", KVM_STATS_TYPE_CUMULATIVE },
+	{ "halt_wakeup", KVM_STATS_TYPE_CUMULATIVE },
 };
 
 /* okvm's own, documented in Documentation/api.rst. */

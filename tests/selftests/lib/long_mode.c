@@ -9,7 +9,8 @@
  *   0x2000   PDPT (4 entries used: guest memory lives below 4G)
  *   0x3000   4 page directories of 2M pages, 0x3000-0x6fff
  *   0x7000   GDT: null, 64-bit code (0x08), data (0x10), 64-bit TSS (0x18)
- *   0x8000   IDT: 32 interrupt gates to guest_entry.S's exception stubs
+ *   0x8000   IDT: 256 gates, the first 32 to guest_entry.S's exception stubs,
+ *            the others not present until a test gives them a handler
  *   0x9000   TSS (all zero: no privilege change, no IST)
  *   0x10000  page tables of okvm_guest_map_page(), up to the stacks
  *   0x100000 vCPU stacks, 64K each, vCPU n's at 0x100000 + n * 64K
@@ -33,8 +34,9 @@
  * - -mno-red-zone: exceptions are delivered on the running stack (CPL 0), so
  *   a red zone would be overwritten by the exception frame before the handler
  *   reports it.
- * - Interrupts stay off (RFLAGS.IF = 0); exceptions are fatal and reported,
- *   except on a vector a test gave its own handler (okvm_guest_set_handler()).
+ * - Interrupts are off (RFLAGS.IF = 0) unless a test turns them on; exceptions
+ *   are fatal and reported, except on a vector a test gave its own handler
+ *   (okvm_guest_set_handler(), for interrupt vectors too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +72,7 @@
 #define GDT_SIZE		0x28	/* 3 descriptors and a 16-byte TSS one */
 #define TSS_LIMIT		0x67
 #define NR_EXCEPTION_VECTORS	32
+#define NR_IDT_VECTORS		256
 #define IDT_GATE_INTERRUPT	0xe
 
 static const struct kvm_segment code64_segment = {
@@ -138,7 +141,7 @@ static void build_idt(struct okvm_vm *vm)
 void okvm_guest_set_handler(struct okvm_vm *vm, unsigned int vector, const void *handler)
 {
 	OKVM_REQUIRE(vm->long_mode, "not a long-mode VM");
-	OKVM_REQUIRE(vector < NR_EXCEPTION_VECTORS, "vector %u has no IDT gate", vector);
+	OKVM_REQUIRE(vector < NR_IDT_VECTORS, "vector %u has no IDT gate", vector);
 	write_idt_gate(vm, vector, (u64)(uintptr_t)handler);
 }
 
@@ -287,7 +290,7 @@ void okvm_long_mode_sregs(struct okvm_vm *vm, struct kvm_sregs *sregs)
 	sregs->gdt.base = GDT_GPA;
 	sregs->gdt.limit = GDT_SIZE - 1;
 	sregs->idt.base = IDT_GPA;
-	sregs->idt.limit = NR_EXCEPTION_VECTORS * 16 - 1;
+	sregs->idt.limit = NR_IDT_VECTORS * 16 - 1;
 	sregs->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
 		     X86_CR0_WP | X86_CR0_PG;
 	sregs->cr3 = PML4_GPA;
@@ -326,8 +329,8 @@ struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 	return vcpu;
 }
 
-struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code,
-					 struct okvm_vcpu **vcpus)
+static struct okvm_vm *create_long_mode(unsigned int nr_vcpus, void *guest_code,
+					struct okvm_vcpu **vcpus, bool irqchip)
 {
 	struct okvm_vm *vm = okvm_vm_create();
 	u64 size = (image_end() + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
@@ -341,8 +344,25 @@ struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code
 	okvm_guest_identity_map(vm, 0, size);
 	build_gdt(vm);
 	build_idt(vm);
+	/* Before any vCPU: each gets its local APIC when it is created. */
+	if (irqchip) {
+		okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+		okvm_guest_identity_map(vm, APIC_DEFAULT_GPA & ~(PAGE_SIZE_2M - 1), PAGE_SIZE_2M);
+	}
 
 	for (i = 0; i < nr_vcpus; i++)
 		vcpus[i] = okvm_vcpu_add_long_mode(vm, i, guest_code);
 	return vm;
+}
+
+struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code,
+					 struct okvm_vcpu **vcpus)
+{
+	return create_long_mode(nr_vcpus, guest_code, vcpus, false);
+}
+
+struct okvm_vm *okvm_vm_create_long_mode_irqchip(unsigned int nr_vcpus, void *guest_code,
+						 struct okvm_vcpu **vcpus)
+{
+	return create_long_mode(nr_vcpus, guest_code, vcpus, true);
 }

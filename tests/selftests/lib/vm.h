@@ -160,6 +160,12 @@ const char *okvm_exit_reason_name(u32 reason);
  */
 struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code,
 					 struct okvm_vcpu **vcpus);
+/*
+ * The same VM with an in-kernel irqchip (KVM_CREATE_IRQCHIP before the
+ * vCPUs, so each has a local APIC) and the APIC page identity mapped.
+ */
+struct okvm_vm *okvm_vm_create_long_mode_irqchip(unsigned int nr_vcpus, void *guest_code,
+						 struct okvm_vcpu **vcpus);
 /* One more long-mode vCPU on such a VM, starting at @guest_code. */
 struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 					  void *guest_code);

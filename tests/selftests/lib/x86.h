@@ -170,4 +170,64 @@ static inline void guest_halt(void)
 	asm volatile("hlt" : : : "memory");
 }
 
+/* STI's shadow covers the HLT: an interrupt pending already wakes it. */
+static inline void guest_safe_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+static inline void guest_cli(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+static inline u64 guest_rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | ((u64)hi << 32);
+}
+
+/* The local APIC: its default base, and registers of <asm/apicdef.h>. */
+#define APIC_DEFAULT_GPA	0xfee00000ULL
+#define MSR_IA32_APICBASE	0x0000001b
+#define MSR_IA32_TSC_DEADLINE	0x000006e0
+#define APICBASE_EXTD		BIT_ULL(10)
+#define APICBASE_ENABLE		BIT_ULL(11)
+#define APIC_REG_ID		0x20
+#define APIC_REG_TPR		0x80
+#define APIC_REG_PPR		0xa0
+#define APIC_REG_EOI		0xb0
+#define APIC_REG_SVR		0xf0
+#define APIC_SVR_ENABLE		BIT_ULL(8)
+#define APIC_REG_ISR		0x100
+#define APIC_REG_IRR		0x200
+#define APIC_REG_ICR		0x300
+#define APIC_REG_ICR2		0x310
+#define APIC_ICR_INIT		0x500
+#define APIC_ICR_STARTUP	0x600
+#define APIC_ICR_ASSERT		BIT_ULL(14)
+#define APIC_ICR_LEVEL		BIT_ULL(15)
+#define APIC_REG_LVTT		0x320
+#define APIC_LVT_MASKED		BIT_ULL(16)
+#define APIC_LVTT_PERIODIC	BIT_ULL(17)
+#define APIC_LVTT_TSC_DEADLINE	BIT_ULL(18)
+#define APIC_REG_TMICT		0x380
+#define APIC_REG_TMCCT		0x390
+#define APIC_REG_TDCR		0x3e0
+#define APIC_TDCR_DIV_1		0xb
+#define X2APIC_MSR(reg)		(0x800 + ((reg) >> 4))
+
+/* One 32-bit MOV each, which the hypervisor's MMIO emulation takes. */
+static inline u32 guest_xapic_read(u32 reg)
+{
+	return READ_ONCE(*(u32 *)(APIC_DEFAULT_GPA + reg));
+}
+
+static inline void guest_xapic_write(u32 reg, u32 value)
+{
+	WRITE_ONCE(*(u32 *)(APIC_DEFAULT_GPA + reg), value);
+}
+
 #endif /* OKVM_SELFTEST_X86_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC's timer on an hrtimer: one-shot and periodic counts of
+ * TMICT at the bus clock over TDCR's divider, and TSC-deadline mode.
+ *
+ * The hrtimer fires in hard interrupt context: it only counts the expiry
+ * and wakes the vCPU, whose thread puts the vector into its IRR before the
+ * next entry (okvm_lapic_timer_deliver()). Expiries the vCPU has not taken
+ * yet merge into one interrupt, as an IRR bit would.
+ */
+#include <linux/hrtimer.h>
+#include <linux/math64.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+#include <asm/tsc.h>
+
+#include <okvm/lapic.h>
+#include <okvm/msr.h>
+#include <okvm/vm.h>
+
+#include "trace/okvm_trace.h"
+
+/* KVM's bus clock: one count per nanosecond before the divider. */
+#define OKVM_APIC_BUS_CYCLE_NS	1
+/* A periodic timer fires at most every 200 us (KVM's min_timer_period_us). */
+#define OKVM_APIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
+
+static u32 okvm_reg(const struct okvm_lapic *apic, u32 offset)
+{
+	return READ_ONCE(*(u32 *)(apic->regs + offset));
+}
+
+static u32 okvm_timer_mode(const struct okvm_lapic *apic)
+{
+	return okvm_reg(apic, APIC_LVTT) & (3 << 17);
+}
+
+/* TDCR bits 3, 1 and 0 select a divider of 2 to 128, or 1 (0b111). */
+static u32 okvm_divide(const struct okvm_lapic *apic)
+{
+	u32 tdcr = okvm_reg(apic, APIC_TDCR);
+	u32 shift = ((tdcr & 3) | ((tdcr & 8) >> 1)) + 1;
+
+	return 1U << (shift & 7);
+}
+
+static enum hrtimer_restart okvm_lapic_timer_fire(struct hrtimer *hrtimer)
+{
+	struct okvm_lapic_timer *t = container_of(hrtimer, struct okvm_lapic_timer, hrtimer);
+	struct okvm_lapic *apic = container_of(t, struct okvm_lapic, timer);
+
+	atomic_inc(&t->pending);
+	okvm_vcpu_wake(apic->vcpu);
+	if (!t->period_ns)
+		return HRTIMER_NORESTART;
+	/* Periods the host missed are dropped, not delivered in a burst. */
+	hrtimer_forward_now(hrtimer, ns_to_ktime(t->period_ns));
+	return HRTIMER_RESTART;
+}
+
+/**
+ * okvm_lapic_timer_init() - set up an APIC's hrtimer
+ * @apic: the APIC
+ */
+void okvm_lapic_timer_init(struct okvm_lapic *apic)
+{
+	hrtimer_init(&apic->timer.hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	apic->timer.hrtimer.function = okvm_lapic_timer_fire;
+}
+
+/**
+ * okvm_lapic_timer_cancel() - stop the timer; waits for a running callback
+ * @apic: the APIC
+ */
+void okvm_lapic_timer_cancel(struct okvm_lapic *apic)
+{
+	hrtimer_cancel(&apic->timer.hrtimer);
+	apic->timer.period_ns = 0;
+}
+
+/**
+ * okvm_lapic_timer_restart() - start counting TMICT down from now
+ * @apic: the APIC
+ *
+ * After a write to TMICT or LVTT, or KVM_SET_LAPIC. A count of 0 stops the
+ * timer; in TSC-deadline mode only IA32_TSC_DEADLINE starts it.
+ */
+void okvm_lapic_timer_restart(struct okvm_lapic *apic)
+{
+	struct okvm_lapic_timer *t = &apic->timer;
+	u32 count = okvm_reg(apic, APIC_TMICT);
+	u64 ns;
+
+	okvm_lapic_timer_cancel(apic);
+	if (!count || okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE)
+		return;
+	t->ns_per_count = okvm_divide(apic) * OKVM_APIC_BUS_CYCLE_NS;
+	ns = (u64)count * t->ns_per_count;
+	if (okvm_timer_mode(apic) == APIC_LVT_TIMER_PERIODIC)
+		t->period_ns = max_t(u64, ns, OKVM_APIC_MIN_PERIOD_NS);
+	t->start = ktime_get();
+	trace_okvm_apic_timer_start(apic->vcpu->id, count, ns, t->period_ns);
+	hrtimer_start(&t->hrtimer, ktime_add_ns(t->start, t->period_ns ?: ns),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+/**
+ * okvm_lapic_timer_current_count() - TMCCT
+ * @apic: the APIC
+ *
+ * Return: the counts left until the next expiry; 0 once a one-shot count
+ * expired, when stopped, and in TSC-deadline mode.
+ */
+u32 okvm_lapic_timer_current_count(struct okvm_lapic *apic)
+{
+	struct okvm_lapic_timer *t = &apic->timer;
+	s64 left;
+
+	if (!okvm_reg(apic, APIC_TMICT) || okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE ||
+	    !hrtimer_active(&t->hrtimer))
+		return 0;
+	left = ktime_to_ns(hrtimer_get_remaining(&t->hrtimer));
+	if (left <= 0)
+		return 0;
+	return min_t(u64, div_u64(left, t->ns_per_count), okvm_reg(apic, APIC_TMICT));
+}
+
+/**
+ * okvm_lapic_timer_set_deadline() - a write to IA32_TSC_DEADLINE
+ * @apic: the APIC, in TSC-deadline mode
+ * @deadline: the guest TSC value to fire at; 0 disarms
+ *
+ * A deadline already past fires at once.
+ */
+void okvm_lapic_timer_set_deadline(struct okvm_lapic *apic, u64 deadline)
+{
+	struct okvm_lapic_timer *t = &apic->timer;
+	u64 now, ns;
+
+	okvm_lapic_timer_cancel(apic);
+	t->tsc_deadline = deadline;
+	if (!deadline || okvm_get_msr(apic->vcpu, MSR_IA32_TSC, &now))
+		return;
+	ns = deadline > now && tsc_khz ?
+	     mul_u64_u64_div_u64(deadline - now, NSEC_PER_MSEC, tsc_khz) : 0;
+	/* A deadline centuries away must not wrap ktime_t into the past. */
+	ns = min_t(u64, ns, KTIME_MAX / 2);
+	trace_okvm_apic_timer_start(apic->vcpu->id, 0, ns, 0);
+	hrtimer_start(&t->hrtimer, ktime_add_ns(ktime_get(), ns), HRTIMER_MODE_ABS_HARD);
+}
+
+/**
+ * okvm_lapic_timer_deliver() - put an expired timer's vector into the IRR
+ * @apic: the APIC; the vCPU's thread
+ */
+void okvm_lapic_timer_deliver(struct okvm_lapic *apic)
+{
+	u32 lvtt = okvm_reg(apic, APIC_LVTT);
+	struct okvm_apic_irq irq = {
+		.vector = lvtt & APIC_VECTOR_MASK,
+		.delivery_mode = APIC_DM_FIXED,
+	};
+
+	if (!atomic_read(&apic->timer.pending) || !atomic_xchg(&apic->timer.pending, 0))
+		return;
+	if (okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE)
+		apic->timer.tsc_deadline = 0;
+	trace_okvm_apic_timer_expired(apic->vcpu->id, lvtt);
+	if (!(lvtt & APIC_LVT_MASKED))
+		okvm_apic_accept(apic, &irq);
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * External interrupts into an SVM guest: injection through EVENTINJ, and
+ * the interrupt window, a virtual interrupt (V_IRQ) that the guest would
+ * take as soon as RFLAGS.IF and the TPR let it, intercepted (VINTR) so that
+ * okvm injects the real one then.
+ */
+#include <asm/svm.h>
+
+#include <okvm/hw.h>
+
+#include "svm.h"
+
+/**
+ * okvm_svm_interrupt_allowed() - the guest would take an interrupt now
+ * @vcpu: the vCPU
+ *
+ * Return: true with RFLAGS.IF set, no interrupt shadow (STI, MOV SS) and
+ * no event already waiting in EVENTINJ.
+ */
+bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu)
+{
+	const struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	return (vcpu->rflags & X86_EFLAGS_IF) && !okvm_svm_interrupt_shadow(vmcb, vcpu->rip) &&
+	       !(vmcb->control.event_inj & SVM_EVTINJ_VALID);
+}
+
+/**
+ * okvm_svm_inject_irq() - deliver an external interrupt at the next VMRUN
+ * @vcpu: the vCPU; okvm_svm_interrupt_allowed() said yes
+ * @vector: the vector
+ */
+void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector)
+{
+	to_svm(vcpu)->vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_INTR |
+						SVM_EVTINJ_VALID;
+}
+
+/**
+ * okvm_svm_set_irq_window() - exit when the guest can take an interrupt
+ * @vcpu: the vCPU
+ * @class: the priority class (vector bits 7:4) of the interrupt that
+ *	waits, which the guest's TPR must be below; OKVM_IRQ_WINDOW_ANY for
+ *	one that waits only for RFLAGS.IF; OKVM_IRQ_WINDOW_NONE to stop
+ *
+ * The VINTR exit this asks for clears the window again (svm/exit.c).
+ */
+void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
+	if (class == OKVM_IRQ_WINDOW_NONE) {
+		okvm_svm_clr_intercept(c, INTERCEPT_VINTR);
+		return;
+	}
+	c->int_ctl |= V_IRQ_MASK;
+	if (class == OKVM_IRQ_WINDOW_ANY)
+		c->int_ctl |= V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
+	else
+		c->int_ctl |= (class & 0xf) << V_INTR_PRIO_SHIFT;
+	okvm_svm_set_intercept(c, INTERCEPT_VINTR);
+}

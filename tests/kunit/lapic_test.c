@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: apicv/lapic.c and apicv/apic_bus.c, the local APIC's register
+ * semantics and its priority and destination rules, on vCPUs that are only
+ * their common part (no backend state, never run).
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+
+#include <okvm/hw.h>
+#include <okvm/lapic.h>
+#include <okvm/vm.h>
+
+#define NR_TEST_VCPUS	4
+
+struct lapic_fixture {
+	struct okvm_vm *vm;
+	struct okvm_vcpu *vcpus[NR_TEST_VCPUS];
+};
+
+static int lapic_test_init(struct kunit *test)
+{
+	struct lapic_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->vm = kunit_kzalloc(test, sizeof(*f->vm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->vm);
+	for (i = 0; i < NR_TEST_VCPUS; i++) {
+		struct okvm_vcpu *vcpu = kunit_kzalloc(test, sizeof(*vcpu), GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, vcpu);
+		vcpu->vm = f->vm;
+		vcpu->id = i;
+		vcpu->cpu = -1;
+		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE;
+		rcuwait_init(&vcpu->wait);
+		KUNIT_ASSERT_EQ(test, okvm_lapic_create(vcpu), 0);
+		f->vcpus[i] = vcpu;
+		f->vm->vcpus[i] = vcpu;
+	}
+	f->vm->nr_vcpus = NR_TEST_VCPUS;
+	test->priv = f;
+	return 0;
+}
+
+static void lapic_test_exit(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	unsigned int i;
+
+	for (i = 0; i < NR_TEST_VCPUS; i++)
+		okvm_lapic_free(f->vcpus[i]);
+}
+
+static u32 rd(struct okvm_vcpu *vcpu, u32 reg)
+{
+	u64 v = 0;
+
+	okvm_lapic_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + reg, false, &v, 4);
+	return v;
+}
+
+static void wr(struct okvm_vcpu *vcpu, u32 reg, u32 value)
+{
+	u64 v = value;
+
+	okvm_lapic_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + reg, true, &v, 4);
+}
+
+static bool irr_has(struct okvm_vcpu *vcpu, u8 vector)
+{
+	return rd(vcpu, APIC_IRR + (vector / 32) * 0x10) & BIT(vector % 32);
+}
+
+static void fixed(struct kunit *test, struct okvm_vcpu *vcpu, u8 vector)
+{
+	struct okvm_apic_irq irq = { .vector = vector, .delivery_mode = APIC_DM_FIXED };
+
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(vcpu->apic, &irq));
+}
+
+/* PPR is the TPR, or the class of the highest vector in service if higher. */
+static void okvm_lapic_ppr_follows_tpr_and_isr(struct kunit *test)
+{
+	static const struct { u8 tpr, isr; u32 ppr; } cases[] = {
+		{ 0x00, 0,    0x00 },
+		{ 0x35, 0,    0x35 },
+		{ 0x35, 0x51, 0x50 },
+		{ 0x55, 0x51, 0x55 },
+		{ 0x5f, 0x50, 0x5f },
+		{ 0x40, 0xe0, 0xe0 },
+	};
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[0];
+	unsigned int i;
+
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		okvm_lapic_reset(vcpu->apic, false);
+		wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+		if (cases[i].isr) {
+			fixed(test, vcpu, cases[i].isr);
+			KUNIT_ASSERT_EQ(test, okvm_lapic_pending_vector(vcpu->apic), cases[i].isr);
+			okvm_lapic_ack(vcpu->apic, cases[i].isr);
+		}
+		wr(vcpu, APIC_TASKPRI, cases[i].tpr);
+		KUNIT_EXPECT_EQ_MSG(test, rd(vcpu, APIC_PROCPRI), cases[i].ppr,
+				    "TPR 0x%x, ISR 0x%x", cases[i].tpr, cases[i].isr);
+	}
+}
+
+/* The highest IRR vector whose class is above the PPR's, and only it. */
+static void okvm_lapic_pending_vector_respects_priority(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[0];
+	struct okvm_lapic *apic = vcpu->apic;
+
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), -1);
+	fixed(test, vcpu, 0x41);
+	fixed(test, vcpu, 0x82);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), 0x82);
+	okvm_lapic_ack(apic, 0x82);
+	KUNIT_EXPECT_FALSE(test, irr_has(vcpu, 0x82));
+	/* 0x82 in service holds back the lower class, and a same-class one. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), -1);
+	fixed(test, vcpu, 0x85);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), -1);
+	fixed(test, vcpu, 0x91);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), 0x91);
+	/* EOI ends 0x82; 0x85 is next, then 0x41. */
+	okvm_lapic_ack(apic, 0x91);
+	wr(vcpu, APIC_EOI, 0);
+	wr(vcpu, APIC_EOI, 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), 0x85);
+	okvm_lapic_ack(apic, 0x85);
+	wr(vcpu, APIC_EOI, 0);
+	/* The TPR alone holds 0x41 back, and says at which class to look again. */
+	wr(vcpu, APIC_TASKPRI, 0x40);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), -1);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), 4);
+	okvm_lapic_set_cr8(apic, 3);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_TASKPRI), 0x30U);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), 0x41);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), OKVM_IRQ_WINDOW_NONE);
+}
+
+/* Software-disabled: fixed messages are refused and LVT entries stay masked. */
+static void okvm_lapic_software_disable_masks(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[0];
+	struct okvm_apic_irq irq = { .vector = 0x40, .delivery_mode = APIC_DM_FIXED };
+
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_SPIV), 0xffU);
+	KUNIT_EXPECT_FALSE(test, okvm_apic_accept(vcpu->apic, &irq));
+	wr(vcpu, APIC_LVTT, 0xec);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_LVTT), 0xec | APIC_LVT_MASKED);
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	wr(vcpu, APIC_LVTT, 0xec);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_LVTT), 0xecU);
+	wr(vcpu, APIC_SPIV, 0xff);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_LVTT), 0xec | APIC_LVT_MASKED);
+	/* An illegal vector is an error, not an interrupt. */
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	irq.vector = 15;
+	KUNIT_EXPECT_FALSE(test, okvm_apic_accept(vcpu->apic, &irq));
+	wr(vcpu, APIC_ESR, 0);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ESR), (u32)APIC_ESR_RECVILL);
+}
+
+/* Writable bits: DFR's low bits read one, LDR and ID their top byte only. */
+static void okvm_lapic_register_masks(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[2];
+	u64 v = 0;
+
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ID), 2U << 24);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_LVR), 0x50014U);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_DFR), 0xffffffffU);
+	wr(vcpu, APIC_DFR, 0x0);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_DFR), 0x0fffffffU);
+	wr(vcpu, APIC_LDR, 0x12345678);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_LDR), 0x12000000U);
+	wr(vcpu, APIC_ID, 0x07abcdef);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ID), 0x07000000U);
+	/* A byte read of a register, and a write that is not 32-bit, dropped. */
+	okvm_lapic_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + APIC_ID + 3, false, &v, 1);
+	KUNIT_EXPECT_EQ(test, v, 0x07ULL);
+	v = 0x40;
+	okvm_lapic_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + APIC_TASKPRI, true, &v, 2);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_TASKPRI), 0U);
+	/* Not the APIC's page: not its access. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + PAGE_SIZE,
+					      false, &v, 4), -ENODEV);
+}
+
+static unsigned int accepted(struct lapic_fixture *f, u8 vector)
+{
+	unsigned int i, mask = 0;
+
+	for (i = 0; i < NR_TEST_VCPUS; i++)
+		if (irr_has(f->vcpus[i], vector))
+			mask |= BIT(i);
+	return mask;
+}
+
+/* Which vCPUs an ICR reaches, by destination mode and model. */
+static void okvm_apic_destinations(struct kunit *test)
+{
+	static const struct {
+		const char *what;
+		u32 dfr;	/* every APIC's DFR */
+		u32 icr, dest;
+		unsigned int src, expected;
+	} cases[] = {
+		{ "physical 2", APIC_DFR_FLAT, 0, 2, 0, BIT(2) },
+		{ "physical broadcast", APIC_DFR_FLAT, 0, 0xff, 0, 0xf },
+		{ "physical nobody", APIC_DFR_FLAT, 0, 9, 0, 0 },
+		{ "flat 0b0110", APIC_DFR_FLAT, APIC_DEST_LOGICAL, 0x06, 0, BIT(1) | BIT(2) },
+		{ "flat broadcast", APIC_DFR_FLAT, APIC_DEST_LOGICAL, 0xff, 0, 0xf },
+		{ "cluster 1, cpu 1", APIC_DFR_CLUSTER, APIC_DEST_LOGICAL, 0x11, 0, BIT(3) },
+		{ "cluster 0, cpus 0-1", APIC_DFR_CLUSTER, APIC_DEST_LOGICAL, 0x03, 0,
+		  BIT(0) | BIT(1) },
+		{ "self", APIC_DFR_FLAT, APIC_DEST_SELF, 0, 1, BIT(1) },
+		{ "all", APIC_DFR_FLAT, APIC_DEST_ALLINC, 0, 1, 0xf },
+		{ "all but self", APIC_DFR_FLAT, APIC_DEST_ALLBUT, 0, 1, 0xd },
+	};
+	/* Flat: one bit each. Cluster: 0x01, 0x02 (cluster 0), 0x12, 0x11 (1). */
+	static const u32 flat_ldr[] = { 0x01, 0x02, 0x04, 0x08 };
+	static const u32 cluster_ldr[] = { 0x01, 0x02, 0x12, 0x11 };
+	struct lapic_fixture *f = test->priv;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct okvm_apic_irq irq = {
+			.vector = 0x50 + i,
+			.delivery_mode = APIC_DM_FIXED,
+			.dest_logical = cases[i].icr & APIC_DEST_LOGICAL,
+			.shorthand = cases[i].icr & APIC_DEST_ALLBUT,
+			.dest_id = cases[i].dest,
+		};
+
+		for (j = 0; j < NR_TEST_VCPUS; j++) {
+			struct okvm_vcpu *vcpu = f->vcpus[j];
+			u32 ldr = cluster_ldr[j];
+
+			if (cases[i].dfr == APIC_DFR_FLAT)
+				ldr = flat_ldr[j];
+			wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+			wr(vcpu, APIC_DFR, cases[i].dfr);
+			wr(vcpu, APIC_LDR, ldr << 24);
+		}
+		okvm_apic_send(f->vm, f->vcpus[cases[i].src]->apic, &irq);
+		KUNIT_EXPECT_EQ_MSG(test, accepted(f, irq.vector), cases[i].expected,
+				    "%s", cases[i].what);
+	}
+}
+
+/* Lowest priority: one APIC of those addressed, the one with the lowest TPR. */
+static void okvm_apic_lowest_priority(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_apic_irq irq = {
+		.vector = 0x60, .delivery_mode = APIC_DM_LOWEST, .dest_logical = true,
+		.dest_id = 0x0e,
+	};
+	static const u32 tpr[] = { 0x00, 0x30, 0x10, 0x20 };
+	unsigned int i;
+
+	for (i = 0; i < NR_TEST_VCPUS; i++) {
+		wr(f->vcpus[i], APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+		wr(f->vcpus[i], APIC_LDR, BIT(i) << 24);
+		wr(f->vcpus[i], APIC_TASKPRI, tpr[i]);
+	}
+	okvm_apic_send(f->vm, NULL, &irq);
+	KUNIT_EXPECT_EQ(test, accepted(f, 0x60), BIT(2));
+}
+
+/* x2APIC: the ID is the vCPU's, the LDR derived, the MSRs' access rules. */
+static void okvm_lapic_x2apic_msrs(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[3];
+	u64 v;
+
+	/* xAPIC mode: the MSRs do not exist. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v), -EINVAL);
+	KUNIT_ASSERT_EQ(test, okvm_lapic_set_base(vcpu->apic, vcpu->apic_base |
+						  X2APIC_ENABLE, false), 0);
+	KUNIT_EXPECT_TRUE(test, okvm_lapic_x2apic_mode(vcpu->apic));
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 3ULL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80d, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, BIT_ULL(3));
+	/* Read-only ID, write-only EOI and SELF_IPI, no DFR, EOI only with 0. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x802, 7, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80b, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x83f, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80e, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x80b, 1, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x80b, 0, false), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x808, BIT_ULL(32), false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x808, 0x20, false), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_cr8(vcpu->apic), 2);
+	/* The page reads all ones in x2APIC mode. */
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ID), 0xffffffffU);
+	/* A self IPI through its MSR. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x80f, 0x1ff, false), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x83f, 0x77, false), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(vcpu->apic), 0x77);
+}
+
+/* IA32_APIC_BASE: the mode changes the guest may make, and those it may not. */
+static void okvm_lapic_base_transitions(struct kunit *test)
+{
+	static const struct { u64 from, to; bool host; int r; } cases[] = {
+		{ XAPIC_ENABLE, XAPIC_ENABLE | X2APIC_ENABLE, false, 0 },
+		{ XAPIC_ENABLE | X2APIC_ENABLE, XAPIC_ENABLE, false, -EINVAL },
+		{ XAPIC_ENABLE | X2APIC_ENABLE, XAPIC_ENABLE, true, 0 },
+		{ XAPIC_ENABLE | X2APIC_ENABLE, 0, false, 0 },
+		{ 0, XAPIC_ENABLE | X2APIC_ENABLE, false, -EINVAL },
+		{ 0, XAPIC_ENABLE | X2APIC_ENABLE, true, 0 },
+		{ XAPIC_ENABLE, X2APIC_ENABLE, true, -EINVAL },
+		{ XAPIC_ENABLE, XAPIC_ENABLE | BIT_ULL(9), true, -EINVAL },
+	};
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[1];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u64 base = APIC_DEFAULT_PHYS_BASE;
+
+		KUNIT_ASSERT_EQ(test,
+				okvm_lapic_set_base(vcpu->apic, base | cases[i].from, true), 0);
+		KUNIT_EXPECT_EQ_MSG(test, okvm_lapic_set_base(vcpu->apic, base | cases[i].to,
+							      cases[i].host), cases[i].r,
+				    "0x%llx to 0x%llx", cases[i].from, cases[i].to);
+	}
+	/* Back to xAPIC, the ID is the vCPU's in bits 31:24 again. */
+	KUNIT_ASSERT_EQ(test, okvm_lapic_set_base(vcpu->apic, 0, true), 0);
+	KUNIT_ASSERT_EQ(test, okvm_lapic_set_base(vcpu->apic, APIC_DEFAULT_PHYS_BASE |
+						  XAPIC_ENABLE, true), 0);
+	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ID), 1U << 24);
+}
+
+static struct kunit_case okvm_lapic_cases[] = {
+	KUNIT_CASE(okvm_lapic_ppr_follows_tpr_and_isr),
+	KUNIT_CASE(okvm_lapic_pending_vector_respects_priority),
+	KUNIT_CASE(okvm_lapic_software_disable_masks),
+	KUNIT_CASE(okvm_lapic_register_masks),
+	KUNIT_CASE(okvm_apic_destinations),
+	KUNIT_CASE(okvm_apic_lowest_priority),
+	KUNIT_CASE(okvm_lapic_x2apic_msrs),
+	KUNIT_CASE(okvm_lapic_base_transitions),
+	{}
+};
+
+static struct kunit_suite okvm_lapic_suite = {
+	.name = "okvm_lapic",
+	.init = lapic_test_init,
+	.exit = lapic_test_exit,
+	.test_cases = okvm_lapic_cases,
+};
+
+kunit_test_suite(okvm_lapic_suite);
