@@ -294,6 +294,8 @@ static void okvm_inject_events(struct okvm_vcpu *vcpu)
  */
 static void okvm_inject_user_irq(struct okvm_vcpu *vcpu)
 {
+	/* The window's exit asks for this pass; nothing else to do for it. */
+	clear_bit(OKVM_REQ_EVENT, &vcpu->requests);
 	okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
 	if (vcpu->user_irq < 0) {
 		if (READ_ONCE(vcpu->run->request_interrupt_window))

@@ -18,6 +18,7 @@
 #define OP_IMM8		BIT(1)	/* an 8-bit immediate */
 #define OP_IMMZ		BIT(2)	/* a 16- or 32-bit immediate, by operand size */
 #define OP_MODRM_REG	BIT(3)	/* ModRM naming registers only: mod is ignored */
+#define OP_MOFFS	BIT(4)	/* an address of the address size, no ModRM */
 
 struct okvm_opcode {
 	u32 opcode;
@@ -30,6 +31,10 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x89, OP_MODRM },		/* MOV r/m, r */
 	{ 0x8a, OP_MODRM },		/* MOV r8, r/m8 */
 	{ 0x8b, OP_MODRM },		/* MOV r, r/m */
+	{ 0xa0, OP_MOFFS },		/* MOV AL, moffs8 */
+	{ 0xa1, OP_MOFFS },		/* MOV rAX, moffs */
+	{ 0xa2, OP_MOFFS },		/* MOV moffs8, AL */
+	{ 0xa3, OP_MOFFS },		/* MOV moffs, rAX */
 	{ 0xc6, OP_MODRM | OP_IMM8 },	/* MOV r/m8, imm8 */
 	{ 0xc7, OP_MODRM | OP_IMMZ },	/* MOV r/m, imm16/32 */
 	{ 0x0f06, 0 },			/* CLTS */
@@ -187,6 +192,9 @@ int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 		if (op->flags & OP_MODRM)
 			okvm_skip_modrm_operand(&d, insn->modrm, addr_size);
 	}
+	/* The address is not needed (the fault gave it): only its length. */
+	if (op->flags & OP_MOFFS)
+		okvm_next_imm(&d, addr_size);
 	if (op->flags & OP_IMM8)
 		insn->imm = okvm_next_imm(&d, 1);
 	if (op->flags & OP_IMMZ)

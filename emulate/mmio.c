@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The MOV forms guests use for MMIO, turned into one access each: MOV
- * between a register and memory (8-64 bits), MOV of an immediate to memory,
- * MOVZX and MOVSX from memory. Anything else refuses to emulate.
+ * between a register and memory (8-64 bits), MOV between rAX and an
+ * absolute address (moffs, which compilers use for a constant address),
+ * MOV of an immediate to memory, MOVZX and MOVSX from memory. Anything else
+ * refuses to emulate.
  */
 #include <linux/errno.h>
 
@@ -37,6 +39,22 @@ int okvm_mmio_op_from_insn(const struct okvm_insn *insn, const unsigned long *re
 	bool high;
 
 	*op = (struct okvm_mmio_op){};
+	switch (insn->opcode) {
+	case 0xa0:			/* MOV AL, moffs8 */
+	case 0xa1:			/* MOV rAX, moffs */
+		op->size = insn->opcode == 0xa0 ? 1 : insn->op_size;
+		op->reg = OKVM_REG_RAX;
+		op->dest_size = op->size;
+		return 0;
+	case 0xa2:			/* MOV moffs8, AL */
+	case 0xa3:			/* MOV moffs, rAX */
+		op->is_write = true;
+		op->size = insn->opcode == 0xa2 ? 1 : insn->op_size;
+		op->value = regs[OKVM_REG_RAX];
+		if (op->size < 8)
+			op->value &= BIT_ULL(op->size * 8) - 1;
+		return 0;
+	}
 	if (!okvm_insn_has_memory_operand(insn))
 		return -EINVAL;
 

@@ -64,6 +64,13 @@ static const struct okvm_decode_case okvm_decode_cases[] = {
 	{ "real mode mov ax, [bx+si+8]", { 0x8b, 0x40, 0x08 }, 3, M16, 0, 3, 2 },
 	{ "real mode o32 mov [di], eax", { 0x66, 0x89, 0x05 }, 3, M16, 0, 3, 4 },
 	{ "a32 in real mode: sib", { 0x67, 0x89, 0x04, 0x24 }, 4, M16, 0, 4, 2 },
+	/* moffs: an address of the address size (8 bytes in 64-bit mode). */
+	{ "mov eax, [moffs64]", { 0xa1, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 9, M64, 0, 9, 4 },
+	{ "mov [moffs64], al", { 0xa2, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 9, M64, 0, 9 },
+	{ "a32 mov rax, [moffs32]", { 0x67, 0x48, 0xa1, 0x20, 0, 0xe0, 0xfe }, 7, M64, 0, 7, 8 },
+	{ "mov [moffs32], eax", { 0xa3, 0x20, 0, 0xe0, 0xfe }, 5, M32, 0, 5, 4 },
+	{ "real mode mov al, [moffs16]", { 0xa0, 0x34, 0x12 }, 3, M16, 0, 3 },
+	{ "truncated moffs", { 0xa1, 0x20, 0, 0xe0, 0xfe }, 5, M64, -EINVAL },
 	{ "truncated", { 0x0f }, 1, M64, -EINVAL },
 	{ "truncated displacement", { 0x89, 0x80, 1, 2 }, 4, M64, -EINVAL },
 	{ "truncated immediate", { 0xc7, 0x00, 1, 2, 3 }, 5, M64, -EINVAL },
@@ -145,6 +152,16 @@ static void okvm_mmio_stores(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, op.size, 8);
 	KUNIT_EXPECT_EQ(test, op.value, ~0ULL);
 
+	/* mov [moffs64], eax, and mov [moffs64], al: rAX's low bytes. */
+	regs[OKVM_REG_RAX] = 0xf1f2f3f4f5f6f7f8UL;
+	op = mmio_op(test, (u8[]){ 0xa3, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 9, M64, regs, 0);
+	KUNIT_EXPECT_TRUE(test, op.is_write);
+	KUNIT_EXPECT_EQ(test, op.size, 4);
+	KUNIT_EXPECT_EQ(test, op.value, 0xf5f6f7f8ULL);
+	op = mmio_op(test, (u8[]){ 0xa2, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 9, M64, regs, 0);
+	KUNIT_EXPECT_EQ(test, op.size, 1);
+	KUNIT_EXPECT_EQ(test, op.value, 0xf8ULL);
+
 	/* c7 /1 is not MOV. */
 	mmio_op(test, (u8[]){ 0xc7, 0x08, 1, 2, 3, 4 }, 6, M64, regs, -EINVAL);
 	/* A register operand is no memory access. */
@@ -155,6 +172,18 @@ static void okvm_mmio_loads(struct kunit *test)
 {
 	unsigned long regs[OKVM_NR_REGS] = {};
 	struct okvm_mmio_op op;
+
+	/* mov rax, [moffs64] with REX.W; mov al, [moffs64] */
+	op = mmio_op(test, (u8[]){ 0x48, 0xa1, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 10, M64,
+		     regs, 0);
+	KUNIT_EXPECT_FALSE(test, op.is_write);
+	KUNIT_EXPECT_EQ(test, op.size, 8);
+	KUNIT_EXPECT_EQ(test, op.reg, OKVM_REG_RAX);
+	KUNIT_EXPECT_EQ(test, op.dest_size, 8);
+	op = mmio_op(test, (u8[]){ 0xa0, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0 }, 9, M64, regs, 0);
+	KUNIT_EXPECT_EQ(test, op.size, 1);
+	KUNIT_EXPECT_EQ(test, op.dest_size, 1);
+	KUNIT_EXPECT_FALSE(test, op.high_byte);
 
 	op = mmio_op(test, (u8[]){ 0x8a, 0x20 }, 2, M64, regs, 0);	/* mov ah, [rax] */
 	KUNIT_EXPECT_FALSE(test, op.is_write);
