@@ -6,7 +6,8 @@
  * The hrtimer fires in hard interrupt context: it only counts the expiry
  * and wakes the vCPU, whose thread puts the vector into its IRR before the
  * next entry (okvm_lapic_timer_deliver()). Expiries the vCPU has not taken
- * yet merge into one interrupt, as an IRR bit would.
+ * yet merge into one interrupt, as an IRR bit would, and a periodic timer
+ * waits for the vCPU to take one before it fires again.
  */
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
@@ -44,14 +45,20 @@ static u32 okvm_divide(const struct okvm_lapic *apic)
 	return 1U << (shift & 7);
 }
 
+/*
+ * A periodic timer whose last expiry the vCPU has not taken yet stops
+ * (pending goes to 2) instead of firing on for nothing: a VM whose vCPUs
+ * do not run costs the host one interrupt per timer, not one every period.
+ * okvm_lapic_timer_deliver() starts it again.
+ */
 static enum hrtimer_restart okvm_lapic_timer_fire(struct hrtimer *hrtimer)
 {
 	struct okvm_lapic_timer *t = container_of(hrtimer, struct okvm_lapic_timer, hrtimer);
 	struct okvm_lapic *apic = container_of(t, struct okvm_lapic, timer);
+	int pending = atomic_inc_return(&t->pending);
 
-	atomic_inc(&t->pending);
 	okvm_vcpu_wake(apic->vcpu);
-	if (!t->period_ns)
+	if (!t->period_ns || pending > 1)
 		return HRTIMER_NORESTART;
 	/* Periods the host missed are dropped, not delivered in a burst. */
 	hrtimer_forward_now(hrtimer, ns_to_ktime(t->period_ns));
@@ -92,6 +99,9 @@ void okvm_lapic_timer_restart(struct okvm_lapic *apic)
 	u64 ns;
 
 	okvm_lapic_timer_cancel(apic);
+	/* No callback runs now: a stopped periodic timer owes one expiry at most. */
+	if (atomic_read(&t->pending) > 1)
+		atomic_set(&t->pending, 1);
 	if (!count || okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE)
 		return;
 	t->ns_per_count = okvm_divide(apic) * OKVM_APIC_BUS_CYCLE_NS;
@@ -161,10 +171,20 @@ void okvm_lapic_timer_deliver(struct okvm_lapic *apic)
 		.delivery_mode = APIC_DM_FIXED,
 	};
 
-	if (!atomic_read(&apic->timer.pending) || !atomic_xchg(&apic->timer.pending, 0))
+	struct okvm_lapic_timer *t = &apic->timer;
+	int pending;
+
+	if (!atomic_read(&t->pending))
 		return;
+	pending = atomic_xchg(&t->pending, 0);
+	if (!pending)
+		return;
+	/* A periodic timer stopped for want of a taker: on again, from now. */
+	if (pending > 1 && t->period_ns)
+		hrtimer_start(&t->hrtimer, ktime_add_ns(ktime_get(), t->period_ns),
+			      HRTIMER_MODE_ABS_HARD);
 	if (okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE)
-		apic->timer.tsc_deadline = 0;
+		t->tsc_deadline = 0;
 	trace_okvm_apic_timer_expired(apic->vcpu->id, lvtt);
 	if (!(lvtt & APIC_LVT_MASKED))
 		okvm_apic_accept(apic, &irq);
