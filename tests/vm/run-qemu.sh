@@ -7,6 +7,8 @@
 #
 # OKVM_QEMU_MEM (default 2G) and OKVM_KERNEL_ARGS (appended to the kernel
 # command line) let make check reserve hugetlbfs pages at boot.
+# OKVM_QEMU_MONITOR=PATH puts QEMU's monitor on a Unix socket there, to look
+# at a machine that stopped answering (info registers -a, through socat).
 #
 # TCG runs both emulated CPUs on one host thread unless OKVM_TCG_THREAD=multi:
 # QEMU 7.2's multi-threaded TCG now and then loses a guest's state at a
@@ -29,6 +31,7 @@ set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread="${OKVM_TCG_THREAD:-single}" -cpu max -smp 2 -m "${OKVM_QEMU_MEM:-2G}" -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	${OKVM_QEMU_MONITOR:+-monitor unix:"$OKVM_QEMU_MONITOR",server,nowait} \
 	</dev/null 2>&1 | sed -u 's/\r$//' | if [ "${OKVM_VERBOSE:-0}" = 1 ]; then tee "$logfile"; else cat > "$logfile"; fi
 rc=${PIPESTATUS[0]}
 set -e
