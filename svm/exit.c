@@ -452,6 +452,42 @@ write_cr0:
 	return okvm_svm_step(svm, &insn);
 }
 
+/*
+ * MOV CR8, r, intercepted while the TPR holds an interrupt back
+ * (okvm_svm_set_irq_window()): the new TPR goes to the APIC, which asks
+ * for OKVM_REQ_EVENT, and the interrupt goes in if it may now. The exit
+ * says it is CR8, whatever form the instruction took.
+ */
+static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
+{
+	const struct vmcb_control_area *c = &svm->vmcb->control;
+	struct okvm_vcpu *vcpu = &svm->vcpu;
+	bool wide = okvm_svm_cpu_mode(&svm->vmcb->save) == OKVM_MODE_64;
+	struct okvm_insn insn;
+	unsigned long next;
+	u64 val;
+
+	if (!vcpu->apic)
+		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
+	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
+		val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
+		next = c->next_rip;
+	} else {
+		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
+			return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		val = *okvm_svm_mov_gpr(svm, &insn, &wide);
+		next = vcpu->rip + insn.len;
+	}
+	if (!wide)
+		val = (u32)val;
+	if (svm->vmcb->save.cpl || (val & ~0xfULL))
+		return okvm_svm_inject_gp(svm);
+	okvm_lapic_set_cr8(vcpu->apic, val);
+	vcpu->rip = next;
+	return 1;
+}
+
 static int okvm_svm_fail_entry(struct okvm_svm_vcpu *svm)
 {
 	struct kvm_run *run = svm->vcpu.run;
@@ -486,7 +522,7 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 			   svm->vmcb->control.exit_info_2);
 	if (exit_code == SVM_EXIT_ERR)
 		return okvm_svm_fail_entry(svm);
-	/* CR8 writes do not exit: the guest's TPR is in V_TPR. */
+	/* CR8 writes exit only while the TPR holds an interrupt back: take V_TPR. */
 	if (vcpu->apic)
 		okvm_lapic_set_cr8(vcpu->apic, svm->vmcb->control.int_ctl & V_TPR_MASK);
 
@@ -510,6 +546,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_CR0_SEL_WRITE:
 		return okvm_svm_cr0(svm, true);
+	case SVM_EXIT_WRITE_CR8:
+		return okvm_svm_cr8_write(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 		return okvm_svm_db(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:

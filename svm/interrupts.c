@@ -2,8 +2,9 @@
 /*
  * External interrupts into an SVM guest: injection through EVENTINJ, and
  * the interrupt window, a virtual interrupt (V_IRQ) that the guest would
- * take as soon as RFLAGS.IF and the TPR let it, intercepted (VINTR) so that
- * okvm injects the real one then.
+ * take as soon as RFLAGS.IF lets it, intercepted (VINTR) so that okvm
+ * injects the real one then; for an interrupt the TPR holds back, an exit
+ * at each CR8 write instead.
  */
 #include <asm/svm.h>
 
@@ -41,24 +42,28 @@ void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector)
  * okvm_svm_set_irq_window() - exit when the guest can take an interrupt
  * @vcpu: the vCPU
  * @class: the priority class (vector bits 7:4) of the interrupt that
- *	waits, which the guest's TPR must be below; OKVM_IRQ_WINDOW_ANY for
+ *	waits for the guest's TPR to drop below it; OKVM_IRQ_WINDOW_ANY for
  *	one that waits only for RFLAGS.IF; OKVM_IRQ_WINDOW_NONE to stop
  *
- * The VINTR exit this asks for clears the window again (svm/exit.c).
+ * A TPR wait intercepts CR8 writes, as KVM does, rather than post a V_IRQ
+ * of that priority: the APM takes such a V_IRQ once V_INTR_PRIO > V_TPR,
+ * QEMU already at V_INTR_PRIO == V_TPR, and there it would exit again and
+ * again with the interrupt still held back. The VINTR exit this asks for
+ * clears the window again (svm/exit.c).
  */
 void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class)
 {
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	c->int_ctl &= ~V_IRQ_INJECTION_BITS_MASK;
-	if (class == OKVM_IRQ_WINDOW_NONE) {
-		okvm_svm_clr_intercept(c, INTERCEPT_VINTR);
+	okvm_svm_clr_intercept(c, INTERCEPT_VINTR);
+	okvm_svm_clr_intercept(c, INTERCEPT_CR8_WRITE);
+	if (class == OKVM_IRQ_WINDOW_NONE)
+		return;
+	if (class != OKVM_IRQ_WINDOW_ANY) {
+		okvm_svm_set_intercept(c, INTERCEPT_CR8_WRITE);
 		return;
 	}
-	c->int_ctl |= V_IRQ_MASK;
-	if (class == OKVM_IRQ_WINDOW_ANY)
-		c->int_ctl |= V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
-	else
-		c->int_ctl |= (class & 0xf) << V_INTR_PRIO_SHIFT;
+	c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK | (0xf << V_INTR_PRIO_SHIFT);
 	okvm_svm_set_intercept(c, INTERCEPT_VINTR);
 }
