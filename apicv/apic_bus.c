@@ -132,6 +132,8 @@ bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq)
 		/* A level-triggered de-assert is the old INIT handshake: nothing. */
 		if (irq->level_trigger && !irq->assert)
 			return false;
+		/* A SIPI not taken yet came before this INIT: it starts nothing. */
+		clear_bit(OKVM_APIC_SIPI, &apic->pending_events);
 		set_bit(OKVM_APIC_INIT, &apic->pending_events);
 		break;
 	case APIC_DM_STARTUP:

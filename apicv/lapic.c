@@ -213,14 +213,16 @@ void okvm_lapic_set_cr8(struct okvm_lapic *apic, u8 cr8)
  * guest lowering its TPR (CR8, which need not exit) lets okvm inject it.
  *
  * Return: the priority class of the highest IRR vector if the TPR, and not
- * a vector in service, blocks it; OKVM_IRQ_WINDOW_NONE otherwise.
+ * a vector in service, blocks it; OKVM_IRQ_WINDOW_NONE otherwise, and for
+ * a disabled APIC or vectors 0-15, which no TPR lets through.
  */
 int okvm_lapic_tpr_blocked_class(struct okvm_lapic *apic)
 {
 	int irr = okvm_highest_vector(apic, APIC_IRR);
 	int isrv = apic->isr_count ? okvm_highest_vector(apic, APIC_ISR) : -1;
 
-	if (irr < 0 || (isrv >= 0 && (irr & 0xf0) <= (isrv & 0xf0)) ||
+	if (!okvm_lapic_hw_enabled(apic) || irr < 16 ||
+	    (isrv >= 0 && (irr & 0xf0) <= (isrv & 0xf0)) ||
 	    (irr & 0xf0) > (okvm_reg(apic, APIC_TASKPRI) & 0xf0))
 		return OKVM_IRQ_WINDOW_NONE;
 	return irr >> 4;
@@ -232,7 +234,9 @@ int okvm_lapic_tpr_blocked_class(struct okvm_lapic *apic)
  *
  * INIT resets the vCPU and its APIC; an application processor then waits
  * for a SIPI (KVM_MP_STATE_INIT_RECEIVED), which starts it in real mode at
- * vector * 4096. A SIPI at any other time is dropped, as on hardware.
+ * vector * 4096. A SIPI at any other time is dropped, as on hardware; one
+ * sent before an INIT was cleared by it (okvm_apic_accept()), so a SIPI
+ * pending with an INIT came after it.
  */
 void okvm_lapic_accept_events(struct okvm_lapic *apic)
 {
@@ -241,8 +245,6 @@ void okvm_lapic_accept_events(struct okvm_lapic *apic)
 	if (!READ_ONCE(apic->pending_events))
 		return;
 	if (test_and_clear_bit(OKVM_APIC_INIT, &apic->pending_events)) {
-		/* A SIPI sent before this INIT belongs to no INIT. */
-		clear_bit(OKVM_APIC_SIPI, &apic->pending_events);
 		okvm_vcpu_reset(vcpu);
 		okvm_lapic_reset(apic, true);
 		vcpu->mp_state = vcpu->apic_base & MSR_IA32_APICBASE_BSP ?

@@ -39,6 +39,16 @@ static void okvm_ack_kick(void *unused)
 {
 }
 
+/* The CPU on which @vcpu is in guest mode, or -1 if it is not. */
+static int okvm_vcpu_guest_cpu(struct okvm_vcpu *vcpu)
+{
+	if (READ_ONCE(vcpu->mode) != OKVM_IN_GUEST_MODE)
+		return -1;
+	/* okvm_vcpu_enter() writes the CPU before the mode. */
+	smp_rmb();
+	return READ_ONCE(vcpu->cpu);
+}
+
 /**
  * okvm_vcpu_kick() - make a vCPU look at its requests soon
  * @vcpu: the vCPU; the caller made its request first
@@ -54,8 +64,8 @@ void okvm_vcpu_kick(struct okvm_vcpu *vcpu)
 	if (rcuwait_wake_up(&vcpu->wait))
 		return;
 	me = get_cpu();
-	cpu = READ_ONCE(vcpu->cpu);
-	if (cpu != me && cpu >= 0 && READ_ONCE(vcpu->mode) == OKVM_IN_GUEST_MODE)
+	cpu = okvm_vcpu_guest_cpu(vcpu);
+	if (cpu != me && cpu >= 0)
 		smp_send_reschedule(cpu);
 	put_cpu();
 }
@@ -104,9 +114,8 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 		okvm_make_request(vcpu, OKVM_REQ_TLB_FLUSH);
 		/* Pairs with the barrier after the vCPU sets IN_GUEST_MODE. */
 		smp_mb__after_atomic();
-		cpu = READ_ONCE(vcpu->cpu);
-		if (READ_ONCE(vcpu->mode) == OKVM_IN_GUEST_MODE && cpu != me &&
-		    cpu >= 0) {
+		cpu = okvm_vcpu_guest_cpu(vcpu);
+		if (cpu != me && cpu >= 0) {
 			kicked = true;
 			if (have_mask)
 				cpumask_set_cpu(cpu, cpus);
@@ -246,21 +255,37 @@ static void okvm_vcpu_check_events(struct okvm_vcpu *vcpu)
 }
 
 /*
- * A vCPU that is not runnable (HLT, or waiting for SIPI) sleeps until its
- * APIC has news or a signal comes. Return: 1 once it may run, -EINTR.
+ * A vCPU that is not runnable (HLT, or waiting for INIT or SIPI) sleeps
+ * until its APIC has news (OKVM_REQ_EVENT, which okvm_vcpu_check_events()
+ * cleared before it looked) or a signal comes. The caller looks at both:
+ * a sender that keeps sending must not keep this loop from a signal.
  */
-static int okvm_vcpu_block(struct okvm_vcpu *vcpu)
+static void okvm_vcpu_block(struct okvm_vcpu *vcpu)
 {
-	for (;;) {
+	trace_okvm_vcpu_block(vcpu->id, vcpu->mp_state);
+	rcuwait_wait_event(&vcpu->wait, test_bit(OKVM_REQ_EVENT, &vcpu->requests),
+			   TASK_INTERRUPTIBLE);
+}
+
+/*
+ * KVM_RUN of an application processor that has had no INIT yet, as in
+ * KVM: sleep until the APIC has news or a signal comes, take an INIT (and
+ * a SIPI after it), and return -EAGAIN, for the VMM to run it again; -EINTR
+ * with KVM_EXIT_INTR for a signal.
+ */
+static int okvm_vcpu_run_uninitialized(struct okvm_vcpu *vcpu)
+{
+	okvm_vcpu_check_events(vcpu);
+	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		okvm_vcpu_block(vcpu);
 		okvm_vcpu_check_events(vcpu);
-		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
-			return 1;
-		trace_okvm_vcpu_block(vcpu->id, vcpu->mp_state);
-		if (rcuwait_wait_event(&vcpu->wait,
-				       test_bit(OKVM_REQ_EVENT, &vcpu->requests),
-				       TASK_INTERRUPTIBLE))
-			return -EINTR;
 	}
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_SIGNAL_EXITS);
+		return -EINTR;
+	}
+	return -EAGAIN;
 }
 
 /*
@@ -434,6 +459,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
 	}
+	if (vcpu->apic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
+		return okvm_vcpu_run_uninitialized(vcpu);
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
@@ -445,12 +472,11 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 		}
 		cond_resched();
 		if (vcpu->apic) {
-			r = vcpu->mp_state == KVM_MP_STATE_RUNNABLE ? 1 : okvm_vcpu_block(vcpu);
-			if (r == -EINTR)
-				continue;
 			okvm_vcpu_check_events(vcpu);
-			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE)
+			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE) {
+				okvm_vcpu_block(vcpu);
 				continue;
+			}
 			okvm_inject_events(vcpu);
 		} else {
 			okvm_inject_user_irq(vcpu);

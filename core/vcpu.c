@@ -154,8 +154,8 @@ static int okvm_vcpu_set_fpu(struct okvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 /*
  * KVM_SET_MP_STATE: RUNNABLE and HALTED always (without an in-kernel APIC
  * a halted vCPU's KVM_RUN exits at once, see Documentation/api.rst); with
- * one also INIT_RECEIVED (waiting for SIPI) and SIPI_RECEIVED (a SIPI
- * pending, as KVM takes it).
+ * one also UNINITIALIZED (an AP waiting for INIT), INIT_RECEIVED (waiting
+ * for SIPI) and SIPI_RECEIVED (a SIPI pending, as KVM takes it).
  */
 static int okvm_vcpu_set_mp_state(struct okvm_vcpu *vcpu, u32 mp_state)
 {
@@ -163,6 +163,7 @@ static int okvm_vcpu_set_mp_state(struct okvm_vcpu *vcpu, u32 mp_state)
 	case KVM_MP_STATE_RUNNABLE:
 	case KVM_MP_STATE_HALTED:
 		break;
+	case KVM_MP_STATE_UNINITIALIZED:
 	case KVM_MP_STATE_INIT_RECEIVED:
 		if (!vcpu->apic)
 			return -EINVAL;
@@ -423,7 +424,9 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
-	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */
+	vcpu->mp_state = !vm->irqchip_kernel || id == 0 ? KVM_MP_STATE_RUNNABLE :
+			 KVM_MP_STATE_UNINITIALIZED;
 	vcpu->user_irq = -1;
 	rcuwait_init(&vcpu->wait);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>
+#include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
@@ -147,6 +148,54 @@ static void okvm_lapic_pending_vector_respects_priority(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_TASKPRI), 0x30U);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), 0x41);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), OKVM_IRQ_WINDOW_NONE);
+}
+
+/*
+ * Vectors 0-15 in the IRR (KVM_SET_LAPIC may put them there) never go in
+ * and never make the vCPU wait for a TPR change; neither does a disabled
+ * APIC's IRR.
+ */
+static void okvm_lapic_tpr_wait_only_for_deliverable(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[0];
+	struct okvm_lapic *apic = vcpu->apic;
+	struct kvm_lapic_state *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	okvm_lapic_get_state(apic, s);
+	*(u32 *)(s->regs + APIC_SPIV) = APIC_SPIV_APIC_ENABLED | 0xff;
+	*(u32 *)(s->regs + APIC_IRR) = BIT(5);
+	KUNIT_ASSERT_EQ(test, okvm_lapic_set_state(apic, s), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_pending_vector(apic), -1);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), OKVM_IRQ_WINDOW_NONE);
+
+	wr(vcpu, APIC_TASKPRI, 0x40);
+	fixed(test, vcpu, 0x41);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), 4);
+	vcpu->apic_base &= ~MSR_IA32_APICBASE_ENABLE;
+	KUNIT_EXPECT_EQ(test, okvm_lapic_tpr_blocked_class(apic), OKVM_IRQ_WINDOW_NONE);
+}
+
+/*
+ * An INIT drops a SIPI the vCPU has not taken yet; a SIPI after the INIT
+ * stays pending beside it, for the vCPU to take after the INIT.
+ */
+static void okvm_apic_sipi_after_init_stays(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_lapic *apic = f->vcpus[1]->apic;
+	struct okvm_apic_irq init = { .delivery_mode = APIC_DM_INIT, .assert = true };
+	struct okvm_apic_irq sipi = { .vector = 0x30, .delivery_mode = APIC_DM_STARTUP };
+
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(apic, &sipi));
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(apic, &init));
+	KUNIT_EXPECT_TRUE(test, test_bit(OKVM_APIC_INIT, &apic->pending_events));
+	KUNIT_EXPECT_FALSE(test, test_bit(OKVM_APIC_SIPI, &apic->pending_events));
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(apic, &sipi));
+	KUNIT_EXPECT_TRUE(test, test_bit(OKVM_APIC_INIT, &apic->pending_events));
+	KUNIT_EXPECT_TRUE(test, test_bit(OKVM_APIC_SIPI, &apic->pending_events));
+	KUNIT_EXPECT_EQ(test, apic->sipi_vector, 0x30);
 }
 
 /* Software-disabled: fixed messages are refused and LVT entries stay masked. */
@@ -352,6 +401,8 @@ static void okvm_lapic_base_transitions(struct kunit *test)
 static struct kunit_case okvm_lapic_cases[] = {
 	KUNIT_CASE(okvm_lapic_ppr_follows_tpr_and_isr),
 	KUNIT_CASE(okvm_lapic_pending_vector_respects_priority),
+	KUNIT_CASE(okvm_lapic_tpr_wait_only_for_deliverable),
+	KUNIT_CASE(okvm_apic_sipi_after_init_stays),
 	KUNIT_CASE(okvm_lapic_software_disable_masks),
 	KUNIT_CASE(okvm_lapic_register_masks),
 	KUNIT_CASE(okvm_apic_destinations),

@@ -3,8 +3,10 @@
  * The in-kernel local APIC interrupts guests: its timer in one-shot,
  * periodic and TSC-deadline mode fires at the programmed time, an IPI from
  * one vCPU wakes another out of HLT, INIT and SIPI start a processor at the
- * SIPI's vector, a HLT with interrupts masked sleeps without burning CPU
- * until a signal, and KVM_GET/SET_LAPIC round-trip the registers.
+ * SIPI's vector (an AP starts waiting for them), an interrupt CR8 holds
+ * back goes in once CR8 drops, a HLT with interrupts masked sleeps without
+ * burning CPU until a signal, and KVM_GET/SET_LAPIC round-trip the
+ * registers.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -201,6 +203,37 @@ TEST(tsc_deadline_timer_fires_at_the_deadline)
 	okvm_vm_free(vm);
 }
 
+/*
+ * A self-IPI that CR8 holds back goes in as soon as a MOV to CR8 lowers
+ * the priority below its class: before the next instruction.
+ */
+static void guest_tpr_holds_back(void)
+{
+	u64 irqs;
+
+	guest_apic_enable();
+	asm volatile("mov %0, %%cr8" : : "r"(15UL));
+	guest_xapic_write(APIC_REG_ICR, APIC_ICR_SELF | IPI_VECTOR);
+	asm volatile("sti; nop; nop");
+	GUEST_ASSERT_EQ(READ_ONCE(guest_irqs), 0);
+	asm volatile("mov %0, %%cr8" : : "r"((u64)(IPI_VECTOR >> 4) - 1) : "memory");
+	irqs = READ_ONCE(guest_irqs);
+	guest_cli();
+	GUEST_ASSERT_EQ(irqs, 1);
+}
+
+TEST(lowering_cr8_lets_a_held_interrupt_in)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm = okvm_vm_create_long_mode_irqchip(1, guest_tpr_holds_back, &vcpu);
+
+	okvm_guest_set_handler(vm, IPI_VECTOR, guest_irq_handler);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_sync_global_from_guest(vm, guest_irqs);
+	EXPECT_EQ(1, guest_irqs);
+	okvm_vm_free(vm);
+}
+
 /* vCPU 1 halts with interrupts on; vCPU 0 sends it a fixed IPI. */
 static void guest_ipi(void)
 {
@@ -294,45 +327,6 @@ static void guest_init_sipi(void)
 	guest_xapic_write(APIC_REG_ICR, APIC_ICR_STARTUP | SIPI_VECTOR);
 }
 
-TEST(init_and_sipi_start_a_processor_at_the_vector)
-{
-	/* mov al, SIPI_MARK; out SIPI_PORT, al; hlt; jmp to the hlt */
-	static const u8 code[] = { 0xb0, SIPI_MARK, 0xe6, SIPI_PORT, 0xf4, 0xeb, 0xfd };
-	struct okvm_vcpu *vcpus[2];
-	struct vcpu_thread t = {};
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	struct okvm_vm *vm;
-	pthread_t id;
-	int r;
-
-	vm = okvm_vm_create_long_mode_irqchip(2, guest_init_sipi, vcpus);
-	okvm_write_guest(vm, SIPI_VECTOR << 12, code, sizeof(code));
-	t.vcpu = vcpus[0];
-	ASSERT_EQ(0, pthread_create(&id, NULL, run_to_done, &t));
-	r = okvm_vcpu_run_raw(vcpus[1]);
-	pthread_join(id, NULL);
-	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(errno));
-	ASSERT_EQ(KVM_EXIT_IO, vcpus[1]->run->exit_reason)
-		TH_LOG("exit %s", okvm_exit_reason_name(vcpus[1]->run->exit_reason));
-	EXPECT_EQ(SIPI_PORT, vcpus[1]->run->io.port);
-	EXPECT_EQ(SIPI_MARK, *((u8 *)vcpus[1]->run + vcpus[1]->run->io.data_offset));
-	okvm_vcpu_get_sregs(vcpus[1], &sregs);
-	EXPECT_EQ(SIPI_VECTOR << 8, sregs.cs.selector);
-	EXPECT_EQ(SIPI_VECTOR << 12, sregs.cs.base);
-	okvm_vcpu_get_regs(vcpus[1], &regs);
-	EXPECT_EQ(4, regs.rip);
-	okvm_vm_free(vm);
-}
-
-static void guest_halt_masked(void)
-{
-	guest_cli();
-	guest_halt();
-	/* Only a signal ends KVM_RUN; nothing may get here. */
-	GUEST_ASSERT(0);
-}
-
 static void on_signal(int sig)
 {
 }
@@ -347,6 +341,107 @@ static void *run_once(void *arg)
 	t->cpu_seconds = thread_cpu_seconds() - before;
 	t->run = *t->vcpu->run;
 	return NULL;
+}
+
+/*
+ * vCPU 0 sends INIT and SIPI to vCPU 1, halted with interrupts masked or
+ * (@fresh_ap) never run since its creation, when it waits for INIT: its
+ * KVM_RUN then returns EAGAIN once INIT came, as KVM's does, and the VMM
+ * runs it again.
+ */
+static void init_and_sipi(struct __test_metadata *_metadata, bool fresh_ap)
+{
+	/* mov al, SIPI_MARK; out SIPI_PORT, al; hlt; jmp to the hlt */
+	static const u8 code[] = { 0xb0, SIPI_MARK, 0xe6, SIPI_PORT, 0xf4, 0xeb, 0xfd };
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+	struct okvm_vcpu *vcpus[2];
+	struct vcpu_thread t = {};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct okvm_vm *vm;
+	int r, eagain = 0;
+	pthread_t id;
+
+	vm = okvm_vm_create_long_mode_irqchip(2, guest_init_sipi, vcpus);
+	okvm_write_guest(vm, SIPI_VECTOR << 12, code, sizeof(code));
+	if (fresh_ap)
+		okvm_vcpu_ioctl(vcpus[1], KVM_SET_MP_STATE, &mp);
+	t.vcpu = vcpus[0];
+	ASSERT_EQ(0, pthread_create(&id, NULL, run_to_done, &t));
+	while ((r = okvm_vcpu_run_raw(vcpus[1])) < 0 && errno == EAGAIN)
+		eagain++;
+	pthread_join(id, NULL);
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(errno));
+	/* An AP that never ran comes back once INIT came; a halted one does not. */
+	EXPECT_EQ(fresh_ap, eagain >= 1) TH_LOG("%d EAGAIN returns", eagain);
+	ASSERT_EQ(KVM_EXIT_IO, vcpus[1]->run->exit_reason)
+		TH_LOG("exit %s", okvm_exit_reason_name(vcpus[1]->run->exit_reason));
+	EXPECT_EQ(SIPI_PORT, vcpus[1]->run->io.port);
+	EXPECT_EQ(SIPI_MARK, *((u8 *)vcpus[1]->run + vcpus[1]->run->io.data_offset));
+	okvm_vcpu_get_sregs(vcpus[1], &sregs);
+	EXPECT_EQ(SIPI_VECTOR << 8, sregs.cs.selector);
+	EXPECT_EQ(SIPI_VECTOR << 12, sregs.cs.base);
+	/*
+	 * At the exit okvm's RIP is past the OUT already; KVM's stays at it
+	 * until the next KVM_RUN (Documentation/api.rst).
+	 */
+	okvm_vcpu_get_regs(vcpus[1], &regs);
+	EXPECT_EQ(okvm_dev_is_okvm(vm->dev_fd) ? 4 : 2, regs.rip);
+	okvm_vm_free(vm);
+}
+
+TEST(init_and_sipi_start_a_processor_at_the_vector)
+{
+	init_and_sipi(_metadata, false);
+}
+
+TEST(init_and_sipi_start_an_ap_that_never_ran)
+{
+	init_and_sipi(_metadata, true);
+}
+
+/*
+ * With an in-kernel irqchip the BSP (vCPU 0) starts runnable and every
+ * other vCPU waits for INIT: its KVM_RUN sleeps until a signal.
+ */
+TEST(an_ap_starts_waiting_for_init)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct okvm_vm *vm = okvm_vm_create();
+	struct vcpu_thread t = {};
+	struct okvm_vcpu *vcpus[2];
+	struct kvm_mp_state mp;
+	pthread_t id;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	vcpus[0] = okvm_vcpu_create(vm, 0);
+	vcpus[1] = okvm_vcpu_create(vm, 1);
+	okvm_vcpu_ioctl(vcpus[0], KVM_GET_MP_STATE, &mp);
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	okvm_vcpu_ioctl(vcpus[1], KVM_GET_MP_STATE, &mp);
+	EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+
+	t.vcpu = vcpus[1];
+	ASSERT_EQ(0, pthread_create(&id, NULL, run_once, &t));
+	usleep(200 * 1000);
+	pthread_kill(id, SIGUSR1);
+	pthread_join(id, NULL);
+	EXPECT_EQ(-1, t.ret);
+	EXPECT_EQ(EINTR, t.err);
+	EXPECT_EQ(KVM_EXIT_INTR, t.run.exit_reason);
+	EXPECT_LT(t.cpu_seconds, 0.05) TH_LOG("%.3f s of CPU while waiting", t.cpu_seconds);
+	okvm_vcpu_ioctl(vcpus[1], KVM_GET_MP_STATE, &mp);
+	EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
+	okvm_vm_free(vm);
+}
+
+static void guest_halt_masked(void)
+{
+	guest_cli();
+	guest_halt();
+	/* Only a signal ends KVM_RUN; nothing may get here. */
+	GUEST_ASSERT(0);
 }
 
 TEST(masked_hlt_sleeps_until_a_signal)

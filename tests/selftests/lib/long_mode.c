@@ -302,6 +302,7 @@ struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 					  void *guest_code)
 {
 	u64 return_stub = (u64)(uintptr_t)okvm_guest_return_stub;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct okvm_vcpu *vcpu;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -326,6 +327,11 @@ struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 	regs.rsp = vcpu->stack_top - 8;
 	regs.rflags = X86_EFLAGS_FIXED;
 	okvm_vcpu_set_regs(vcpu, &regs);
+	/*
+	 * With an in-kernel APIC an AP starts waiting for INIT and SIPI; this
+	 * one starts at @guest_code, as upstream's selftests start theirs.
+	 */
+	okvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp);
 	return vcpu;
 }
 

@@ -208,6 +208,7 @@ static inline u64 guest_rdtsc(void)
 #define APIC_ICR_INIT		0x500
 #define APIC_ICR_STARTUP	0x600
 #define APIC_ICR_ASSERT		BIT_ULL(14)
+#define APIC_ICR_SELF		BIT_ULL(18)
 #define APIC_ICR_LEVEL		BIT_ULL(15)
 #define APIC_REG_LVTT		0x320
 #define APIC_LVT_MASKED		BIT_ULL(16)
