@@ -27,6 +27,8 @@
 #define OKVM_APIC_SVR_MASK	0x3ff
 #define OKVM_X2APIC_MSR_FIRST	APIC_BASE_MSR
 #define OKVM_X2APIC_MSR_LAST	(APIC_BASE_MSR + 0xff)
+/* x2APIC ICR bits that must be 0 (KVM ignores bit 12, delivery status, too). */
+#define OKVM_X2APIC_ICR_RESERVED	(GENMASK_ULL(31, 20) | GENMASK_ULL(17, 16) | BIT_ULL(13))
 
 /* Writable bits of each LVT entry (delivery status and remote IRR are not). */
 #define OKVM_LVT_TIMER_MASK	(APIC_VECTOR_MASK | APIC_LVT_MASKED | (3 << 17))
@@ -511,8 +513,8 @@ int okvm_lapic_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
  * @host: KVM_SET_MSRS rather than the guest
  *
  * Return: 0, or -EINVAL (#GP) outside x2APIC mode, for a register that
- * cannot be written, or for reserved bits (bits 63:32 but ICR's, a non-zero
- * EOI or ESR write).
+ * cannot be written, or for reserved bits (bits 63:32 but ICR's, ICR's
+ * own, a non-zero EOI or ESR write).
  */
 int okvm_lapic_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
@@ -529,6 +531,8 @@ int okvm_lapic_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	if (!okvm_lapic_x2apic_mode(apic) || !okvm_x2apic_reg_valid(reg, true))
 		return -EINVAL;
 	if (reg == APIC_ICR) {
+		if (data & OKVM_X2APIC_ICR_RESERVED)
+			return -EINVAL;
 		okvm_set_reg(apic, APIC_ICR2, upper_32_bits(data));
 		okvm_lapic_write(apic, APIC_ICR, lower_32_bits(data));
 		return 0;

@@ -305,7 +305,8 @@ static void okvm_apic_destinations(struct kunit *test)
 			wr(vcpu, APIC_DFR, cases[i].dfr);
 			wr(vcpu, APIC_LDR, ldr << 24);
 		}
-		okvm_apic_send(f->vm, f->vcpus[cases[i].src]->apic, &irq);
+		KUNIT_EXPECT_EQ_MSG(test, okvm_apic_send(f->vm, f->vcpus[cases[i].src]->apic, &irq),
+				    hweight32(cases[i].expected), "%s: count", cases[i].what);
 		KUNIT_EXPECT_EQ_MSG(test, accepted(f, irq.vector), cases[i].expected,
 				    "%s", cases[i].what);
 	}
@@ -327,7 +328,7 @@ static void okvm_apic_lowest_priority(struct kunit *test)
 		wr(f->vcpus[i], APIC_LDR, BIT(i) << 24);
 		wr(f->vcpus[i], APIC_TASKPRI, tpr[i]);
 	}
-	okvm_apic_send(f->vm, NULL, &irq);
+	KUNIT_EXPECT_EQ(test, okvm_apic_send(f->vm, NULL, &irq), 1);
 	KUNIT_EXPECT_EQ(test, accepted(f, 0x60), BIT(2));
 }
 
@@ -349,6 +350,13 @@ static void okvm_lapic_x2apic_msrs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, BIT_ULL(3));
 	/* Read-only ID, write-only EOI and SELF_IPI, no DFR, EOI only with 0. */
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x802, 7, false), -EINVAL);
+	/* ICR's reserved bits 31:20, 17:16 and 13; 12, delivery status, reads 0. */
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(20) | 0x40, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(16) | 0x40, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(13) | 0x40, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(12) | 0x40, false), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x830, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x40ULL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80b, &v), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x83f, &v), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80e, &v), -EINVAL);
