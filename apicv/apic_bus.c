@@ -72,13 +72,16 @@ static bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_l
  *
  * A lowest-priority message goes to the addressed APIC with the lowest
  * TPR (the first one of those, in vCPU order).
+ *
+ * Return: how many APICs took it.
  */
-void okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
-		    const struct okvm_apic_irq *irq)
+int okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
+		   const struct okvm_apic_irq *irq)
 {
 	/* Pairs with the release in okvm_create_vcpu(): vcpus[] is filled. */
 	unsigned int i, nr = smp_load_acquire(&vm->nr_vcpus);
 	struct okvm_lapic *lowest = NULL;
+	int taken = 0;
 
 	for (i = 0; i < nr; i++) {
 		struct okvm_lapic *apic = vm->vcpus[i]->apic;
@@ -86,7 +89,7 @@ void okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
 		if (!apic || !okvm_apic_match(apic, src, irq))
 			continue;
 		if (irq->delivery_mode != APIC_DM_LOWEST) {
-			okvm_apic_accept(apic, irq);
+			taken += okvm_apic_accept(apic, irq);
 			continue;
 		}
 		if (!lowest || (okvm_reg(apic, APIC_TASKPRI) & 0xff) <
@@ -94,7 +97,8 @@ void okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
 			lowest = apic;
 	}
 	if (lowest)
-		okvm_apic_accept(lowest, irq);
+		taken += okvm_apic_accept(lowest, irq);
+	return taken;
 }
 
 /**

@@ -38,6 +38,7 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_READONLY_MEM, 1 },
 	{ KVM_CAP_BINARY_STATS_FD, 1 },
 	{ KVM_CAP_GET_TSC_KHZ, 1 },
+	{ KVM_CAP_SIGNAL_MSI, 1 },
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, OKVM_DIRTY_LOG_MANUAL_CAPS },
 	{ OKVM_CAP_ABI, OKVM_ABI_REVISION },
 };

@@ -147,6 +147,13 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_CREATE_IRQCHIP:
 		return okvm_create_irqchip(vm);
+	case KVM_SIGNAL_MSI: {
+		struct kvm_msi msi;
+
+		if (copy_from_user(&msi, argp, sizeof(msi)))
+			return -EFAULT;
+		return okvm_signal_msi(vm, &msi);
+	}
 	case KVM_GET_TSC_KHZ:
 		return okvm_tsc_khz();
 	case KVM_SET_TSS_ADDR:

@@ -208,6 +208,17 @@ DEFINE_EVENT_PRINT(okvm_apic_message, okvm_apic_accept,
 		   TP_printk("vcpu=%u mode=0x%x vector=0x%x", __entry->vcpu_id, __entry->a,
 			     __entry->b));
 
+/* KVM_SIGNAL_MSI: the message's address (low word) and data. */
+TRACE_EVENT(okvm_msi,
+	    TP_PROTO(u32 address_lo, u32 data),
+	    TP_ARGS(address_lo, data),
+	    TP_STRUCT__entry(__field(u32, address_lo)
+			     __field(u32, data)),
+	    TP_fast_assign(__entry->address_lo = address_lo;
+			   __entry->data = data;),
+	    TP_printk("address=0x%x data=0x%x", __entry->address_lo, __entry->data)
+);
+
 /* One number about a vCPU's APIC: a vector, unless the event says otherwise. */
 DECLARE_EVENT_CLASS(okvm_apic_value,
 		    TP_PROTO(u32 vcpu_id, u32 value),

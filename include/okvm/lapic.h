@@ -109,8 +109,8 @@ void okvm_lapic_accept_events(struct okvm_lapic *apic);
 void okvm_lapic_get_state(struct okvm_lapic *apic, struct kvm_lapic_state *s);
 int okvm_lapic_set_state(struct okvm_lapic *apic, const struct kvm_lapic_state *s);
 
-void okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
-		    const struct okvm_apic_irq *irq);
+int okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
+		   const struct okvm_apic_irq *irq);
 bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq);
 
 void okvm_lapic_timer_init(struct okvm_lapic *apic);

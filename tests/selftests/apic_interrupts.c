@@ -4,9 +4,9 @@
  * periodic and TSC-deadline mode fires at the programmed time, an IPI from
  * one vCPU wakes another out of HLT, INIT and SIPI start a processor at the
  * SIPI's vector (an AP starts waiting for them), an interrupt CR8 holds
- * back goes in once CR8 drops, a HLT with interrupts masked sleeps without
- * burning CPU until a signal, and KVM_GET/SET_LAPIC round-trip the
- * registers.
+ * back goes in once CR8 drops, KVM_SIGNAL_MSI reaches the APIC it names,
+ * a HLT with interrupts masked sleeps without burning CPU until a signal,
+ * and KVM_GET/SET_LAPIC round-trip the registers.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -304,6 +304,61 @@ TEST(ipi_wakes_a_halted_vcpu)
 	if (okvm_dev_is_okvm(vm->dev_fd))
 		EXPECT_GE(okvm_stats_get(&st, "halt_wakeup"), 1);
 	okvm_stats_close(&st);
+	okvm_vm_free(vm);
+}
+
+/* vCPU 1 enables its APIC, says so, and halts until one interrupt came. */
+static void guest_wait_for_msi(void)
+{
+	guest_apic_enable();
+	WRITE_ONCE(guest_ready, 1);
+	guest_wait_irqs(1);
+}
+
+static int signal_msi(struct okvm_vm *vm, u32 dest_id, u32 data, u32 flags)
+{
+	struct kvm_msi msi = {
+		.address_lo = APIC_DEFAULT_GPA | dest_id << 12,
+		.data = data,
+		.flags = flags,
+	};
+
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+}
+
+/*
+ * KVM_SIGNAL_MSI reaches the APIC its address names and says how many
+ * took it: none for an APIC ID no vCPU has.
+ */
+TEST(signal_msi_interrupts_the_apic_it_names)
+{
+	struct okvm_vm *plain = okvm_vm_create();
+	struct vcpu_thread t = {};
+	struct okvm_vcpu *vcpus[2];
+	struct okvm_vm *vm;
+	pthread_t id;
+	int i;
+
+	EXPECT_EQ(-1, signal_msi(plain, 0, IPI_VECTOR, 0));
+	EXPECT_EQ(EINVAL, errno);
+	okvm_vm_free(plain);
+
+	vm = okvm_vm_create_long_mode_irqchip(2, guest_wait_for_msi, vcpus);
+	okvm_guest_set_handler(vm, IPI_VECTOR, guest_irq_handler);
+	EXPECT_EQ(-1, signal_msi(vm, 1, IPI_VECTOR, 0x80));
+	EXPECT_EQ(EINVAL, errno);
+	t.vcpu = vcpus[1];
+	ASSERT_EQ(0, pthread_create(&id, NULL, run_to_done, &t));
+	for (i = 0; i < 1000 && !guest_ready; i++) {
+		usleep(10 * 1000);
+		okvm_sync_global_from_guest(vm, guest_ready);
+	}
+	ASSERT_EQ(1, guest_ready);
+	EXPECT_EQ(0, signal_msi(vm, 5, IPI_VECTOR, 0));
+	EXPECT_EQ(1, signal_msi(vm, 1, IPI_VECTOR, 0));
+	pthread_join(id, NULL);
+	okvm_sync_global_from_guest(vm, guest_irqs);
+	EXPECT_EQ(1, guest_irqs);
 	okvm_vm_free(vm);
 }
 
