@@ -974,6 +974,67 @@ void op_dirty_log(struct fuzz_rng *r)
 	pool_put(vm);
 }
 
+/* --- the in-kernel irqchip --- */
+
+/*
+ * KVM_CREATE_IRQCHIP (before the VM's first vCPU it works), IOAPIC lines
+ * (valid GSIs mostly), MSIs to APIC IDs the pool's vCPUs have, and the
+ * IOAPIC state read back, changed a little and written.
+ */
+void op_irqchip(struct fuzz_rng *r)
+{
+	struct fuzz_obj *vm = pool_get(r, OBJ_VM);
+	struct kvm_irq_level line = {};
+	struct kvm_irqchip *chip;
+	struct kvm_msi msi = {};
+	unsigned int i;
+
+	if (!vm)
+		return;
+	switch (rng_below(r, 6)) {
+	case 0:
+		fuzz_ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0, false);
+		break;
+	case 1:
+	case 2:
+		line.irq = rng_chance(r, 90) ? rng_below(r, 24) : rng_boundary(r);
+		line.level = rng_chance(r, 90) ? rng_below(r, 2) : rng_boundary(r);
+		fuzz_ioctl(vm->fd, rng_chance(r, 50) ? KVM_IRQ_LINE : KVM_IRQ_LINE_STATUS,
+			   (unsigned long)&line, false);
+		break;
+	case 3:
+		msi.address_lo = rng_chance(r, 90) ? 0xfee00000 | rng_below(r, 16) << 12 |
+			rng_below(r, 2) << 2 : rng_boundary(r);
+		msi.data = rng_chance(r, 80) ? 0x20 + rng_below(r, 0xe0) : rng_boundary(r);
+		msi.flags = rng_chance(r, 95) ? 0 : rng_boundary(r);
+		fuzz_ioctl(vm->fd, KVM_SIGNAL_MSI, (unsigned long)&msi, false);
+		break;
+	default:
+		chip = calloc(1, sizeof(*chip));
+		if (!chip)
+			break;
+		chip->chip_id = rng_chance(r, 80) ? KVM_IRQCHIP_IOAPIC : rng_below(r, 4);
+		if (!fuzz_ioctl(vm->fd, KVM_GET_IRQCHIP, (unsigned long)chip, false) ||
+		    rng_chance(r, 20)) {
+			for (i = rng_below(r, 4); i; i--) {
+				unsigned int pin = rng_below(r, KVM_IOAPIC_NUM_PINS);
+
+				chip->chip.ioapic.redirtbl[pin].bits = rng_chance(r, 70) ?
+					0x20 + rng_below(r, 0xe0) + (rng_below(r, 2) << 15) +
+					((u64)rng_below(r, 16) << 56) : rng_boundary(r);
+			}
+			if (rng_chance(r, 30))
+				chip->chip.ioapic.irr = rng_boundary(r);
+			if (rng_chance(r, 10))
+				chip->chip.ioapic.base_address = rng_boundary(r);
+			fuzz_ioctl(vm->fd, KVM_SET_IRQCHIP, (unsigned long)chip, false);
+		}
+		free(chip);
+		break;
+	}
+	pool_put(vm);
+}
+
 /* --- stats fds --- */
 
 void op_stats(struct fuzz_rng *r)
