@@ -17,6 +17,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
+#include <okvm/ioapic.h>
 #include <okvm/lapic.h>
 #include <okvm/vm.h>
 
@@ -174,6 +175,9 @@ static void okvm_lapic_eoi(struct okvm_lapic *apic)
 	apic->isr_count--;
 	okvm_lapic_update_ppr(apic);
 	trace_okvm_apic_eoi(apic->vcpu->id, vector);
+	/* A level-triggered interrupt's source hears of it (the IOAPIC). */
+	if (test_bit(vector % 32, okvm_vector_word(apic, APIC_TMR, vector)))
+		okvm_ioapic_eoi(apic->vcpu->vm, vector);
 	/* A lower vector may be deliverable now. */
 	okvm_make_request(apic->vcpu, OKVM_REQ_EVENT);
 }

@@ -11,17 +11,20 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/insn.h>
+#include <okvm/ioapic.h>
 #include <okvm/lapic.h>
 #include <okvm/mmio.h>
 #include <okvm/vm.h>
 
-/* A device in the kernel (the local APIC) takes the access, or -ENODEV. */
+/* A device in the kernel (the local APIC, the IOAPIC) takes the access, or -ENODEV. */
 static int okvm_kernel_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const struct okvm_mmio_op *op)
 {
 	u64 data = op->value;
 	int r;
 
 	r = okvm_lapic_mmio(vcpu, gpa, op->is_write, &data, op->size);
+	if (r == -ENODEV)
+		r = okvm_ioapic_mmio(vcpu->vm, gpa, op->is_write, &data, op->size);
 	if (r)
 		return r;
 	if (!op->is_write)

@@ -17,6 +17,7 @@
 
 #include <okvm/caps.h>
 #include <okvm/hw.h>
+#include <okvm/ioapic.h>
 #include <okvm/irqchip.h>
 #include <okvm/vm.h>
 
@@ -52,6 +53,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 		okvm_vcpu_free(vm->vcpus[i]);
 	okvm_mmu_destroy(vm);
 	okvm_memslots_free(vm);
+	okvm_ioapic_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -105,6 +107,26 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 	}
 }
 
+/* KVM_GET/SET_IRQCHIP: the state is 520 bytes, too many for the stack. */
+static int okvm_vm_irqchip_ioctl(struct okvm_vm *vm, unsigned int ioctl,
+				 void __user *argp)
+{
+	struct kvm_irqchip *chip = memdup_user(argp, sizeof(*chip));
+	int r;
+
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	if (ioctl == KVM_SET_IRQCHIP) {
+		r = okvm_set_irqchip(vm, chip);
+	} else {
+		r = okvm_get_irqchip(vm, chip);
+		if (!r && copy_to_user(argp, chip, sizeof(*chip)))
+			r = -EFAULT;
+	}
+	kfree(chip);
+	return r;
+}
+
 static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -147,6 +169,22 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_CREATE_IRQCHIP:
 		return okvm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS: {
+		struct kvm_irq_level irq;
+
+		int r;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		r = okvm_irq_line(vm, &irq);
+		if (!r && ioctl == KVM_IRQ_LINE_STATUS && copy_to_user(argp, &irq, sizeof(irq)))
+			return -EFAULT;
+		return r;
+	}
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return okvm_vm_irqchip_ioctl(vm, ioctl, argp);
 	case KVM_SIGNAL_MSI: {
 		struct kvm_msi msi;
 

@@ -208,6 +208,20 @@ DEFINE_EVENT_PRINT(okvm_apic_message, okvm_apic_accept,
 		   TP_printk("vcpu=%u mode=0x%x vector=0x%x", __entry->vcpu_id, __entry->a,
 			     __entry->b));
 
+/* An IOAPIC pin sent its entry's message: how many APICs took it. */
+TRACE_EVENT(okvm_ioapic_send,
+	    TP_PROTO(u32 pin, u64 redirect, int taken),
+	    TP_ARGS(pin, redirect, taken),
+	    TP_STRUCT__entry(__field(u32, pin)
+			     __field(u64, redirect)
+			     __field(int, taken)),
+	    TP_fast_assign(__entry->pin = pin;
+			   __entry->redirect = redirect;
+			   __entry->taken = taken;),
+	    TP_printk("pin=%u entry=0x%llx taken=%d", __entry->pin, __entry->redirect,
+		      __entry->taken)
+);
+
 /* KVM_SIGNAL_MSI: the message's address (low word) and data. */
 TRACE_EVENT(okvm_msi,
 	    TP_PROTO(u32 address_lo, u32 data),

@@ -23,6 +23,7 @@
 #include <okvm/stats.h>
 
 struct okvm_lapic;
+struct okvm_ioapic;
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -57,6 +58,8 @@ struct okvm_lapic;
  *	and read under @slots_lock
  * @irqchip_kernel: KVM_CREATE_IRQCHIP was called (before any vCPU, under
  *	@lock): every vCPU has an in-kernel local APIC
+ * @ioapic: the in-kernel IOAPIC, made with @irqchip_kernel (published by
+ *	its release) and freed with the VM
  */
 struct okvm_vm {
 	refcount_t users;
@@ -78,6 +81,7 @@ struct okvm_vm {
 	struct okvm_vm_stats stats;
 	u64 dirty_log_manual;
 	bool irqchip_kernel;
+	struct okvm_ioapic *ioapic;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */

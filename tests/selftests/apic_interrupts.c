@@ -5,6 +5,7 @@
  * one vCPU wakes another out of HLT, INIT and SIPI start a processor at the
  * SIPI's vector (an AP starts waiting for them), an interrupt CR8 holds
  * back goes in once CR8 drops, KVM_SIGNAL_MSI reaches the APIC it names,
+ * an IOAPIC pin driven by KVM_IRQ_LINE interrupts and waits for its EOI,
  * a HLT with interrupts masked sleeps without burning CPU until a signal,
  * and KVM_GET/SET_LAPIC round-trip the registers.
  */
@@ -34,6 +35,13 @@
 #define SIPI_VECTOR		0x30		/* starts at 0x30000 */
 #define SIPI_PORT		0x80
 #define SIPI_MARK		0x5a
+#define IOAPIC_GPA		0xfec00000ULL
+/* Pins 16-23 are the IOAPIC's alone: KVM routes GSIs 0-15 to its PICs too. */
+#define IOAPIC_PIN		17
+#define IOAPIC_VECTOR		0x5b
+#define IOAPIC_REDIR(pin)	(0x10 + 2 * (pin))
+#define IOAPIC_REMOTE_IRR	BIT_ULL(14)
+#define IOAPIC_LEVEL		BIT_ULL(15)
 
 /* Guest globals the interrupt handler updates. */
 u64 guest_irqs;
@@ -359,6 +367,75 @@ TEST(signal_msi_interrupts_the_apic_it_names)
 	pthread_join(id, NULL);
 	okvm_sync_global_from_guest(vm, guest_irqs);
 	EXPECT_EQ(1, guest_irqs);
+	okvm_vm_free(vm);
+}
+
+static u32 guest_ioapic_read(u32 index)
+{
+	WRITE_ONCE(*(u32 *)IOAPIC_GPA, index);
+	return READ_ONCE(*(u32 *)(IOAPIC_GPA + 0x10));
+}
+
+static void guest_ioapic_write(u32 index, u32 value)
+{
+	WRITE_ONCE(*(u32 *)IOAPIC_GPA, index);
+	WRITE_ONCE(*(u32 *)(IOAPIC_GPA + 0x10), value);
+}
+
+/*
+ * A level-triggered IOAPIC pin routed to this APIC: the host raises the
+ * line while interrupts are off (Remote IRR goes up), lowers it, and the
+ * interrupt's EOI clears Remote IRR without sending again.
+ */
+static void guest_ioapic_level(void)
+{
+	u32 entry = IOAPIC_REDIR(IOAPIC_PIN);
+
+	guest_apic_enable();
+	guest_ioapic_write(entry + 1, 0);
+	guest_ioapic_write(entry, IOAPIC_LEVEL | IOAPIC_VECTOR);
+	GUEST_SYNC(guest_ioapic_read(entry));
+	GUEST_SYNC(guest_ioapic_read(entry) & IOAPIC_REMOTE_IRR);
+	guest_wait_irqs(1);
+	GUEST_SYNC(guest_ioapic_read(entry) & IOAPIC_REMOTE_IRR);
+	GUEST_ASSERT_EQ(READ_ONCE(guest_irqs), 1);
+}
+
+TEST(ioapic_level_pin_holds_remote_irr_until_eoi)
+{
+	struct kvm_irq_level line = { .irq = IOAPIC_PIN, .level = 1 };
+	struct kvm_irqchip *chip = calloc(1, sizeof(*chip));
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	ASSERT_NE(NULL, chip);
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_ioapic_level, &vcpu);
+	okvm_guest_identity_map(vm, IOAPIC_GPA, PAGE_SIZE_2M);
+	okvm_guest_set_handler(vm, IOAPIC_VECTOR, guest_irq_handler);
+	okvm_vcpu_expect_sync(vcpu, IOAPIC_LEVEL | IOAPIC_VECTOR);
+
+	/* One APIC took it; the state says so. */
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line));
+	EXPECT_EQ(1, line.status);
+	chip->chip_id = KVM_IRQCHIP_IOAPIC;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_IRQCHIP, chip));
+	EXPECT_EQ(IOAPIC_VECTOR | IOAPIC_LEVEL | IOAPIC_REMOTE_IRR,
+		  chip->chip.ioapic.redirtbl[IOAPIC_PIN].bits);
+	EXPECT_EQ(BIT_ULL(IOAPIC_PIN), chip->chip.ioapic.irr);
+	/* Remote IRR set: another assertion sends nothing (KVM says -1). */
+	line.irq = IOAPIC_PIN;	/* status shares the union with irq */
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line));
+	EXPECT_EQ(-1, line.status);
+
+	okvm_vcpu_expect_sync(vcpu, IOAPIC_REMOTE_IRR);
+	line.irq = IOAPIC_PIN;
+	line.level = 0;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	okvm_vcpu_expect_sync(vcpu, 0);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_sync_global_from_guest(vm, guest_irqs);
+	EXPECT_EQ(1, guest_irqs);
+	free(chip);
 	okvm_vm_free(vm);
 }
 

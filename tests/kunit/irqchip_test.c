@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: apicv/lapic.c and apicv/apic_bus.c, the local APIC's register
- * semantics and its priority and destination rules, on vCPUs that are only
- * their common part (no backend state, never run).
+ * KUnit: the in-kernel irqchip on vCPUs that are only their common part
+ * (no backend state, never run). Suite okvm_lapic: apicv/lapic.c and
+ * apicv/apic_bus.c, the local APIC's register semantics and its priority
+ * and destination rules. Suite okvm_ioapic: apicv/ioapic.c, pins, their
+ * redirection entries, Remote IRR and the EOI that clears it.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -11,6 +13,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
+#include <okvm/ioapic.h>
 #include <okvm/lapic.h>
 #include <okvm/vm.h>
 
@@ -427,4 +430,166 @@ static struct kunit_suite okvm_lapic_suite = {
 	.test_cases = okvm_lapic_cases,
 };
 
-kunit_test_suite(okvm_lapic_suite);
+/* --- the IOAPIC --- */
+
+static int ioapic_test_init(struct kunit *test)
+{
+	struct lapic_fixture *f;
+	int r = lapic_test_init(test);
+
+	if (r)
+		return r;
+	f = test->priv;
+	KUNIT_ASSERT_EQ(test, okvm_ioapic_create(f->vm), 0);
+	return 0;
+}
+
+static void ioapic_test_exit(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	okvm_ioapic_free(f->vm);
+	lapic_test_exit(test);
+}
+
+static u32 ioapic_rd(struct okvm_vm *vm, u32 index)
+{
+	u64 v = index;
+
+	okvm_ioapic_mmio(vm, 0xfec00000, true, &v, 4);
+	okvm_ioapic_mmio(vm, 0xfec00010, false, &v, 4);
+	return v;
+}
+
+static void ioapic_wr(struct okvm_vm *vm, u32 index, u32 value)
+{
+	u64 v = index;
+
+	okvm_ioapic_mmio(vm, 0xfec00000, true, &v, 4);
+	v = value;
+	okvm_ioapic_mmio(vm, 0xfec00010, true, &v, 4);
+}
+
+/* Pin @pin's entry: @low (vector, mode, trigger, mask) to APIC ID @dest. */
+static void ioapic_route(struct okvm_vm *vm, u32 pin, u32 low, u8 dest)
+{
+	ioapic_wr(vm, 0x11 + 2 * pin, (u32)dest << 24);
+	ioapic_wr(vm, 0x10 + 2 * pin, low);
+}
+
+/* Reset: every entry masked; the version register says 24 entries. */
+static void okvm_ioapic_reset_state(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	unsigned int pin;
+
+	KUNIT_EXPECT_EQ(test, ioapic_rd(f->vm, 0x01), 0x170011U);
+	for (pin = 0; pin < KVM_IOAPIC_NUM_PINS; pin++)
+		KUNIT_EXPECT_EQ(test, ioapic_rd(f->vm, 0x10 + 2 * pin), APIC_LVT_MASKED);
+	/* A masked pin sends nothing: -1, as KVM reports it. */
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 3, true), -1);
+	/* Outside the page, and past the registers: not the IOAPIC's, or zero. */
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_mmio(f->vm, 0xfec01000, false, &(u64){0}, 4), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ioapic_rd(f->vm, 0x10 + 2 * KVM_IOAPIC_NUM_PINS), 0U);
+}
+
+/* Edge-triggered: a rising edge sends, a line held high does not again. */
+static void okvm_ioapic_edge(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[2];
+
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	ioapic_route(f->vm, 4, 0x34, 2);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 4, true), 1);
+	KUNIT_EXPECT_TRUE(test, irr_has(vcpu, 0x34));
+	okvm_lapic_ack(vcpu->apic, 0x34);
+	wr(vcpu, APIC_EOI, 0);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 4, true), 0);
+	KUNIT_EXPECT_FALSE(test, irr_has(vcpu, 0x34));
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 4, false), 1);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 4, true), 1);
+	KUNIT_EXPECT_TRUE(test, irr_has(vcpu, 0x34));
+	/* Remote IRR is never set for an edge-triggered pin. */
+	KUNIT_EXPECT_EQ(test, ioapic_rd(f->vm, 0x10 + 8) & BIT(14), 0U);
+}
+
+/*
+ * Level-triggered: Remote IRR holds the pin until the APIC's EOI; a line
+ * still high then sends again, a line gone low does not.
+ */
+static void okvm_ioapic_level_and_eoi(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[1];
+	u32 level = BIT(15);
+
+	wr(vcpu, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	ioapic_route(f->vm, 9, level | 0x49, 1);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 9, true), 1);
+	KUNIT_EXPECT_TRUE(test, irr_has(vcpu, 0x49));
+	KUNIT_EXPECT_TRUE(test, rd(vcpu, APIC_TMR + 0x20) & BIT(0x49 % 32));
+	KUNIT_EXPECT_TRUE(test, ioapic_rd(f->vm, 0x10 + 18) & BIT(14));
+	/* Remote IRR set: a new assertion sends nothing (-1). */
+	okvm_lapic_ack(vcpu->apic, 0x49);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 9, true), -1);
+	KUNIT_EXPECT_FALSE(test, irr_has(vcpu, 0x49));
+	/* The EOI clears Remote IRR, and the line still high sends again. */
+	wr(vcpu, APIC_EOI, 0);
+	KUNIT_EXPECT_TRUE(test, irr_has(vcpu, 0x49));
+	KUNIT_EXPECT_TRUE(test, ioapic_rd(f->vm, 0x10 + 18) & BIT(14));
+	/* Line low before the next EOI: nothing more. */
+	okvm_lapic_ack(vcpu->apic, 0x49);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 9, false), 1);
+	wr(vcpu, APIC_EOI, 0);
+	KUNIT_EXPECT_FALSE(test, irr_has(vcpu, 0x49));
+	KUNIT_EXPECT_EQ(test, ioapic_rd(f->vm, 0x10 + 18) & BIT(14), 0U);
+	/* Masked while high, unmasked: it sends at once. */
+	ioapic_route(f->vm, 9, level | APIC_LVT_MASKED | 0x49, 1);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_irq(f->vm, 9, true), -1);
+	ioapic_route(f->vm, 9, level | 0x49, 1);
+	KUNIT_EXPECT_TRUE(test, irr_has(vcpu, 0x49));
+}
+
+/* KVM_GET/SET_IRQCHIP's state: what the guest wrote, and the pin levels. */
+static void okvm_ioapic_state_round_trips(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct kvm_ioapic_state *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	u64 v;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	ioapic_route(f->vm, 5, 0x55, 3);
+	okvm_ioapic_set_irq(f->vm, 7, true);
+	okvm_ioapic_get_state(f->vm, s);
+	KUNIT_EXPECT_EQ(test, s->base_address, 0xfec00000ULL);
+	KUNIT_EXPECT_EQ(test, s->redirtbl[5].bits, 0x55ULL | 3ULL << 56);
+	KUNIT_EXPECT_EQ(test, s->irr, BIT(7));
+	s->base_address = 0xfec00800;
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_state(f->vm, s), -EINVAL);
+	s->base_address = 0xfed00000;
+	s->redirtbl[6].bits = 0x66;
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_set_state(f->vm, s), 0);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_mmio(f->vm, 0xfec00000, false, &(u64){0}, 4), -ENODEV);
+	v = 0x10 + 12;
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_mmio(f->vm, 0xfed00000, true, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, okvm_ioapic_mmio(f->vm, 0xfed00010, false, &v, 4), 0);
+	KUNIT_EXPECT_EQ(test, v, 0x66ULL);
+}
+
+static struct kunit_case okvm_ioapic_cases[] = {
+	KUNIT_CASE(okvm_ioapic_reset_state),
+	KUNIT_CASE(okvm_ioapic_edge),
+	KUNIT_CASE(okvm_ioapic_level_and_eoi),
+	KUNIT_CASE(okvm_ioapic_state_round_trips),
+	{}
+};
+
+static struct kunit_suite okvm_ioapic_suite = {
+	.name = "okvm_ioapic",
+	.init = ioapic_test_init,
+	.exit = ioapic_test_exit,
+	.test_cases = okvm_ioapic_cases,
+};
+
+kunit_test_suites(&okvm_lapic_suite, &okvm_ioapic_suite);
