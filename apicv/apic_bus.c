@@ -59,8 +59,14 @@ static bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_l
 	}
 	if (irq->dest_logical)
 		return okvm_apic_logical_match(target, irq->dest_id);
+	/*
+	 * KVM's broadcast quirk, until KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
+	 * a device's message to the xAPIC broadcast ID reaches x2APICs too.
+	 */
 	if (okvm_lapic_x2apic_mode(target))
-		return irq->dest_id == 0xffffffff || irq->dest_id == okvm_lapic_id(target);
+		return irq->dest_id == 0xffffffff || irq->dest_id == okvm_lapic_id(target) ||
+		       (!src && irq->dest_id == 0xff &&
+			!READ_ONCE(target->vcpu->vm->x2apic_broadcast_quirk_disabled));
 	return (irq->dest_id & 0xff) == 0xff || irq->dest_id == okvm_lapic_id(target);
 }
 

@@ -101,3 +101,23 @@ int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip)
 		return -EINVAL;
 	return okvm_ioapic_set_state(vm, &chip->chip.ioapic);
 }
+
+/**
+ * okvm_enable_x2apic_api() - KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)
+ * @vm: the VM
+ * @flags: KVM_X2APIC_API_USE_32BIT_IDS and
+ *	KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK; each stays on once set, as
+ *	in KVM
+ *
+ * Return: 0, or -EINVAL for other flags.
+ */
+int okvm_enable_x2apic_api(struct okvm_vm *vm, u64 flags)
+{
+	if (flags & ~(u64)OKVM_X2APIC_API_FLAGS)
+		return -EINVAL;
+	if (flags & KVM_X2APIC_API_USE_32BIT_IDS)
+		WRITE_ONCE(vm->x2apic_format, true);
+	if (flags & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+		WRITE_ONCE(vm->x2apic_broadcast_quirk_disabled, true);
+	return 0;
+}

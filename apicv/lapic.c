@@ -652,13 +652,13 @@ void okvm_lapic_free(struct okvm_vcpu *vcpu)
  * @apic: the APIC
  * @s: the first 1 KiB of the register page, TMCCT as it reads now; in
  *	x2APIC mode the ID in the xAPIC position, as KVM reports it without
- *	KVM_CAP_X2APIC_API
+ *	KVM_X2APIC_API_USE_32BIT_IDS, or whole with it
  */
 void okvm_lapic_get_state(struct okvm_lapic *apic, struct kvm_lapic_state *s)
 {
 	memcpy(s->regs, apic->regs, sizeof(s->regs));
 	*(u32 *)(s->regs + APIC_TMCCT) = okvm_lapic_timer_current_count(apic);
-	if (okvm_lapic_x2apic_mode(apic))
+	if (okvm_lapic_x2apic_mode(apic) && !READ_ONCE(apic->vcpu->vm->x2apic_format))
 		*(u32 *)(s->regs + APIC_ID) = okvm_reg(apic, APIC_ID) << 24;
 }
 
@@ -666,16 +666,19 @@ void okvm_lapic_get_state(struct okvm_lapic *apic, struct kvm_lapic_state *s)
  * okvm_lapic_set_state() - KVM_SET_LAPIC
  * @apic: the APIC
  * @s: the registers; what follows from them (PPR, the in-service count,
- *	the timer) is recomputed, and the timer restarts from TMICT
+ *	the timer) is recomputed, and the timer restarts from TMICT. In
+ *	x2APIC mode the ID is the vCPU's whatever @s says, as in KVM; with
+ *	KVM_X2APIC_API_USE_32BIT_IDS @s must say it
  *
- * Return: 0, or -EINVAL if the ID does not fit the APIC's mode.
+ * Return: 0, or -EINVAL for another x2APIC ID with 32-bit IDs.
  */
 int okvm_lapic_set_state(struct okvm_lapic *apic, const struct kvm_lapic_state *s)
 {
 	u32 id = *(const u32 *)(s->regs + APIC_ID);
 	unsigned int i;
 
-	if (okvm_lapic_x2apic_mode(apic) && (id >> 24) != apic->vcpu->id)
+	if (okvm_lapic_x2apic_mode(apic) && READ_ONCE(apic->vcpu->vm->x2apic_format) &&
+	    id != apic->vcpu->id)
 		return -EINVAL;
 	okvm_lapic_timer_cancel(apic);
 	memcpy(apic->regs, s->regs, sizeof(s->regs));

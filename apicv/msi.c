@@ -28,12 +28,14 @@
 /**
  * okvm_signal_msi() - KVM_SIGNAL_MSI
  * @vm: the VM
- * @msi: the message; address_hi and the device ID (KVM_MSI_VALID_DEVID)
- *	are ignored, as KVM ignores them on x86 without KVM_CAP_X2APIC_API
+ * @msi: the message; the device ID (KVM_MSI_VALID_DEVID) is ignored, as
+ *	KVM ignores it on x86; address_hi bits 31:8 are destination bits 31:8
+ *	with KVM_X2APIC_API_USE_32BIT_IDS, and ignored without
  *
  * Return: how many APICs took the interrupt (0 if it named none, as KVM
  * answers for a physical destination no APIC has); -EINVAL without an
- * in-kernel irqchip or for unknown flags.
+ * in-kernel irqchip, for unknown flags, or with 32-bit IDs for address_hi
+ * bits 7:0 (as KVM).
  */
 int okvm_signal_msi(struct okvm_vm *vm, const struct kvm_msi *msi)
 {
@@ -48,6 +50,11 @@ int okvm_signal_msi(struct okvm_vm *vm, const struct kvm_msi *msi)
 
 	if (!READ_ONCE(vm->irqchip_kernel) || (msi->flags & ~KVM_MSI_VALID_DEVID))
 		return -EINVAL;
+	if (READ_ONCE(vm->x2apic_format)) {
+		if (msi->address_hi & 0xff)
+			return -EINVAL;
+		irq.dest_id |= msi->address_hi & ~0xffU;
+	}
 	trace_okvm_msi(msi->address_lo, msi->data);
 	return okvm_apic_send(vm, NULL, &irq);
 }

@@ -92,7 +92,7 @@ static int okvm_vm_set_memory_region(struct okvm_vm *vm, unsigned int ioctl,
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: the one capability okvm lets userspace enable.
+ * KVM_ENABLE_CAP on the VM: the capabilities okvm lets userspace enable.
  * Any other answers -EINVAL, as KVM does for a capability it cannot enable.
  */
 static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *cap)
@@ -102,6 +102,8 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 	switch (cap->cap) {
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return okvm_enable_manual_dirty_log(vm, cap->args[0]);
+	case KVM_CAP_X2APIC_API:
+		return okvm_enable_x2apic_api(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}

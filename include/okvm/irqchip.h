@@ -6,6 +6,13 @@
 #ifndef _OKVM_IRQCHIP_H
 #define _OKVM_IRQCHIP_H
 
+#include <linux/types.h>
+#include <uapi/linux/kvm.h>
+
+/* The KVM_CAP_X2APIC_API flags okvm knows: all of uapi's. */
+#define OKVM_X2APIC_API_FLAGS	(KVM_X2APIC_API_USE_32BIT_IDS | \
+				 KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+
 struct kvm_irq_level;
 struct kvm_irqchip;
 struct kvm_msi;
@@ -15,6 +22,7 @@ int okvm_create_irqchip(struct okvm_vm *vm);
 int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq);
 int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip);
 int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip);
+int okvm_enable_x2apic_api(struct okvm_vm *vm, u64 flags);
 int okvm_signal_msi(struct okvm_vm *vm, const struct kvm_msi *msi);
 
 #endif /* _OKVM_IRQCHIP_H */

@@ -60,6 +60,10 @@ struct okvm_ioapic;
  *	@lock): every vCPU has an in-kernel local APIC
  * @ioapic: the in-kernel IOAPIC, made with @irqchip_kernel (published by
  *	its release) and freed with the VM
+ * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: KVM_GET/SET_LAPIC carry
+ *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
+ * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
+ *	a device's message to 0xff no longer reaches x2APICs too
  */
 struct okvm_vm {
 	refcount_t users;
@@ -82,6 +86,8 @@ struct okvm_vm {
 	u64 dirty_log_manual;
 	bool irqchip_kernel;
 	struct okvm_ioapic *ioapic;
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */

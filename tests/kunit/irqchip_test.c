@@ -409,6 +409,32 @@ static void okvm_lapic_base_transitions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rd(vcpu, APIC_ID), 1U << 24);
 }
 
+/*
+ * KVM's broadcast quirk: a device's message (no source APIC) to 0xff
+ * reaches x2APICs too, until KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK; an
+ * IPI to 0xff never does.
+ */
+static void okvm_apic_x2apic_broadcast_quirk(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *x2 = f->vcpus[3];
+	struct okvm_apic_irq irq = { .vector = 0x70, .delivery_mode = APIC_DM_FIXED,
+				     .dest_id = 0xff };
+
+	wr(x2, APIC_SPIV, APIC_SPIV_APIC_ENABLED | 0xff);
+	KUNIT_ASSERT_EQ(test, okvm_lapic_set_base(x2->apic, x2->apic_base | X2APIC_ENABLE,
+						  false), 0);
+	/* Only the x2APIC is software-enabled: the count says who took it. */
+	KUNIT_EXPECT_EQ(test, okvm_apic_send(f->vm, NULL, &irq), 1);
+	irq.vector = 0x71;
+	KUNIT_EXPECT_EQ(test, okvm_apic_send(f->vm, f->vcpus[0]->apic, &irq), 0);
+	f->vm->x2apic_broadcast_quirk_disabled = true;
+	irq.vector = 0x72;
+	KUNIT_EXPECT_EQ(test, okvm_apic_send(f->vm, NULL, &irq), 0);
+	irq.dest_id = 0xffffffff;
+	KUNIT_EXPECT_EQ(test, okvm_apic_send(f->vm, NULL, &irq), 1);
+}
+
 static struct kunit_case okvm_lapic_cases[] = {
 	KUNIT_CASE(okvm_lapic_ppr_follows_tpr_and_isr),
 	KUNIT_CASE(okvm_lapic_pending_vector_respects_priority),
@@ -419,6 +445,7 @@ static struct kunit_case okvm_lapic_cases[] = {
 	KUNIT_CASE(okvm_apic_destinations),
 	KUNIT_CASE(okvm_apic_lowest_priority),
 	KUNIT_CASE(okvm_lapic_x2apic_msrs),
+	KUNIT_CASE(okvm_apic_x2apic_broadcast_quirk),
 	KUNIT_CASE(okvm_lapic_base_transitions),
 	{}
 };

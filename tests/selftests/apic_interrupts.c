@@ -6,6 +6,7 @@
  * SIPI's vector (an AP starts waiting for them), an interrupt CR8 holds
  * back goes in once CR8 drops, KVM_SIGNAL_MSI reaches the APIC it names,
  * an IOAPIC pin driven by KVM_IRQ_LINE interrupts and waits for its EOI,
+ * KVM_CAP_X2APIC_API sets the x2APIC ID format of KVM_GET/SET_LAPIC,
  * a HLT with interrupts masked sleeps without burning CPU until a signal,
  * and KVM_GET/SET_LAPIC round-trip the registers.
  */
@@ -627,6 +628,67 @@ TEST(lapic_state_round_trips)
 	okvm_vcpu_expect_sync(vcpus[1], 0x20);
 	okvm_vcpu_expect_sync(vcpus[1], TIMER_VECTOR | APIC_LVT_MASKED);
 	okvm_vcpu_expect_sync(vcpus[0], 0);
+	okvm_vm_free(vm);
+}
+
+static void set_apic_base(struct okvm_vcpu *vcpu, u64 value)
+{
+	struct {
+		struct kvm_msrs header;
+		struct kvm_msr_entry entry;
+	} one = { .header.nmsrs = 1, .entry = { .index = 0x1b, .data = value } };
+
+	OKVM_REQUIRE(ioctl(vcpu->fd, KVM_SET_MSRS, &one) == 1, "KVM_SET_MSRS APIC_BASE: %s",
+		     strerror(errno));
+}
+
+static u32 lapic_id(struct okvm_vcpu *vcpu)
+{
+	struct kvm_lapic_state state;
+
+	okvm_vcpu_ioctl(vcpu, KVM_GET_LAPIC, &state);
+	return *(u32 *)&state.regs[APIC_REG_ID];
+}
+
+static int set_lapic_id(struct okvm_vcpu *vcpu, u32 id)
+{
+	struct kvm_lapic_state state;
+
+	okvm_vcpu_ioctl(vcpu, KVM_GET_LAPIC, &state);
+	*(u32 *)&state.regs[APIC_REG_ID] = id;
+	return ioctl(vcpu->fd, KVM_SET_LAPIC, &state);
+}
+
+/*
+ * KVM_CAP_X2APIC_API: two flags. An x2APIC's ID in KVM_GET/SET_LAPIC is in
+ * the xAPIC position and a different one is ignored; with 32-bit IDs it is
+ * whole, and a different one is refused.
+ */
+TEST(x2apic_api_ids_in_lapic_state)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X2APIC_API, .args[0] = 4 };
+	struct okvm_vm *vm = okvm_vm_create();
+	struct okvm_vcpu *vcpu;
+
+	EXPECT_EQ(3, ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	okvm_vcpu_create(vm, 0);
+	vcpu = okvm_vcpu_create(vm, 1);
+	okvm_vcpu_set_supported_cpuid(vcpu);
+	set_apic_base(vcpu, APIC_DEFAULT_GPA | (1 << 11) | (1 << 10));
+
+	EXPECT_EQ(1U << 24, lapic_id(vcpu));
+	EXPECT_EQ(0, set_lapic_id(vcpu, 5 << 24));
+	EXPECT_EQ(1U << 24, lapic_id(vcpu));
+
+	cap.args[0] = KVM_X2APIC_API_USE_32BIT_IDS;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(1, lapic_id(vcpu));
+	EXPECT_EQ(-1, set_lapic_id(vcpu, 5));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, set_lapic_id(vcpu, 1));
 	okvm_vm_free(vm);
 }
 
