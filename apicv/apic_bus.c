@@ -57,17 +57,20 @@ static bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_l
 	case APIC_DEST_ALLBUT:
 		return target != src;
 	}
-	if (irq->dest_logical)
-		return okvm_apic_logical_match(target, irq->dest_id);
 	/*
 	 * KVM's broadcast quirk, until KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
-	 * a device's message to the xAPIC broadcast ID reaches x2APICs too.
+	 * a device's message to the xAPIC broadcast ID reaches x2APICs too,
+	 * in either destination mode.
 	 */
+	if (!src && irq->dest_id == 0xff && okvm_lapic_x2apic_mode(target) &&
+	    !READ_ONCE(target->vcpu->vm->x2apic_broadcast_quirk_disabled))
+		return true;
+	if (irq->dest_logical)
+		return okvm_apic_logical_match(target, irq->dest_id);
 	if (okvm_lapic_x2apic_mode(target))
-		return irq->dest_id == 0xffffffff || irq->dest_id == okvm_lapic_id(target) ||
-		       (!src && irq->dest_id == 0xff &&
-			!READ_ONCE(target->vcpu->vm->x2apic_broadcast_quirk_disabled));
-	return (irq->dest_id & 0xff) == 0xff || irq->dest_id == okvm_lapic_id(target);
+		return irq->dest_id == 0xffffffff || irq->dest_id == okvm_lapic_id(target);
+	/* Exactly 0xff: an MSI's 32-bit ID 0x1ff names no xAPIC, as in KVM. */
+	return irq->dest_id == 0xff || irq->dest_id == okvm_lapic_id(target);
 }
 
 /**

@@ -16,6 +16,7 @@
  * again.
  */
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <asm/apicdef.h>
@@ -28,6 +29,8 @@
 #include "trace/okvm_trace.h"
 
 #define OKVM_IOAPIC_BASE	0xfec00000ULL
+/* The registers decoded from the base, as KVM's IOAPIC_MEM_LENGTH. */
+#define OKVM_IOAPIC_MMIO_SIZE	0x100
 #define OKVM_IOAPIC_IOREGSEL	0x00
 #define OKVM_IOAPIC_IOWIN	0x10
 #define OKVM_IOAPIC_REG_ID	0x00
@@ -96,9 +99,13 @@ static bool okvm_ioapic_level_due(const struct okvm_ioapic *ioapic, unsigned int
 int okvm_ioapic_set_irq(struct okvm_vm *vm, unsigned int pin, bool level)
 {
 	struct okvm_ioapic *ioapic = vm->ioapic;
-	const typeof(ioapic->state.redirtbl[0]) *e = &ioapic->state.redirtbl[pin];
-	u32 bit = BIT(pin);
+	const typeof(ioapic->state.redirtbl[0]) *e;
+	u32 bit;
 	int ret;
+
+	pin = array_index_nospec(pin, KVM_IOAPIC_NUM_PINS);
+	e = &ioapic->state.redirtbl[pin];
+	bit = BIT(pin);
 
 	spin_lock(&ioapic->lock);
 	if (!level) {
@@ -143,6 +150,7 @@ void okvm_ioapic_eoi(struct okvm_vm *vm, u8 vector)
 	spin_unlock(&ioapic->lock);
 }
 
+/* Registers that are not there read all ones, as KVM's. */
 static u32 okvm_ioapic_read_reg(struct okvm_ioapic *ioapic, u32 index)
 {
 	struct kvm_ioapic_state *s = &ioapic->state;
@@ -156,7 +164,9 @@ static u32 okvm_ioapic_read_reg(struct okvm_ioapic *ioapic, u32 index)
 		return OKVM_IOAPIC_VERSION;
 	}
 	if (index < OKVM_IOAPIC_REG_TABLE || pin >= KVM_IOAPIC_NUM_PINS)
-		return 0;
+		return ~0U;
+	/* IOREGSEL is the guest's (and KVM_SET_IRQCHIP's): no speculation past the table. */
+	pin = array_index_nospec(pin, KVM_IOAPIC_NUM_PINS);
 	return index & 1 ? upper_32_bits(s->redirtbl[pin].bits) :
 			   lower_32_bits(s->redirtbl[pin].bits);
 }
@@ -173,6 +183,7 @@ static void okvm_ioapic_write_reg(struct okvm_ioapic *ioapic, u32 index, u32 val
 	}
 	if (index < OKVM_IOAPIC_REG_TABLE || pin >= KVM_IOAPIC_NUM_PINS)
 		return;
+	pin = array_index_nospec(pin, KVM_IOAPIC_NUM_PINS);
 	old = s->redirtbl[pin].bits;
 	if (index & 1)
 		bits = (old & 0xffffffffULL) | (u64)value << 32;
@@ -195,25 +206,30 @@ static void okvm_ioapic_write_reg(struct okvm_ioapic *ioapic, u32 index, u32 val
  * @data: the value stored, or where the value read goes
  * @size: bytes, 1 to 8
  *
- * IOREGSEL and IOWIN are 32-bit registers; narrower accesses see their
- * low bytes, other offsets read 0 and ignore writes.
+ * The IOAPIC decodes 256 bytes from its base, as KVM's does: IOREGSEL and
+ * IOWIN are 32-bit registers, narrower accesses see their low bytes, other
+ * offsets read 0 and ignore writes.
  *
- * Return: 0 if the IOAPIC took the access, -ENODEV if @gpa is not its page
- * or the VM has none.
+ * Return: 0 if the IOAPIC took the access, -ENODEV if @gpa is not its or
+ * the VM has none.
  */
 int okvm_ioapic_mmio(struct okvm_vm *vm, gpa_t gpa, bool write, u64 *data, unsigned int size)
 {
 	struct okvm_ioapic *ioapic = vm->ioapic;
-	u32 offset;
+	u64 offset;
 
 	if (!ioapic)
 		return -ENODEV;
+	/* A first look without the lock: most MMIO is some other device's. */
+	offset = gpa - READ_ONCE(ioapic->state.base_address);
+	if (offset >= OKVM_IOAPIC_MMIO_SIZE)
+		return -ENODEV;
 	spin_lock(&ioapic->lock);
-	if ((gpa & PAGE_MASK) != ioapic->state.base_address) {
+	offset = gpa - ioapic->state.base_address;
+	if (offset >= OKVM_IOAPIC_MMIO_SIZE) {
 		spin_unlock(&ioapic->lock);
 		return -ENODEV;
 	}
-	offset = offset_in_page(gpa);
 	if (offset == OKVM_IOAPIC_IOREGSEL) {
 		if (write)
 			ioapic->state.ioregsel = *data & 0xff;
@@ -248,20 +264,16 @@ void okvm_ioapic_get_state(struct okvm_vm *vm, struct kvm_ioapic_state *s)
 /**
  * okvm_ioapic_set_state() - KVM_SET_IRQCHIP of KVM_IRQCHIP_IOAPIC
  * @vm: the VM, with an IOAPIC
- * @s: the state; the base must be page-aligned
+ * @s: the state, taken as it is (the base too, as KVM takes it)
  *
  * Level-triggered pins that are due (line high, unmasked, no Remote IRR)
  * send, as after a register write.
- *
- * Return: 0, or -EINVAL for an unaligned base.
  */
-int okvm_ioapic_set_state(struct okvm_vm *vm, const struct kvm_ioapic_state *s)
+void okvm_ioapic_set_state(struct okvm_vm *vm, const struct kvm_ioapic_state *s)
 {
 	struct okvm_ioapic *ioapic = vm->ioapic;
 	unsigned int pin;
 
-	if (s->base_address & ~PAGE_MASK)
-		return -EINVAL;
 	spin_lock(&ioapic->lock);
 	ioapic->state = *s;
 	ioapic->state.pad = 0;
@@ -270,7 +282,6 @@ int okvm_ioapic_set_state(struct okvm_vm *vm, const struct kvm_ioapic_state *s)
 		if (okvm_ioapic_level_due(ioapic, pin))
 			okvm_ioapic_send(ioapic, pin);
 	spin_unlock(&ioapic->lock);
-	return 0;
 }
 
 /**

@@ -91,7 +91,7 @@ int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip)
  * @chip: the chip and its new state
  *
  * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for a chip okvm
- * does not have or a state it refuses.
+ * does not have.
  */
 int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip)
 {
@@ -99,7 +99,8 @@ int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip)
 		return -ENXIO;
 	if (chip->chip_id != KVM_IRQCHIP_IOAPIC)
 		return -EINVAL;
-	return okvm_ioapic_set_state(vm, &chip->chip.ioapic);
+	okvm_ioapic_set_state(vm, &chip->chip.ioapic);
+	return 0;
 }
 
 /**
