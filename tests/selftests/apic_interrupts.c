@@ -492,6 +492,23 @@ static void *run_once(void *arg)
 }
 
 /*
+ * One KVM_RUN of @vcpu in a thread of its own, ended by a signal after
+ * @ms milliseconds; what it returned, and its CPU time, land in @t.
+ */
+static int run_until_signal(struct vcpu_thread *t, struct okvm_vcpu *vcpu, unsigned int ms)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	pthread_t id;
+
+	t->vcpu = vcpu;
+	if (sigaction(SIGUSR1, &sa, NULL) || pthread_create(&id, NULL, run_once, t))
+		return -1;
+	usleep(ms * 1000);
+	pthread_kill(id, SIGUSR1);
+	return pthread_join(id, NULL);
+}
+
+/*
  * vCPU 0 sends INIT and SIPI to vCPU 1, halted with interrupts masked or
  * (@fresh_ap) never run since its creation, when it waits for INIT: its
  * KVM_RUN then returns EAGAIN once INIT came, as KVM's does, and the VMM
@@ -554,14 +571,11 @@ TEST(init_and_sipi_start_an_ap_that_never_ran)
  */
 TEST(an_ap_starts_waiting_for_init)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct okvm_vm *vm = okvm_vm_create();
 	struct vcpu_thread t = {};
 	struct okvm_vcpu *vcpus[2];
 	struct kvm_mp_state mp;
-	pthread_t id;
 
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
 	vcpus[0] = okvm_vcpu_create(vm, 0);
 	vcpus[1] = okvm_vcpu_create(vm, 1);
@@ -570,11 +584,7 @@ TEST(an_ap_starts_waiting_for_init)
 	okvm_vcpu_ioctl(vcpus[1], KVM_GET_MP_STATE, &mp);
 	EXPECT_EQ(KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
 
-	t.vcpu = vcpus[1];
-	ASSERT_EQ(0, pthread_create(&id, NULL, run_once, &t));
-	usleep(200 * 1000);
-	pthread_kill(id, SIGUSR1);
-	pthread_join(id, NULL);
+	ASSERT_EQ(0, run_until_signal(&t, vcpus[1], 200));
 	EXPECT_EQ(-1, t.ret);
 	EXPECT_EQ(EINTR, t.err);
 	EXPECT_EQ(KVM_EXIT_INTR, t.run.exit_reason);
@@ -594,20 +604,13 @@ static void guest_halt_masked(void)
 
 TEST(masked_hlt_sleeps_until_a_signal)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct kvm_mp_state mp;
 	struct vcpu_thread t = {};
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
-	pthread_t id;
 
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_halt_masked, &vcpu);
-	t.vcpu = vcpu;
-	ASSERT_EQ(0, pthread_create(&id, NULL, run_once, &t));
-	usleep(500 * 1000);
-	pthread_kill(id, SIGUSR1);
-	pthread_join(id, NULL);
+	ASSERT_EQ(0, run_until_signal(&t, vcpu, 500));
 	EXPECT_EQ(-1, t.ret);
 	EXPECT_EQ(EINTR, t.err);
 	EXPECT_EQ(KVM_EXIT_INTR, t.run.exit_reason);
