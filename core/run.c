@@ -19,6 +19,7 @@
 #include <trace/events/ipi.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/cpu_irq.h>
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
 #include <okvm/vm.h>
@@ -247,7 +248,7 @@ static void okvm_vcpu_check_events(struct okvm_vcpu *vcpu)
 	smp_mb__after_atomic();
 	okvm_lapic_accept_events(apic);
 	okvm_lapic_timer_deliver(apic);
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED && okvm_lapic_pending_vector(apic) >= 0 &&
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED && okvm_cpu_has_interrupt(vcpu) &&
 	    okvm_hw->interrupt_allowed(vcpu)) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_HALT_WAKEUP);
@@ -289,24 +290,25 @@ static int okvm_vcpu_run_uninitialized(struct okvm_vcpu *vcpu)
 }
 
 /*
- * The interrupt the APIC has for the guest goes in now if the guest can
+ * The interrupt the irqchip has for the guest goes in now if the guest can
  * take it; otherwise the backend exits when it can (the window).
  */
 static void okvm_inject_events(struct okvm_vcpu *vcpu)
 {
-	struct okvm_lapic *apic = vcpu->apic;
-	int vector = okvm_lapic_pending_vector(apic);
+	int vector;
 
 	okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
-	if (vector < 0) {
-		okvm_hw->set_irq_window(vcpu, okvm_lapic_tpr_blocked_class(apic));
+	if (!okvm_cpu_has_interrupt(vcpu)) {
+		okvm_hw->set_irq_window(vcpu, okvm_lapic_tpr_blocked_class(vcpu->apic));
 		return;
 	}
 	if (!okvm_hw->interrupt_allowed(vcpu)) {
 		okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_ANY);
 		return;
 	}
-	okvm_lapic_ack(apic, vector);
+	vector = okvm_cpu_get_interrupt(vcpu);
+	if (vector < 0)
+		return;
 	okvm_hw->inject_irq(vcpu, vector);
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_IRQ_INJECTIONS);
 	trace_okvm_inject_irq(vcpu->id, vector);
