@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVM_CREATE_IRQCHIP: the VM's in-kernel interrupt controller, and the
- * ioctls that drive it. So far it is the local APICs (one per vCPU, made
- * with the vCPU) and the IOAPIC; the PICs come next
- * (Documentation/apic.rst). A GSI is the IOAPIC pin of its number, as in
- * KVM's default routing.
+ * ioctls that drive it: the local APICs (one per vCPU, made with the
+ * vCPU), the IOAPIC and the two 8259A PICs (Documentation/apic.rst). A GSI
+ * below 16 is the ISA line of its number on the PICs and the IOAPIC pin
+ * of its number; 16 to 23 are IOAPIC pins alone: KVM's default routing.
  */
 #include <linux/errno.h>
 #include <linux/mutex.h>
@@ -12,6 +12,7 @@
 
 #include <okvm/ioapic.h>
 #include <okvm/irqchip.h>
+#include <okvm/pic.h>
 #include <okvm/vm.h>
 
 /**
@@ -33,6 +34,11 @@ int okvm_create_irqchip(struct okvm_vm *vm)
 	else
 		r = okvm_ioapic_create(vm);
 	if (!r) {
+		r = okvm_pic_create(vm);
+		if (r)
+			okvm_ioapic_free(vm);
+	}
+	if (!r) {
 		/* Pairs with okvm_has_irqchip(): the IOAPIC is whole before it is seen. */
 		smp_store_release(&vm->irqchip_kernel, true);
 	}
@@ -47,23 +53,38 @@ static bool okvm_has_irqchip(struct okvm_vm *vm)
 	return smp_load_acquire(&vm->irqchip_kernel);
 }
 
+/*
+ * KVM's sum of what the chips of one GSI reported: a chip that did not
+ * deliver (-1: masked, or no such pin) adds nothing; -1 if none did.
+ */
+static int okvm_irq_status_add(int status, int chip_status)
+{
+	if (chip_status < 0)
+		return status;
+	return status < 0 ? chip_status : status + chip_status;
+}
+
 /**
  * okvm_irq_line() - KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS
  * @vm: the VM
  * @irq: the GSI and its new level; for KVM_IRQ_LINE_STATUS, @irq->status
- *	is set to what the IOAPIC reported (okvm_ioapic_set_irq()), or -1
- *	for a GSI no pin has, as KVM reports an unrouted one
+ *	is set to the sum of what its chips reported (okvm_pic_set_irq(),
+ *	okvm_ioapic_set_irq()), -1 if none delivered or no chip has it
  *
  * Return: 0; -ENXIO without an in-kernel irqchip.
  */
 int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq)
 {
+	int status = -1;
+
 	if (!okvm_has_irqchip(vm))
 		return -ENXIO;
-	if (irq->irq >= KVM_IOAPIC_NUM_PINS)
-		irq->status = -1;
-	else
-		irq->status = okvm_ioapic_set_irq(vm, irq->irq, irq->level);
+	if (irq->irq < OKVM_PIC_NUM_PINS)
+		status = okvm_irq_status_add(status, okvm_pic_set_irq(vm, irq->irq, irq->level));
+	if (irq->irq < KVM_IOAPIC_NUM_PINS)
+		status = okvm_irq_status_add(status,
+					     okvm_ioapic_set_irq(vm, irq->irq, irq->level));
+	irq->status = status;
 	return 0;
 }
 
@@ -72,17 +93,24 @@ int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq)
  * @vm: the VM
  * @chip: chip_id in; the chip's state out
  *
- * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for a chip
- * okvm does not have (the PICs, so far).
+ * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for an unknown
+ * chip.
  */
 int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip)
 {
 	if (!okvm_has_irqchip(vm))
 		return -ENXIO;
-	if (chip->chip_id != KVM_IRQCHIP_IOAPIC)
+	switch (chip->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		okvm_pic_get_state(vm, chip->chip_id == KVM_IRQCHIP_PIC_SLAVE, &chip->chip.pic);
+		return 0;
+	case KVM_IRQCHIP_IOAPIC:
+		okvm_ioapic_get_state(vm, &chip->chip.ioapic);
+		return 0;
+	default:
 		return -EINVAL;
-	okvm_ioapic_get_state(vm, &chip->chip.ioapic);
-	return 0;
+	}
 }
 
 /**
@@ -90,17 +118,24 @@ int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip)
  * @vm: the VM
  * @chip: the chip and its new state
  *
- * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for a chip okvm
- * does not have.
+ * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for an unknown
+ * chip.
  */
 int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip)
 {
 	if (!okvm_has_irqchip(vm))
 		return -ENXIO;
-	if (chip->chip_id != KVM_IRQCHIP_IOAPIC)
+	switch (chip->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		okvm_pic_set_state(vm, chip->chip_id == KVM_IRQCHIP_PIC_SLAVE, &chip->chip.pic);
+		return 0;
+	case KVM_IRQCHIP_IOAPIC:
+		okvm_ioapic_set_state(vm, &chip->chip.ioapic);
+		return 0;
+	default:
 		return -EINVAL;
-	okvm_ioapic_set_state(vm, &chip->chip.ioapic);
-	return 0;
+	}
 }
 
 /**

@@ -132,6 +132,22 @@ static void okvm_lapic_update_ppr(struct okvm_lapic *apic)
 }
 
 /**
+ * okvm_lapic_accepts_extint() - the APIC passes the PIC's INTR on to its CPU
+ * @apic: the APIC; any thread may ask
+ *
+ * Return: true if the APIC is disabled in IA32_APIC_BASE (the CPU's INTR
+ * pin is then the PIC's) or LVT0 is unmasked in ExtINT mode.
+ */
+bool okvm_lapic_accepts_extint(const struct okvm_lapic *apic)
+{
+	u32 lvt0 = okvm_reg(apic, APIC_LVT0);
+
+	if (!okvm_lapic_hw_enabled(apic))
+		return true;
+	return !(lvt0 & APIC_LVT_MASKED) && (lvt0 & APIC_MODE_MASK) == APIC_DM_EXTINT;
+}
+
+/**
  * okvm_lapic_pending_vector() - the interrupt the APIC would deliver now
  * @apic: the APIC
  *
@@ -600,6 +616,13 @@ void okvm_lapic_reset(struct okvm_lapic *apic, bool init)
 	okvm_set_reg(apic, APIC_SPIV, 0xff);
 	for (i = 0; i < ARRAY_SIZE(okvm_lvt_regs); i++)
 		okvm_set_reg(apic, okvm_lvt_regs[i], APIC_LVT_MASKED);
+	/*
+	 * The BSP's LINT0 passes the PIC's interrupts on from reset, as KVM's
+	 * (its LINT0_REENABLED quirk): firmware that never touches the APIC
+	 * still gets the timer through the PIC.
+	 */
+	if (!apic->vcpu->id)
+		okvm_set_reg(apic, APIC_LVT0, APIC_DM_EXTINT);
 	apic->isr_count = 0;
 	apic->timer.tsc_deadline = 0;
 	atomic_set(&apic->timer.pending, 0);

@@ -19,6 +19,7 @@
 #include <okvm/hw.h>
 #include <okvm/ioapic.h>
 #include <okvm/irqchip.h>
+#include <okvm/pic.h>
 #include <okvm/vm.h>
 
 /**
@@ -54,6 +55,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_mmu_destroy(vm);
 	okvm_memslots_free(vm);
 	okvm_ioapic_free(vm);
+	okvm_pic_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);

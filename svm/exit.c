@@ -24,6 +24,7 @@
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
+#include <okvm/pio.h>
 #include <okvm/walk.h>
 
 #include "svm.h"
@@ -227,7 +228,7 @@ static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
 	/* exit_info_2 is the next RIP for IOIO exits. */
 	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
-	return okvm_exit_io(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);
+	return okvm_emulate_pio(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);
 }
 
 static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)

@@ -222,6 +222,34 @@ TRACE_EVENT(okvm_ioapic_send,
 		      __entry->taken)
 );
 
+/* An ISA line of the PICs changed: KVM_IRQ_LINE's status for it. */
+TRACE_EVENT(okvm_pic_set_irq,
+	    TP_PROTO(u32 pin, bool level, int status),
+	    TP_ARGS(pin, level, status),
+	    TP_STRUCT__entry(__field(u32, pin)
+			     __field(bool, level)
+			     __field(int, status)),
+	    TP_fast_assign(__entry->pin = pin;
+			   __entry->level = level;
+			   __entry->status = status;),
+	    TP_printk("pin=%u level=%d status=%d", __entry->pin, __entry->level,
+		      __entry->status)
+);
+
+/* A guest IN or OUT that a PIC or ELCR port took. */
+TRACE_EVENT(okvm_pic_pio,
+	    TP_PROTO(u16 port, bool in, u8 value),
+	    TP_ARGS(port, in, value),
+	    TP_STRUCT__entry(__field(u16, port)
+			     __field(bool, in)
+			     __field(u8, value)),
+	    TP_fast_assign(__entry->port = port;
+			   __entry->in = in;
+			   __entry->value = value;),
+	    TP_printk("port=0x%x %s 0x%x", __entry->port, __entry->in ? "in" : "out",
+		      __entry->value)
+);
+
 /* KVM_SIGNAL_MSI: the message's address (low word) and data. */
 TRACE_EVENT(okvm_msi,
 	    TP_PROTO(u32 address_lo, u32 data),

@@ -102,6 +102,7 @@ int okvm_lapic_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 u8 okvm_lapic_get_cr8(struct okvm_lapic *apic);
 void okvm_lapic_set_cr8(struct okvm_lapic *apic, u8 cr8);
 int okvm_lapic_tpr_blocked_class(struct okvm_lapic *apic);
+bool okvm_lapic_accepts_extint(const struct okvm_lapic *apic);
 int okvm_lapic_pending_vector(struct okvm_lapic *apic);
 void okvm_lapic_ack(struct okvm_lapic *apic, u8 vector);
 void okvm_lapic_accept_events(struct okvm_lapic *apic);

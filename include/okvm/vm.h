@@ -24,6 +24,7 @@
 
 struct okvm_lapic;
 struct okvm_ioapic;
+struct okvm_pic;
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -60,6 +61,7 @@ struct okvm_ioapic;
  *	@lock): every vCPU has an in-kernel local APIC
  * @ioapic: the in-kernel IOAPIC, made with @irqchip_kernel (published by
  *	its release) and freed with the VM
+ * @pic: the in-kernel 8259A PICs, made and freed with @ioapic
  * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: KVM_GET/SET_LAPIC carry
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
@@ -86,6 +88,7 @@ struct okvm_vm {
 	u64 dirty_log_manual;
 	bool irqchip_kernel;
 	struct okvm_ioapic *ioapic;
+	struct okvm_pic *pic;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
 };

@@ -4,7 +4,9 @@
  * (no backend state, never run). Suite okvm_lapic: apicv/lapic.c and
  * apicv/apic_bus.c, the local APIC's register semantics and its priority
  * and destination rules. Suite okvm_ioapic: apicv/ioapic.c, pins, their
- * redirection entries, Remote IRR and the EOI that clears it.
+ * redirection entries, Remote IRR and the EOI that clears it. Suite
+ * okvm_pic: apicv/pic.c and apicv/cpu_irq.c, the 8259A pair, its ports,
+ * priorities and cascade, and the ExtINT path into a vCPU.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -12,9 +14,11 @@
 #include <asm/msr-index.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/cpu_irq.h>
 #include <okvm/hw.h>
 #include <okvm/ioapic.h>
 #include <okvm/lapic.h>
+#include <okvm/pic.h>
 #include <okvm/vm.h>
 
 #define NR_TEST_VCPUS	4
@@ -632,4 +636,264 @@ static struct kunit_suite okvm_ioapic_suite = {
 	.test_cases = okvm_ioapic_cases,
 };
 
-kunit_test_suites(&okvm_lapic_suite, &okvm_ioapic_suite);
+/* --- the 8259A PICs --- */
+
+static int pic_test_init(struct kunit *test)
+{
+	struct lapic_fixture *f;
+	int r = lapic_test_init(test);
+
+	if (r)
+		return r;
+	f = test->priv;
+	KUNIT_ASSERT_EQ(test, okvm_pic_create(f->vm), 0);
+	return 0;
+}
+
+static void pic_test_exit(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	okvm_pic_free(f->vm);
+	lapic_test_exit(test);
+}
+
+static void pic_out(struct okvm_vm *vm, u16 port, u8 value)
+{
+	u32 v = value;
+
+	okvm_pic_pio(vm, port, false, 1, &v);
+}
+
+static u8 pic_in(struct okvm_vm *vm, u16 port)
+{
+	u32 v = 0xff;
+
+	okvm_pic_pio(vm, port, true, 1, &v);
+	return v;
+}
+
+/* What a PC BIOS programs: vectors 0x20 and 0x28, cascade on pin 2, 8086 mode. */
+static void pic_init(struct okvm_vm *vm, u8 master_imr, u8 slave_imr)
+{
+	pic_out(vm, 0x20, 0x11);
+	pic_out(vm, 0x21, 0x20);
+	pic_out(vm, 0x21, 0x04);
+	pic_out(vm, 0x21, 0x01);
+	pic_out(vm, 0xa0, 0x11);
+	pic_out(vm, 0xa1, 0x28);
+	pic_out(vm, 0xa1, 0x02);
+	pic_out(vm, 0xa1, 0x01);
+	pic_out(vm, 0x21, master_imr);
+	pic_out(vm, 0xa1, slave_imr);
+}
+
+/* OCW3 selects what the command port reads: the IRR (0x0a) or the ISR (0x0b). */
+static u8 pic_isr(struct okvm_vm *vm, u16 port)
+{
+	u8 isr;
+
+	pic_out(vm, port, 0x0b);
+	isr = pic_in(vm, port);
+	pic_out(vm, port, 0x0a);
+	return isr;
+}
+
+/* The init sequence sets the vector base and the mask; a masked pin reports -1. */
+static void okvm_pic_init_and_mask(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct kvm_pic_state s;
+	u32 v = 0xffff;
+
+	pic_init(f->vm, 0xfb, 0xff);
+	okvm_pic_get_state(f->vm, false, &s);
+	KUNIT_EXPECT_EQ(test, s.irq_base, 0x20);
+	KUNIT_EXPECT_EQ(test, s.imr, 0xfb);
+	KUNIT_EXPECT_EQ(test, s.init_state, 0);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x21), 0xfb);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0xa1), 0xff);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 0, true), -1);
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	/* The line is latched while masked: unmasking lets it through. */
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), 0x01);
+	pic_out(f->vm, 0x21, 0xfa);
+	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x20);
+	/* A byte register takes only bytes: a wider access reads 0, writes nothing. */
+	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x21, false, 2, &v), 0);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x21), 0xfa);
+	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x21, true, 2, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 0U);
+	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x40, true, 1, &v), -ENODEV);
+}
+
+/*
+ * An edge: one interrupt per rising edge, taken by the acknowledge into
+ * the ISR; the pin in service holds itself and lower pins back until EOI,
+ * not a higher one.
+ */
+static void okvm_pic_edge_and_eoi(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	pic_init(f->vm, 0x00, 0xff);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 1, true), 1);
+	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x21);
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(1));
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), 0);
+	/* Still high: no edge. Low, then high: an edge, held back by the ISR. */
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), 0);
+	okvm_pic_set_irq(f->vm, 1, false);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 3, true), 1);
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	/* A coalesced edge: one more rising edge before the acknowledge. */
+	okvm_pic_set_irq(f->vm, 3, false);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 3, true), 0);
+	/* Pin 0 is above pin 1. */
+	okvm_pic_set_irq(f->vm, 0, true);
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x20);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(0) | BIT(1));
+	/* Non-specific EOIs end the highest in service first: 0, then 1. */
+	pic_out(f->vm, 0x20, 0x20);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(1));
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	pic_out(f->vm, 0x20, 0x20);
+	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x21);
+	/* A specific EOI of 1; pin 3 is next. */
+	pic_out(f->vm, 0x20, 0x61);
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x23);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(3));
+}
+
+/*
+ * A level-triggered pin (its ELCR bit set) requests while the line is
+ * high: again after the EOI, never once it is low. A request that goes
+ * away before the acknowledge leaves the spurious pin 7, with nothing in
+ * service.
+ */
+static void okvm_pic_level_and_spurious(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	pic_init(f->vm, 0x00, 0x00);
+	pic_out(f->vm, 0x4d0, 0xff);
+	pic_out(f->vm, 0x4d1, 0xff);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x4d0), 0xf8);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x4d1), 0xde);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 5, true), 1);
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x25);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), BIT(5));
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	pic_out(f->vm, 0x20, 0x20);
+	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 5, false), 1);
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x27);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), 0);
+}
+
+/*
+ * ISA line 12 is the slave's pin 4, which the master sees on its pin 2:
+ * the acknowledge puts both in service and answers the slave's vector.
+ */
+static void okvm_pic_cascade(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct kvm_pic_state s;
+
+	pic_init(f->vm, 0xfb, 0x00);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 12, true), 1);
+	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x2c);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(2));
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0xa0), BIT(4));
+	okvm_pic_get_state(f->vm, true, &s);
+	KUNIT_EXPECT_EQ(test, s.isr, BIT(4));
+	KUNIT_EXPECT_EQ(test, s.irr, 0);
+	/* The slave's cascade masked on the master: nothing reaches the CPU. */
+	pic_out(f->vm, 0xa0, 0x20);
+	pic_out(f->vm, 0x20, 0x20);
+	pic_out(f->vm, 0x21, 0xff);
+	okvm_pic_set_irq(f->vm, 12, false);
+	KUNIT_EXPECT_EQ(test, okvm_pic_set_irq(f->vm, 12, true), 1);
+	KUNIT_EXPECT_FALSE(test, okvm_pic_output(f->vm));
+}
+
+/* The poll command makes the next read an acknowledge that answers the pin. */
+static void okvm_pic_poll_and_rotation(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	pic_init(f->vm, 0x00, 0xff);
+	okvm_pic_set_irq(f->vm, 6, true);
+	pic_out(f->vm, 0x20, 0x0c);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), 0x86);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(6));
+	pic_out(f->vm, 0x20, 0x0c);
+	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x20), 0);
+	/* Rotate on EOI: pin 6 ends and becomes the lowest; 7 is now above 0. */
+	pic_out(f->vm, 0x20, 0xa0);
+	okvm_pic_set_irq(f->vm, 0, true);
+	okvm_pic_set_irq(f->vm, 7, true);
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x27);
+	/* 7 in service, at the top now, holds 0 back: the spurious answer. */
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x27);
+	KUNIT_EXPECT_EQ(test, pic_isr(f->vm, 0x20), BIT(7));
+	pic_out(f->vm, 0x20, 0x20);
+	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x20);
+}
+
+/*
+ * The PIC reaches a vCPU whose APIC passes ExtINT on: the BSP from reset
+ * (LVT0 in ExtINT mode), not an AP (LVT0 masked) until it is disabled in
+ * IA32_APIC_BASE.
+ */
+static void okvm_pic_through_lint0(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *bsp = f->vcpus[0], *ap = f->vcpus[1];
+
+	KUNIT_EXPECT_EQ(test, rd(bsp, APIC_LVT0), APIC_DM_EXTINT);
+	KUNIT_EXPECT_EQ(test, rd(ap, APIC_LVT0), APIC_LVT_MASKED);
+	pic_init(f->vm, 0x00, 0xff);
+	okvm_pic_set_irq(f->vm, 4, true);
+	KUNIT_EXPECT_FALSE(test, okvm_cpu_has_interrupt(ap));
+	KUNIT_EXPECT_TRUE(test, okvm_cpu_has_interrupt(bsp));
+	KUNIT_EXPECT_EQ(test, okvm_cpu_get_interrupt(bsp), 0x24);
+	KUNIT_EXPECT_FALSE(test, okvm_cpu_has_interrupt(bsp));
+	/* Software-disabled APIC: LVT0 writes keep the mask. */
+	wr(bsp, APIC_LVT0, APIC_DM_EXTINT);
+	KUNIT_EXPECT_EQ(test, rd(bsp, APIC_LVT0), APIC_DM_EXTINT | APIC_LVT_MASKED);
+	pic_out(f->vm, 0x20, 0x20);
+	okvm_pic_set_irq(f->vm, 4, false);
+	okvm_pic_set_irq(f->vm, 4, true);
+	KUNIT_EXPECT_FALSE(test, okvm_cpu_has_interrupt(bsp));
+	ap->apic_base &= ~MSR_IA32_APICBASE_ENABLE;
+	KUNIT_EXPECT_TRUE(test, okvm_cpu_has_interrupt(ap));
+	KUNIT_EXPECT_EQ(test, okvm_cpu_get_interrupt(ap), 0x24);
+}
+
+static struct kunit_case okvm_pic_cases[] = {
+	KUNIT_CASE(okvm_pic_init_and_mask),
+	KUNIT_CASE(okvm_pic_edge_and_eoi),
+	KUNIT_CASE(okvm_pic_level_and_spurious),
+	KUNIT_CASE(okvm_pic_cascade),
+	KUNIT_CASE(okvm_pic_poll_and_rotation),
+	KUNIT_CASE(okvm_pic_through_lint0),
+	{}
+};
+
+static struct kunit_suite okvm_pic_suite = {
+	.name = "okvm_pic",
+	.init = pic_test_init,
+	.exit = pic_test_exit,
+	.test_cases = okvm_pic_cases,
+};
+
+kunit_test_suites(&okvm_lapic_suite, &okvm_ioapic_suite, &okvm_pic_suite);

@@ -38,4 +38,8 @@ static inline void barrier(void)
  */
 #define __naked			__attribute__((__naked__))
 
+/* A macro's value as a string, for constants inside those handlers. */
+#define __stringify_1(x)	#x
+#define __stringify(x)		__stringify_1(x)
+
 #endif /* OKVM_SELFTEST_KERNEL_TYPES_H */
