@@ -2,15 +2,15 @@
 /*
  * KVM_CREATE_IRQCHIP: the VM's in-kernel interrupt controller, and the
  * ioctls that drive it: the local APICs (one per vCPU, made with the
- * vCPU), the IOAPIC and the two 8259A PICs (Documentation/apic.rst). A GSI
- * below 16 is the ISA line of its number on the PICs and the IOAPIC pin
- * of its number; 16 to 23 are IOAPIC pins alone: KVM's default routing.
+ * vCPU), the IOAPIC and the two 8259A PICs (Documentation/apic.rst), with
+ * KVM's default GSI routing (irq_routing.c).
  */
 #include <linux/errno.h>
 #include <linux/mutex.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/ioapic.h>
+#include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
 #include <okvm/pic.h>
 #include <okvm/vm.h>
@@ -35,8 +35,12 @@ int okvm_create_irqchip(struct okvm_vm *vm)
 		r = okvm_ioapic_create(vm);
 	if (!r) {
 		r = okvm_pic_create(vm);
-		if (r)
+		if (!r)
+			r = okvm_irq_routing_set_default(vm);
+		if (r) {
+			okvm_pic_free(vm);
 			okvm_ioapic_free(vm);
+		}
 	}
 	if (!r) {
 		/* Pairs with okvm_has_irqchip(): the IOAPIC is whole before it is seen. */
@@ -53,38 +57,20 @@ static bool okvm_has_irqchip(struct okvm_vm *vm)
 	return smp_load_acquire(&vm->irqchip_kernel);
 }
 
-/*
- * KVM's sum of what the chips of one GSI reported: a chip that did not
- * deliver (-1: masked, or no such pin) adds nothing; -1 if none did.
- */
-static int okvm_irq_status_add(int status, int chip_status)
-{
-	if (chip_status < 0)
-		return status;
-	return status < 0 ? chip_status : status + chip_status;
-}
-
 /**
  * okvm_irq_line() - KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS
  * @vm: the VM
  * @irq: the GSI and its new level; for KVM_IRQ_LINE_STATUS, @irq->status
- *	is set to the sum of what its chips reported (okvm_pic_set_irq(),
- *	okvm_ioapic_set_irq()), -1 if none delivered or no chip has it
+ *	is set to the sum of what its routes reported, -1 if none delivered
+ *	or the GSI has no route (okvm_irq_routing_raise())
  *
  * Return: 0; -ENXIO without an in-kernel irqchip.
  */
 int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq)
 {
-	int status = -1;
-
 	if (!okvm_has_irqchip(vm))
 		return -ENXIO;
-	if (irq->irq < OKVM_PIC_NUM_PINS)
-		status = okvm_irq_status_add(status, okvm_pic_set_irq(vm, irq->irq, irq->level));
-	if (irq->irq < KVM_IOAPIC_NUM_PINS)
-		status = okvm_irq_status_add(status,
-					     okvm_ioapic_set_irq(vm, irq->irq, irq->level));
-	irq->status = status;
+	irq->status = okvm_irq_routing_raise(vm, irq->irq, irq->level);
 	return 0;
 }
 

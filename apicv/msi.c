@@ -26,6 +26,30 @@
 #define OKVM_MSI_DATA_LEVEL		BIT(15)
 
 /**
+ * okvm_msi_deliver() - send a message to the APICs it names
+ * @vm: the VM, with an in-kernel irqchip
+ * @msi: the message, checked (okvm_signal_msi(), or a GSI's MSI route)
+ *
+ * Return: how many APICs took the interrupt.
+ */
+int okvm_msi_deliver(struct okvm_vm *vm, const struct kvm_msi *msi)
+{
+	struct okvm_apic_irq irq = {
+		.vector = OKVM_MSI_DATA_VECTOR(msi->data),
+		.delivery_mode = OKVM_MSI_DATA_MODE(msi->data),
+		.dest_logical = msi->address_lo & OKVM_MSI_ADDR_DEST_LOGICAL,
+		.level_trigger = msi->data & OKVM_MSI_DATA_LEVEL,
+		.assert = msi->data & OKVM_MSI_DATA_ASSERT,
+		.dest_id = OKVM_MSI_ADDR_DEST_ID(msi->address_lo),
+	};
+
+	if (READ_ONCE(vm->x2apic_format))
+		irq.dest_id |= msi->address_hi & ~0xffU;
+	trace_okvm_msi(msi->address_lo, msi->data);
+	return okvm_apic_send(vm, NULL, &irq);
+}
+
+/**
  * okvm_signal_msi() - KVM_SIGNAL_MSI
  * @vm: the VM
  * @msi: the message; the device ID (KVM_MSI_VALID_DEVID) is ignored, as
@@ -39,22 +63,9 @@
  */
 int okvm_signal_msi(struct okvm_vm *vm, const struct kvm_msi *msi)
 {
-	struct okvm_apic_irq irq = {
-		.vector = OKVM_MSI_DATA_VECTOR(msi->data),
-		.delivery_mode = OKVM_MSI_DATA_MODE(msi->data),
-		.dest_logical = msi->address_lo & OKVM_MSI_ADDR_DEST_LOGICAL,
-		.level_trigger = msi->data & OKVM_MSI_DATA_LEVEL,
-		.assert = msi->data & OKVM_MSI_DATA_ASSERT,
-		.dest_id = OKVM_MSI_ADDR_DEST_ID(msi->address_lo),
-	};
-
 	if (!READ_ONCE(vm->irqchip_kernel) || (msi->flags & ~KVM_MSI_VALID_DEVID))
 		return -EINVAL;
-	if (READ_ONCE(vm->x2apic_format)) {
-		if (msi->address_hi & 0xff)
-			return -EINVAL;
-		irq.dest_id |= msi->address_hi & ~0xffU;
-	}
-	trace_okvm_msi(msi->address_lo, msi->data);
-	return okvm_apic_send(vm, NULL, &irq);
+	if (READ_ONCE(vm->x2apic_format) && (msi->address_hi & 0xff))
+		return -EINVAL;
+	return okvm_msi_deliver(vm, msi);
 }

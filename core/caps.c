@@ -8,6 +8,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
+#include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
@@ -40,6 +41,8 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_BINARY_STATS_FD, 1 },
 	{ KVM_CAP_GET_TSC_KHZ, 1 },
 	{ KVM_CAP_IRQCHIP, 1 },
+	{ KVM_CAP_IRQ_ROUTING, OKVM_MAX_IRQ_ROUTES },
+	{ KVM_CAP_IRQ_INJECT_STATUS, 1 },
 	{ KVM_CAP_SIGNAL_MSI, 1 },
 	{ KVM_CAP_X2APIC_API, OKVM_X2APIC_API_FLAGS },
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, OKVM_DIRTY_LOG_MANUAL_CAPS },

@@ -18,6 +18,7 @@
 #include <okvm/caps.h>
 #include <okvm/hw.h>
 #include <okvm/ioapic.h>
+#include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
 #include <okvm/pic.h>
 #include <okvm/vm.h>
@@ -56,6 +57,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_memslots_free(vm);
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);
+	okvm_irq_routing_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -131,6 +133,26 @@ static int okvm_vm_irqchip_ioctl(struct okvm_vm *vm, unsigned int ioctl,
 	return r;
 }
 
+static int okvm_vm_set_gsi_routing(struct okvm_vm *vm, struct kvm_irq_routing __user *argp)
+{
+	struct kvm_irq_routing_entry *entries = NULL;
+	struct kvm_irq_routing routing;
+	int r;
+
+	if (copy_from_user(&routing, argp, sizeof(routing)))
+		return -EFAULT;
+	if (routing.flags || routing.nr > OKVM_MAX_IRQ_ROUTES || !READ_ONCE(vm->irqchip_kernel))
+		return -EINVAL;
+	if (routing.nr) {
+		entries = vmemdup_array_user(argp->entries, routing.nr, sizeof(*entries));
+		if (IS_ERR(entries))
+			return PTR_ERR(entries);
+	}
+	r = okvm_irq_routing_set(vm, entries, routing.nr);
+	kvfree(entries);
+	return r;
+}
+
 static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -189,6 +211,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return okvm_vm_irqchip_ioctl(vm, ioctl, argp);
+	case KVM_SET_GSI_ROUTING:
+		return okvm_vm_set_gsi_routing(vm, argp);
 	case KVM_SIGNAL_MSI: {
 		struct kvm_msi msi;
 

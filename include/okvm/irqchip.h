@@ -24,5 +24,6 @@ int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip);
 int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip);
 int okvm_enable_x2apic_api(struct okvm_vm *vm, u64 flags);
 int okvm_signal_msi(struct okvm_vm *vm, const struct kvm_msi *msi);
+int okvm_msi_deliver(struct okvm_vm *vm, const struct kvm_msi *msi);
 
 #endif /* _OKVM_IRQCHIP_H */

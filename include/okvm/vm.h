@@ -25,6 +25,7 @@
 struct okvm_lapic;
 struct okvm_ioapic;
 struct okvm_pic;
+struct okvm_irq_routing;
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -62,6 +63,7 @@ struct okvm_pic;
  * @ioapic: the in-kernel IOAPIC, made with @irqchip_kernel (published by
  *	its release) and freed with the VM
  * @pic: the in-kernel 8259A PICs, made and freed with @ioapic
+ * @irq_routing: the GSI routing table, read under RCU, replaced under @lock
  * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: KVM_GET/SET_LAPIC carry
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
@@ -89,6 +91,7 @@ struct okvm_vm {
 	bool irqchip_kernel;
 	struct okvm_ioapic *ioapic;
 	struct okvm_pic *pic;
+	struct okvm_irq_routing __rcu *irq_routing;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
 };
