@@ -44,8 +44,17 @@ static bool okvm_apic_logical_match(const struct okvm_lapic *target, u32 dest)
 	return (logical >> 4) == (dest >> 4) && (logical & dest & 0xf);
 }
 
-static bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_lapic *src,
-			    const struct okvm_apic_irq *irq)
+/**
+ * okvm_apic_match() - a message addresses an APIC
+ * @target: the APIC
+ * @src: the sender's APIC, for the shorthands; NULL for a device's message
+ * @irq: the message
+ *
+ * Return: true if @target is among the destinations (a hardware-disabled
+ * APIC never is).
+ */
+bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_lapic *src,
+		     const struct okvm_apic_irq *irq)
 {
 	if (!okvm_lapic_hw_enabled(target))
 		return false;

@@ -7,10 +7,15 @@
  * line of their number on the PICs and to the IOAPIC pin of their number,
  * 16-23 to IOAPIC pins alone.
  *
+ * With a split irqchip (KVM_CAP_SPLIT_IRQCHIP) there are only MSI routes,
+ * and those of the GSIs the VMM's IOAPIC owns tell which EOIs it must
+ * hear of (KVM_EXIT_IOAPIC_EOI): the level-triggered ones.
+ *
  * The table is read under RCU (KVM_IRQ_LINE takes no lock of the VM's)
  * and replaced whole under the VM's lock; routes are sorted by GSI, so
  * those of one GSI are neighbours found by a binary search.
  */
+#include <linux/bitmap.h>
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
@@ -21,6 +26,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/lapic.h>
 #include <okvm/pic.h>
 #include <okvm/vm.h>
 
@@ -48,11 +54,15 @@ struct okvm_irq_route {
 /**
  * struct okvm_irq_routing - a VM's routing table
  * @rcu: frees it after the readers of a replaced table are gone
+ * @eoi_exit_vectors: with a split irqchip, the vectors of level-triggered
+ *	MSI routes of the VMM IOAPIC's GSIs: an EOI of another vector never
+ *	needs a look at the routes
  * @nr: routes in @routes
  * @routes: sorted by GSI
  */
 struct okvm_irq_routing {
 	struct rcu_head rcu;
+	DECLARE_BITMAP(eoi_exit_vectors, 256);
 	u32 nr;
 	struct okvm_irq_route routes[] __counted_by(nr);
 };
@@ -109,6 +119,13 @@ static int okvm_irq_route_from_user(struct okvm_vm *vm, struct okvm_irq_route *r
 	}
 }
 
+/* A split irqchip's level-triggered MSI route of a GSI the VMM's IOAPIC owns. */
+static bool okvm_irq_route_eoi_exits(struct okvm_vm *vm, const struct okvm_irq_route *route)
+{
+	return vm->irqchip_split && route->type == KVM_IRQ_ROUTING_MSI &&
+	       route->gsi < vm->nr_reserved_ioapic_pins && (route->msi.data & BIT(15));
+}
+
 /*
  * A GSI may have one route to each irqchip, or a single route of another
  * type, as in KVM. Routes of one GSI are neighbours once sorted.
@@ -131,7 +148,8 @@ static bool okvm_irq_routes_conflict(const struct okvm_irq_route *a,
  * the old one finish on it.
  *
  * Return: 0; -EINVAL without an in-kernel irqchip, for an entry KVM would
- * refuse, or for two routes of one GSI that KVM would refuse; -ENOMEM.
+ * refuse (an irqchip route with a split irqchip among them), or for two
+ * routes of one GSI that KVM would refuse; -ENOMEM.
  */
 int okvm_irq_routing_set(struct okvm_vm *vm, const struct kvm_irq_routing_entry *ue, u32 nr)
 {
@@ -164,6 +182,18 @@ int okvm_irq_routing_set(struct okvm_vm *vm, const struct kvm_irq_routing_entry 
 	if (!vm->irqchip_kernel) {
 		mutex_unlock(&vm->lock);
 		goto fail;
+	}
+	bitmap_zero(table->eoi_exit_vectors, 256);
+	for (i = 0; i < nr; i++) {
+		const struct okvm_irq_route *route = &table->routes[i];
+
+		/* A split irqchip's pins are the VMM's: only messages come in. */
+		if (vm->irqchip_split && route->type == KVM_IRQ_ROUTING_IRQCHIP) {
+			mutex_unlock(&vm->lock);
+			goto fail;
+		}
+		if (okvm_irq_route_eoi_exits(vm, route))
+			__set_bit(route->msi.data & 0xff, table->eoi_exit_vectors);
 	}
 	old = rcu_replace_pointer(vm->irq_routing, table, lockdep_is_held(&vm->lock));
 	mutex_unlock(&vm->lock);
@@ -271,4 +301,39 @@ int okvm_irq_routing_raise(struct okvm_vm *vm, u32 gsi, bool level)
 					     okvm_irq_route_raise(vm, &table->routes[lo], level));
 	rcu_read_unlock();
 	return status;
+}
+
+/**
+ * okvm_irq_routing_eoi_exits() - the VMM's IOAPIC must hear of this EOI
+ * @vcpu: the vCPU whose APIC ended @vector, with a split irqchip
+ * @vector: the vector
+ *
+ * As KVM decides it: a level-triggered MSI route of a GSI the VMM's
+ * IOAPIC owns sends @vector to this vCPU's APIC.
+ *
+ * Return: true if the EOI exits to userspace (KVM_EXIT_IOAPIC_EOI).
+ */
+bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector)
+{
+	struct okvm_vm *vm = vcpu->vm;
+	const struct okvm_irq_routing *table;
+	bool exits = false;
+	u32 i;
+
+	rcu_read_lock();
+	table = rcu_dereference(vm->irq_routing);
+	if (!table || !test_bit(vector, table->eoi_exit_vectors))
+		goto out;
+	for (i = 0; i < table->nr && !exits; i++) {
+		const struct okvm_irq_route *route = &table->routes[i];
+		struct okvm_apic_irq irq;
+
+		if (!okvm_irq_route_eoi_exits(vm, route) || (route->msi.data & 0xff) != vector)
+			continue;
+		okvm_msi_to_apic_irq(vm, &route->msi, &irq);
+		exits = okvm_apic_match(vcpu->apic, NULL, &irq);
+	}
+out:
+	rcu_read_unlock();
+	return exits;
 }

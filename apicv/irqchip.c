@@ -50,6 +50,37 @@ int okvm_create_irqchip(struct okvm_vm *vm)
 	return r;
 }
 
+/**
+ * okvm_enable_split_irqchip() - KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)
+ * @vm: the VM
+ * @nr_ioapic_pins: GSIs (from 0) that the VMM's IOAPIC owns, at most 4096
+ *	as in KVM: the EOIs of its level-triggered MSI routes exit
+ *
+ * Local APICs in the kernel, the IOAPIC and the PICs in userspace, and no
+ * route at all until KVM_SET_GSI_ROUTING gives the VMM's MSI routes.
+ *
+ * Return: 0; -EEXIST if the VM has an irqchip or a vCPU (KVM's answer to
+ * both); -EINVAL for more than 4096 pins.
+ */
+int okvm_enable_split_irqchip(struct okvm_vm *vm, u64 nr_ioapic_pins)
+{
+	int r = 0;
+
+	if (nr_ioapic_pins > OKVM_MAX_RESERVED_IOAPIC_PINS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->irqchip_kernel || vm->nr_vcpus) {
+		r = -EEXIST;
+	} else {
+		vm->irqchip_split = true;
+		vm->nr_reserved_ioapic_pins = nr_ioapic_pins;
+		/* Pairs with okvm_has_irqchip(): the mode is set before it is seen. */
+		smp_store_release(&vm->irqchip_kernel, true);
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 /* The VM ioctls take no vm->lock: see the IOAPIC only once it is made. */
 static bool okvm_has_irqchip(struct okvm_vm *vm)
 {
@@ -79,12 +110,12 @@ int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq)
  * @vm: the VM
  * @chip: chip_id in; the chip's state out
  *
- * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for an unknown
- * chip.
+ * Return: 0; -ENXIO without an in-kernel irqchip or with a split one;
+ * -EINVAL for an unknown chip.
  */
 int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip)
 {
-	if (!okvm_has_irqchip(vm))
+	if (!okvm_has_irqchip(vm) || vm->irqchip_split)
 		return -ENXIO;
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:
@@ -104,12 +135,12 @@ int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip)
  * @vm: the VM
  * @chip: the chip and its new state
  *
- * Return: 0; -ENXIO without an in-kernel irqchip; -EINVAL for an unknown
- * chip.
+ * Return: 0; -ENXIO without an in-kernel irqchip or with a split one;
+ * -EINVAL for an unknown chip.
  */
 int okvm_set_irqchip(struct okvm_vm *vm, const struct kvm_irqchip *chip)
 {
-	if (!okvm_has_irqchip(vm))
+	if (!okvm_has_irqchip(vm) || vm->irqchip_split)
 		return -ENXIO;
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:

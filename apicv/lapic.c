@@ -18,6 +18,7 @@
 
 #include <okvm/hw.h>
 #include <okvm/ioapic.h>
+#include <okvm/irq_routing.h>
 #include <okvm/lapic.h>
 #include <okvm/vm.h>
 
@@ -191,9 +192,19 @@ static void okvm_lapic_eoi(struct okvm_lapic *apic)
 	apic->isr_count--;
 	okvm_lapic_update_ppr(apic);
 	trace_okvm_apic_eoi(apic->vcpu->id, vector);
-	/* A level-triggered interrupt's source hears of it (the IOAPIC). */
-	if (test_bit(vector % 32, okvm_vector_word(apic, APIC_TMR, vector)))
+	/*
+	 * A level-triggered interrupt's source hears of it: the in-kernel
+	 * IOAPIC, or the VMM's through an exit (which KVM decides from the
+	 * routes, not the TMR).
+	 */
+	if (apic->vcpu->vm->irqchip_split) {
+		if (okvm_irq_routing_eoi_exits(apic->vcpu, vector)) {
+			apic->vcpu->pending_ioapic_eoi = vector;
+			okvm_make_request(apic->vcpu, OKVM_REQ_IOAPIC_EOI_EXIT);
+		}
+	} else if (test_bit(vector % 32, okvm_vector_word(apic, APIC_TMR, vector))) {
 		okvm_ioapic_eoi(apic->vcpu->vm, vector);
+	}
 	/* A lower vector may be deliverable now. */
 	okvm_make_request(apic->vcpu, OKVM_REQ_EVENT);
 }

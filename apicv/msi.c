@@ -26,6 +26,27 @@
 #define OKVM_MSI_DATA_LEVEL		BIT(15)
 
 /**
+ * okvm_msi_to_apic_irq() - the interrupt message an MSI describes
+ * @vm: the VM
+ * @msi: the message, checked
+ * @irq: the message for the APIC bus
+ */
+void okvm_msi_to_apic_irq(struct okvm_vm *vm, const struct kvm_msi *msi,
+			  struct okvm_apic_irq *irq)
+{
+	*irq = (struct okvm_apic_irq){
+		.vector = OKVM_MSI_DATA_VECTOR(msi->data),
+		.delivery_mode = OKVM_MSI_DATA_MODE(msi->data),
+		.dest_logical = msi->address_lo & OKVM_MSI_ADDR_DEST_LOGICAL,
+		.level_trigger = msi->data & OKVM_MSI_DATA_LEVEL,
+		.assert = msi->data & OKVM_MSI_DATA_ASSERT,
+		.dest_id = OKVM_MSI_ADDR_DEST_ID(msi->address_lo),
+	};
+	if (READ_ONCE(vm->x2apic_format))
+		irq->dest_id |= msi->address_hi & ~0xffU;
+}
+
+/**
  * okvm_msi_deliver() - send a message to the APICs it names
  * @vm: the VM, with an in-kernel irqchip
  * @msi: the message, checked (okvm_signal_msi(), or a GSI's MSI route)
@@ -34,17 +55,9 @@
  */
 int okvm_msi_deliver(struct okvm_vm *vm, const struct kvm_msi *msi)
 {
-	struct okvm_apic_irq irq = {
-		.vector = OKVM_MSI_DATA_VECTOR(msi->data),
-		.delivery_mode = OKVM_MSI_DATA_MODE(msi->data),
-		.dest_logical = msi->address_lo & OKVM_MSI_ADDR_DEST_LOGICAL,
-		.level_trigger = msi->data & OKVM_MSI_DATA_LEVEL,
-		.assert = msi->data & OKVM_MSI_DATA_ASSERT,
-		.dest_id = OKVM_MSI_ADDR_DEST_ID(msi->address_lo),
-	};
+	struct okvm_apic_irq irq;
 
-	if (READ_ONCE(vm->x2apic_format))
-		irq.dest_id |= msi->address_hi & ~0xffU;
+	okvm_msi_to_apic_irq(vm, msi, &irq);
 	trace_okvm_msi(msi->address_lo, msi->data);
 	return okvm_apic_send(vm, NULL, &irq);
 }

@@ -290,8 +290,27 @@ static int okvm_vcpu_run_uninitialized(struct okvm_vcpu *vcpu)
 }
 
 /*
+ * KVM_INTERRUPT has a place for the VMM's vector: no in-kernel irqchip, or
+ * a split one whose LINT0 takes ExtINT; and none is waiting already.
+ */
+static bool okvm_vcpu_accepts_user_irq(struct okvm_vcpu *vcpu)
+{
+	if (vcpu->vm->pic || vcpu->user_irq >= 0)
+		return false;
+	return !vcpu->apic || okvm_lapic_accepts_extint(vcpu->apic);
+}
+
+/* The VMM asked to hear when it may inject, and now it may. */
+static bool okvm_user_irq_window_open(struct okvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       okvm_vcpu_accepts_user_irq(vcpu) && okvm_hw->interrupt_allowed(vcpu);
+}
+
+/*
  * The interrupt the irqchip has for the guest goes in now if the guest can
- * take it; otherwise the backend exits when it can (the window).
+ * take it; otherwise the backend exits when it can (the window), as it
+ * does for a VMM (split irqchip) that asked for the window.
  */
 static void okvm_inject_events(struct okvm_vcpu *vcpu)
 {
@@ -299,7 +318,11 @@ static void okvm_inject_events(struct okvm_vcpu *vcpu)
 
 	okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);
 	if (!okvm_cpu_has_interrupt(vcpu)) {
-		okvm_hw->set_irq_window(vcpu, okvm_lapic_tpr_blocked_class(vcpu->apic));
+		if (READ_ONCE(vcpu->run->request_interrupt_window) &&
+		    okvm_vcpu_accepts_user_irq(vcpu))
+			okvm_hw->set_irq_window(vcpu, OKVM_IRQ_WINDOW_ANY);
+		else
+			okvm_hw->set_irq_window(vcpu, okvm_lapic_tpr_blocked_class(vcpu->apic));
 		return;
 	}
 	if (!okvm_hw->interrupt_allowed(vcpu)) {
@@ -339,14 +362,6 @@ static void okvm_inject_user_irq(struct okvm_vcpu *vcpu)
 	vcpu->user_irq = -1;
 }
 
-/* The VMM asked to hear when it may inject, and now it may. */
-static bool okvm_user_irq_window_open(struct okvm_vcpu *vcpu)
-{
-	return !vcpu->apic && vcpu->user_irq < 0 &&
-	       READ_ONCE(vcpu->run->request_interrupt_window) &&
-	       okvm_hw->interrupt_allowed(vcpu);
-}
-
 /* What kvm_run tells the VMM about interrupts at every return, as in KVM. */
 static void okvm_post_run(struct okvm_vcpu *vcpu)
 {
@@ -354,8 +369,9 @@ static void okvm_post_run(struct okvm_vcpu *vcpu)
 
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection = !vcpu->apic && vcpu->user_irq < 0 &&
-					     okvm_hw->interrupt_allowed(vcpu);
+	/* Always with an in-kernel PIC, as KVM says (KVM_INTERRUPT is refused). */
+	run->ready_for_interrupt_injection = vcpu->vm->pic ||
+		(okvm_vcpu_accepts_user_irq(vcpu) && okvm_hw->interrupt_allowed(vcpu));
 	if (vcpu->apic)
 		run->cr8 = okvm_lapic_get_cr8(vcpu->apic);
 }
@@ -368,15 +384,24 @@ static void okvm_post_run(struct okvm_vcpu *vcpu)
  * The vector waits until the guest can take it (KVM injects it at once and
  * leaves it to the VMM to have checked ready_for_interrupt_injection).
  *
- * Return: 0; -EINVAL for a vector above 255, -ENXIO with an in-kernel APIC.
+ * With a split irqchip the vector is the ExtINT of the VMM's PIC, taken
+ * when LINT0 passes it on.
+ *
+ * Return: 0; -EINVAL for a vector above 255; -ENXIO with an in-kernel PIC;
+ * -EEXIST with a split irqchip while the last vector still waits (KVM's
+ * answers).
  */
 int okvm_vcpu_interrupt(struct okvm_vcpu *vcpu, u32 vector)
 {
 	if (vector > 0xff)
 		return -EINVAL;
-	if (vcpu->apic)
+	if (vcpu->vm->pic)
 		return -ENXIO;
+	if (vcpu->apic && vcpu->user_irq >= 0)
+		return -EEXIST;
 	vcpu->user_irq = vector;
+	if (vcpu->apic)
+		okvm_make_request(vcpu, OKVM_REQ_EVENT);
 	return 0;
 }
 
@@ -486,6 +511,12 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 		r = okvm_vcpu_enter(vcpu);
 		if (r <= 0)
 			break;
+		if (test_and_clear_bit(OKVM_REQ_IOAPIC_EOI_EXIT, &vcpu->requests)) {
+			run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+			run->eoi.vector = vcpu->pending_ioapic_eoi;
+			r = 0;
+			break;
+		}
 		if (okvm_user_irq_window_open(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;

@@ -108,6 +108,8 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return okvm_enable_manual_dirty_log(vm, cap->args[0]);
 	case KVM_CAP_X2APIC_API:
 		return okvm_enable_x2apic_api(vm, cap->args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return okvm_enable_split_irqchip(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}

@@ -10,6 +10,7 @@
 
 struct okvm_vcpu;
 
+bool okvm_cpu_has_extint(struct okvm_vcpu *vcpu);
 bool okvm_cpu_has_interrupt(struct okvm_vcpu *vcpu);
 int okvm_cpu_get_interrupt(struct okvm_vcpu *vcpu);
 

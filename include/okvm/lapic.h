@@ -113,6 +113,8 @@ int okvm_lapic_set_state(struct okvm_lapic *apic, const struct kvm_lapic_state *
 int okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
 		   const struct okvm_apic_irq *irq);
 bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq);
+bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_lapic *src,
+		     const struct okvm_apic_irq *irq);
 
 void okvm_lapic_timer_init(struct okvm_lapic *apic);
 void okvm_lapic_timer_cancel(struct okvm_lapic *apic);

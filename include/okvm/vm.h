@@ -64,6 +64,11 @@ struct okvm_irq_routing;
  *	its release) and freed with the VM
  * @pic: the in-kernel 8259A PICs, made and freed with @ioapic
  * @irq_routing: the GSI routing table, read under RCU, replaced under @lock
+ * @irqchip_split: KVM_CAP_SPLIT_IRQCHIP: local APICs in the kernel, the
+ *	IOAPIC and the PICs in userspace; set with @irqchip_kernel
+ * @nr_reserved_ioapic_pins: with @irqchip_split, the GSIs below this are
+ *	the userspace IOAPIC's: the EOI of a level-triggered MSI route among
+ *	them exits with KVM_EXIT_IOAPIC_EOI
  * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: KVM_GET/SET_LAPIC carry
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
@@ -92,6 +97,8 @@ struct okvm_vm {
 	struct okvm_ioapic *ioapic;
 	struct okvm_pic *pic;
 	struct okvm_irq_routing __rcu *irq_routing;
+	bool irqchip_split;
+	u32 nr_reserved_ioapic_pins;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
 };
@@ -106,6 +113,8 @@ enum okvm_vcpu_mode {
 #define OKVM_REQ_TLB_FLUSH	0
 /* Its APIC has something new: an interrupt, INIT or SIPI, a TPR or EOI change. */
 #define OKVM_REQ_EVENT		1
+/* A guest EOI the userspace IOAPIC must hear of: KVM_EXIT_IOAPIC_EOI. */
+#define OKVM_REQ_IOAPIC_EOI_EXIT	2
 
 /**
  * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data
@@ -141,7 +150,9 @@ struct okvm_pending_read {
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
- * @user_irq: KVM_INTERRUPT's vector waiting for the guest, or -1
+ * @user_irq: KVM_INTERRUPT's vector waiting for the guest, or -1: without
+ *	an in-kernel irqchip, or with a split one the ExtINT of the VMM's PIC
+ * @pending_ioapic_eoi: the vector of OKVM_REQ_IOAPIC_EOI_EXIT
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
@@ -168,6 +179,7 @@ struct okvm_vcpu {
 	int mp_state;
 	struct rcuwait wait;
 	int user_irq;
+	u8 pending_ioapic_eoi;
 	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;

@@ -335,8 +335,15 @@ struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 	return vcpu;
 }
 
+/* Which irqchip a long-mode VM gets before its vCPUs. */
+enum irqchip_mode {
+	IRQCHIP_NONE,
+	IRQCHIP_KERNEL,		/* KVM_CREATE_IRQCHIP */
+	IRQCHIP_SPLIT,		/* KVM_CAP_SPLIT_IRQCHIP, 24 IOAPIC pins */
+};
+
 static struct okvm_vm *create_long_mode(unsigned int nr_vcpus, void *guest_code,
-					struct okvm_vcpu **vcpus, bool irqchip)
+					struct okvm_vcpu **vcpus, enum irqchip_mode irqchip)
 {
 	struct okvm_vm *vm = okvm_vm_create();
 	u64 size = (image_end() + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
@@ -351,8 +358,13 @@ static struct okvm_vm *create_long_mode(unsigned int nr_vcpus, void *guest_code,
 	build_gdt(vm);
 	build_idt(vm);
 	/* Before any vCPU: each gets its local APIC when it is created. */
-	if (irqchip) {
-		okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	if (irqchip != IRQCHIP_NONE) {
+		struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+
+		if (irqchip == IRQCHIP_SPLIT)
+			okvm_vm_ioctl(vm, KVM_ENABLE_CAP, &split);
+		else
+			okvm_vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
 		okvm_guest_identity_map(vm, APIC_DEFAULT_GPA & ~(PAGE_SIZE_2M - 1), PAGE_SIZE_2M);
 	}
 
@@ -364,11 +376,17 @@ static struct okvm_vm *create_long_mode(unsigned int nr_vcpus, void *guest_code,
 struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code,
 					 struct okvm_vcpu **vcpus)
 {
-	return create_long_mode(nr_vcpus, guest_code, vcpus, false);
+	return create_long_mode(nr_vcpus, guest_code, vcpus, IRQCHIP_NONE);
 }
 
 struct okvm_vm *okvm_vm_create_long_mode_irqchip(unsigned int nr_vcpus, void *guest_code,
 						 struct okvm_vcpu **vcpus)
 {
-	return create_long_mode(nr_vcpus, guest_code, vcpus, true);
+	return create_long_mode(nr_vcpus, guest_code, vcpus, IRQCHIP_KERNEL);
+}
+
+struct okvm_vm *okvm_vm_create_long_mode_split_irqchip(unsigned int nr_vcpus, void *guest_code,
+						       struct okvm_vcpu **vcpus)
+{
+	return create_long_mode(nr_vcpus, guest_code, vcpus, IRQCHIP_SPLIT);
 }

@@ -166,6 +166,12 @@ struct okvm_vm *okvm_vm_create_long_mode(unsigned int nr_vcpus, void *guest_code
  */
 struct okvm_vm *okvm_vm_create_long_mode_irqchip(unsigned int nr_vcpus, void *guest_code,
 						 struct okvm_vcpu **vcpus);
+/*
+ * The same with a split irqchip (KVM_CAP_SPLIT_IRQCHIP with 24 IOAPIC pins):
+ * local APICs in the kernel, no IOAPIC, no PIC, no GSI route yet.
+ */
+struct okvm_vm *okvm_vm_create_long_mode_split_irqchip(unsigned int nr_vcpus, void *guest_code,
+						       struct okvm_vcpu **vcpus);
 /* One more long-mode vCPU on such a VM, starting at @guest_code. */
 struct okvm_vcpu *okvm_vcpu_add_long_mode(struct okvm_vm *vm, u32 id,
 					  void *guest_code);
