@@ -126,8 +126,9 @@ int okvm_apic_send(struct okvm_vm *vm, struct okvm_lapic *src,
  *
  * Fixed and lowest-priority messages set the vector in the IRR (and the
  * TMR for level-triggered ones), INIT and STARTUP wait for the vCPU
- * (okvm_lapic_accept_events()). A software-disabled APIC takes only INIT
- * and STARTUP; vectors 0-15 are illegal and set ESR's receive error.
+ * (okvm_lapic_accept_events()), NMI is queued for it (core/nmi.c). A
+ * software-disabled APIC takes only INIT, STARTUP and NMI; vectors 0-15
+ * are illegal and set ESR's receive error.
  *
  * Return: true if the APIC took it.
  */
@@ -164,8 +165,12 @@ bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq)
 		smp_wmb();
 		set_bit(OKVM_APIC_SIPI, &apic->pending_events);
 		break;
+	case APIC_DM_NMI:
+		/* Counted for core/nmi.c; as in KVM, even a software-disabled APIC takes it. */
+		atomic_inc(&vcpu->nmi_queued);
+		break;
 	default:
-		/* SMI (no SMM), NMI and ExtINT are not delivered yet. */
+		/* SMI (no SMM); ExtINT comes from the PIC through LINT0 (cpu_irq.c). */
 		return false;
 	}
 	trace_okvm_apic_accept(vcpu->id, irq->delivery_mode, irq->vector);

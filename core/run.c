@@ -22,6 +22,7 @@
 #include <okvm/cpu_irq.h>
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
+#include <okvm/nmi.h>
 #include <okvm/vm.h>
 
 #include "trace/okvm_trace.h"
@@ -248,8 +249,10 @@ static void okvm_vcpu_check_events(struct okvm_vcpu *vcpu)
 	smp_mb__after_atomic();
 	okvm_lapic_accept_events(apic);
 	okvm_lapic_timer_deliver(apic);
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED && okvm_cpu_has_interrupt(vcpu) &&
-	    okvm_hw->interrupt_allowed(vcpu)) {
+	/* An NMI wakes a halted vCPU whatever RFLAGS.IF says. */
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
+	    (okvm_vcpu_has_nmi(vcpu) ||
+	     (okvm_cpu_has_interrupt(vcpu) && okvm_hw->interrupt_allowed(vcpu)))) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_HALT_WAKEUP);
 	}
@@ -504,8 +507,10 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 				okvm_vcpu_block(vcpu);
 				continue;
 			}
+			okvm_vcpu_inject_nmi(vcpu);
 			okvm_inject_events(vcpu);
 		} else {
+			okvm_vcpu_inject_nmi(vcpu);
 			okvm_inject_user_irq(vcpu);
 		}
 		r = okvm_vcpu_enter(vcpu);

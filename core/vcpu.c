@@ -23,6 +23,7 @@
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
+#include <okvm/nmi.h>
 #include <okvm/vm.h>
 
 static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
@@ -192,6 +193,9 @@ void okvm_vcpu_reset(struct okvm_vcpu *vcpu)
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->pending_read.pending = false;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	/* INIT drops NMIs that wait; the backend unmasks them. */
+	vcpu->nmi_pending = 0;
+	atomic_set(&vcpu->nmi_queued, 0);
 	okvm_hw->reset(vcpu);
 }
 
@@ -303,6 +307,10 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
 			break;
 		r = okvm_vcpu_set_mp_state(vcpu, u->mp.mp_state);
+		break;
+	case KVM_NMI:
+		okvm_vcpu_queue_nmi(vcpu);
+		r = 0;
 		break;
 	case KVM_INTERRUPT:
 		r = -EFAULT;

@@ -323,7 +323,11 @@ static int okvm_svm_dr(struct okvm_svm_vcpu *svm)
  */
 static int okvm_svm_db(struct okvm_svm_vcpu *svm)
 {
-	okvm_svm_inject_db(svm, svm->vmcb->save.dr6 ^ OKVM_DR6_ACTIVE_LOW);
+	u64 payload = okvm_svm_nmi_step_done(svm, svm->vmcb->save.dr6 ^ OKVM_DR6_ACTIVE_LOW);
+
+	/* okvm's own step for the NMI window alone: not the guest's. */
+	if (payload)
+		okvm_svm_inject_db(svm, payload);
 	return 1;
 }
 
@@ -523,6 +527,7 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 			   svm->vmcb->control.exit_info_2);
 	if (exit_code == SVM_EXIT_ERR)
 		return okvm_svm_fail_entry(svm);
+	okvm_svm_nmi_after_exit(svm);
 	/* CR8 writes exit only while the TPR holds an interrupt back: take V_TPR. */
 	if (vcpu->apic)
 		okvm_lapic_set_cr8(vcpu->apic, svm->vmcb->control.int_ctl & V_TPR_MASK);
@@ -565,6 +570,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_SMI:
 		/* The host took it when interrupts came back on. */
 		return 1;
+	case SVM_EXIT_IRET:
+		return okvm_svm_nmi_iret(svm);
 	case SVM_EXIT_VINTR:
 		/* The interrupt window is open: inject before the next entry. */
 		okvm_svm_set_irq_window(vcpu, OKVM_IRQ_WINDOW_NONE);

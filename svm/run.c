@@ -196,6 +196,9 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	vmcb->save.rsp = vcpu->regs[OKVM_REG_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+	/* The NMI window's single step (svm/nmi.c). */
+	if (svm->nmi_singlestep)
+		vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
 	if (vcpu->apic)
 		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 					okvm_lapic_get_cr8(vcpu->apic);
@@ -286,4 +289,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	vcpu->regs[OKVM_REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
+	/* The guest does not see the step flags it did not set itself. */
+	if (svm->nmi_singlestep)
+		vcpu->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF) | svm->nmi_singlestep_guest_flags;
 }

@@ -71,6 +71,11 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.interrupt_allowed = okvm_svm_interrupt_allowed,
 	.inject_irq = okvm_svm_inject_irq,
 	.set_irq_window = okvm_svm_set_irq_window,
+	.nmi_masked = okvm_svm_nmi_masked,
+	.set_nmi_masked = okvm_svm_set_nmi_masked,
+	.nmi_allowed = okvm_svm_nmi_allowed,
+	.inject_nmi = okvm_svm_inject_nmi,
+	.set_nmi_window = okvm_svm_set_nmi_window,
 	.run = okvm_svm_run,
 	.handle_exit = okvm_svm_handle_exit,
 };

@@ -52,6 +52,13 @@ DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);
  *	@dr_passthrough, so that after a #DB exit it holds that event's bits
  * @dr_passthrough: the guest accesses its debug registers without exits
  *	until the next exit, which takes them back (svm/run.c)
+ * @nmi_masked: the guest handles an NMI okvm injected (svm/nmi.c)
+ * @nmi_awaiting_iret: its IRET exited and runs next; NMIs unmask once RIP
+ *	left @nmi_iret_rip
+ * @nmi_iret_rip: where that IRET is
+ * @nmi_singlestep: the guest runs one instruction with RFLAGS.TF, for the
+ *	NMI window
+ * @nmi_singlestep_guest_flags: the guest's own TF and RF when it began
  */
 struct okvm_svm_vcpu {
 	struct okvm_vcpu vcpu;
@@ -65,6 +72,11 @@ struct okvm_svm_vcpu {
 	unsigned long db[4];
 	u64 dr6;
 	bool dr_passthrough;
+	bool nmi_masked;
+	bool nmi_awaiting_iret;
+	u64 nmi_iret_rip;
+	bool nmi_singlestep;
+	u64 nmi_singlestep_guest_flags;
 };
 
 /* DR6 with no event recorded; active-low bits read as one (as in KVM). */
@@ -137,5 +149,13 @@ bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu);
 void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector);
 void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
+bool okvm_svm_nmi_masked(struct okvm_vcpu *vcpu);
+void okvm_svm_set_nmi_masked(struct okvm_vcpu *vcpu, bool masked);
+bool okvm_svm_nmi_allowed(struct okvm_vcpu *vcpu);
+void okvm_svm_inject_nmi(struct okvm_vcpu *vcpu);
+void okvm_svm_set_nmi_window(struct okvm_vcpu *vcpu);
+int okvm_svm_nmi_iret(struct okvm_svm_vcpu *svm);
+void okvm_svm_nmi_after_exit(struct okvm_svm_vcpu *svm);
+u64 okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 dr6);
 
 #endif /* _OKVM_SVM_H */

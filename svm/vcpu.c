@@ -165,6 +165,8 @@ void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
 	svm->vmcb->control.int_ctl &= ~V_TPR_MASK;
 	svm->vmcb->control.event_inj = 0;
 	memset(svm->db, 0, sizeof(svm->db));
+	okvm_svm_set_nmi_masked(&svm->vcpu, false);
+	svm->nmi_singlestep = false;
 
 	svm->vcpu.rip = 0xfff0;
 	svm->vcpu.rflags = X86_EFLAGS_FIXED;

@@ -222,6 +222,17 @@ TRACE_EVENT(okvm_ioapic_send,
 		      __entry->taken)
 );
 
+/* An NMI went into the guest; @pending more wait for its IRET. */
+TRACE_EVENT(okvm_inject_nmi,
+	    TP_PROTO(u32 vcpu_id, unsigned int pending),
+	    TP_ARGS(vcpu_id, pending),
+	    TP_STRUCT__entry(__field(u32, vcpu_id)
+			     __field(unsigned int, pending)),
+	    TP_fast_assign(__entry->vcpu_id = vcpu_id;
+			   __entry->pending = pending;),
+	    TP_printk("vcpu=%u pending=%u", __entry->vcpu_id, __entry->pending)
+);
+
 /* An ISA line of the PICs changed: KVM_IRQ_LINE's status for it. */
 TRACE_EVENT(okvm_pic_set_irq,
 	    TP_PROTO(u32 pin, bool level, int status),

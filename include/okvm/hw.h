@@ -45,6 +45,12 @@ struct okvm_vm;
  * @set_irq_window: exit once the guest can take an interrupt of a priority
  *	class (0-15; OKVM_IRQ_WINDOW_ANY: RFLAGS.IF alone decides), or stop
  *	asking (OKVM_IRQ_WINDOW_NONE)
+ * @nmi_masked: the guest is handling an NMI (until its IRET completes)
+ * @set_nmi_masked: set or clear that (INIT)
+ * @nmi_allowed: the guest would take an NMI now (not masked, no interrupt
+ *	shadow, no event being injected)
+ * @inject_nmi: deliver an NMI at the next entry; masks NMIs
+ * @set_nmi_window: exit as soon as the guest could take an NMI
  * @run: enter the guest once and return at the next exit; runs with
  *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
@@ -73,6 +79,11 @@ struct okvm_hw_ops {
 	bool (*interrupt_allowed)(struct okvm_vcpu *vcpu);
 	void (*inject_irq)(struct okvm_vcpu *vcpu, u8 vector);
 	void (*set_irq_window)(struct okvm_vcpu *vcpu, int class);
+	bool (*nmi_masked)(struct okvm_vcpu *vcpu);
+	void (*set_nmi_masked)(struct okvm_vcpu *vcpu, bool masked);
+	bool (*nmi_allowed)(struct okvm_vcpu *vcpu);
+	void (*inject_nmi)(struct okvm_vcpu *vcpu);
+	void (*set_nmi_window)(struct okvm_vcpu *vcpu);
 	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
 };

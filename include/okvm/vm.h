@@ -153,6 +153,8 @@ struct okvm_pending_read {
  * @user_irq: KVM_INTERRUPT's vector waiting for the guest, or -1: without
  *	an in-kernel irqchip, or with a split one the ExtINT of the VMM's PIC
  * @pending_ioapic_eoi: the vector of OKVM_REQ_IOAPIC_EOI_EXIT
+ * @nmi_queued: NMIs senders added since the vCPU last looked (core/nmi.c)
+ * @nmi_pending: NMIs waiting for injection, at most 2; the vCPU's thread's
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
@@ -180,6 +182,8 @@ struct okvm_vcpu {
 	struct rcuwait wait;
 	int user_irq;
 	u8 pending_ioapic_eoi;
+	atomic_t nmi_queued;
+	unsigned int nmi_pending;
 	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;

@@ -185,6 +185,26 @@ static void okvm_lapic_tpr_wait_only_for_deliverable(struct kunit *test)
 }
 
 /*
+ * An NMI message is counted for the vCPU and wakes it, even at a
+ * software-disabled APIC (its vector is ignored); fixed ones are not
+ * taken there.
+ */
+static void okvm_apic_nmi_is_queued(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu = f->vcpus[2];
+	struct okvm_apic_irq nmi = { .vector = 0x33, .delivery_mode = APIC_DM_NMI };
+	struct okvm_apic_irq fixed = { .vector = 0x33, .delivery_mode = APIC_DM_FIXED };
+
+	KUNIT_EXPECT_FALSE(test, okvm_apic_accept(vcpu->apic, &fixed));
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(vcpu->apic, &nmi));
+	KUNIT_EXPECT_TRUE(test, okvm_apic_accept(vcpu->apic, &nmi));
+	KUNIT_EXPECT_EQ(test, atomic_read(&vcpu->nmi_queued), 2);
+	KUNIT_EXPECT_TRUE(test, test_bit(OKVM_REQ_EVENT, &vcpu->requests));
+	KUNIT_EXPECT_FALSE(test, irr_has(vcpu, 0x33));
+}
+
+/*
  * An INIT drops a SIPI the vCPU has not taken yet; a SIPI after the INIT
  * stays pending beside it, for the vCPU to take after the INIT.
  */
@@ -456,6 +476,7 @@ static struct kunit_case okvm_lapic_cases[] = {
 	KUNIT_CASE(okvm_lapic_pending_vector_respects_priority),
 	KUNIT_CASE(okvm_lapic_tpr_wait_only_for_deliverable),
 	KUNIT_CASE(okvm_apic_sipi_after_init_stays),
+	KUNIT_CASE(okvm_apic_nmi_is_queued),
 	KUNIT_CASE(okvm_lapic_software_disable_masks),
 	KUNIT_CASE(okvm_lapic_register_masks),
 	KUNIT_CASE(okvm_apic_destinations),
