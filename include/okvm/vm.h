@@ -132,6 +132,8 @@ struct okvm_pending_read {
  * @nr_cpuid: entries in @cpuid
  * @apic_base: MSR_IA32_APICBASE
  * @misc_enable: MSR_IA32_MISC_ENABLE
+ * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
+ * @de_cfg: MSR_AMD64_DE_CFG
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -158,6 +160,8 @@ struct okvm_vcpu {
 	u32 nr_cpuid;
 	u64 apic_base;
 	u64 misc_enable;
+	u64 ucode_rev;
+	u64 de_cfg;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
