@@ -79,7 +79,22 @@ static void okvm_svm_inject_db(struct okvm_svm_vcpu *svm, u64 payload)
 	okvm_svm_inject_exception(svm, X86_TRAP_DB, false, 0);
 }
 
-static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror);
+/**
+ * okvm_svm_get_exit_info() - the last exit, for reports to userspace
+ * @vcpu: the vCPU
+ * @info: the 64-bit exit code, EXITINFO1, EXITINFO2, EXITINTINFO and its
+ *	error code, as KVM reports them
+ */
+void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info)
+{
+	const struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	info[0] = ((u64)c->exit_code_hi << 32) | c->exit_code;
+	info[1] = c->exit_info_1;
+	info[2] = c->exit_info_2;
+	info[3] = c->exit_int_info;
+	info[4] = c->exit_int_info_err;
+}
 
 static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
 {
@@ -136,6 +151,20 @@ static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
 }
 
 /*
+ * An instruction okvm does not emulate: KVM_INTERNAL_ERROR_EMULATION with
+ * its bytes, RIP still at it.
+ */
+static int okvm_svm_emulation_failure(struct okvm_svm_vcpu *svm)
+{
+	u8 bytes[OKVM_INSN_MAX];
+	enum okvm_cpu_mode mode;
+	unsigned int n = okvm_svm_fetch(svm, bytes, &mode);
+
+	okvm_exit_emulation_failure(&svm->vcpu, bytes, n);
+	return 0;
+}
+
+/*
  * Step over the intercepted instruction: by the next RIP the CPU saved if
  * it has NRIPS, else by decoding it.
  */
@@ -148,7 +177,7 @@ static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
 		return 1;
 	}
 	if (okvm_svm_decode(svm, &insn))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	svm->vcpu.rip += insn.len;
 	return 1;
 }
@@ -183,15 +212,14 @@ static void okvm_svm_requeue_event(struct okvm_svm_vcpu *svm)
 	c->event_inj_err = c->exit_int_info_err;
 }
 
-static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror)
+/* An exit okvm has no handler for: its code and information go to userspace. */
+static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm)
 {
-	const struct vmcb_control_area *c = &svm->vmcb->control;
-	u64 data[] = {
-		((u64)c->exit_code_hi << 32) | c->exit_code,
-		c->exit_info_1, c->exit_info_2, c->exit_int_info,
-	};
+	u64 info[OKVM_EXIT_INFO_WORDS];
 
-	okvm_exit_internal_error(&svm->vcpu, suberror, data, ARRAY_SIZE(data));
+	okvm_svm_get_exit_info(&svm->vcpu, info);
+	okvm_exit_internal_error(&svm->vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				 info, ARRAY_SIZE(info));
 	return 0;
 }
 
@@ -207,7 +235,7 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_NPF_EXITS);
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
 	if (c->exit_info_1 & OKVM_NPF_RSVD)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return okvm_svm_unexpected(svm);
 	r = okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
 				c->exit_info_1 & OKVM_NPF_WRITE);
 	if (r != OKVM_PF_EMULATE)
@@ -224,7 +252,7 @@ static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IO_EXITS);
 	/* String and REP forms need an emulator okvm does not have yet. */
 	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	/* exit_info_2 is the next RIP for IOIO exits. */
 	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
 	return okvm_exit_io(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);
@@ -410,7 +438,7 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 	}
 
 	if (okvm_svm_decode(svm, &insn))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	if (insn.opcode == OKVM_OP_SMSW_REG && !write) {
 		okvm_svm_smsw(svm, &insn);
 		return okvm_svm_step(svm, &insn);
@@ -443,7 +471,7 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 		      (svm->vcpu.regs[okvm_insn_rm(&insn)] & 0xf);
 		goto write_cr0;
 	}
-	return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	return okvm_svm_emulation_failure(svm);
 
 write_cr0:
 	r = okvm_svm_write_cr0(svm, val);
@@ -468,14 +496,14 @@ static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
 	u64 val;
 
 	if (!vcpu->apic)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
 	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
 		val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
 		next = c->next_rip;
 	} else {
 		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
-			return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+			return okvm_svm_emulation_failure(svm);
 		val = *okvm_svm_mov_gpr(svm, &insn, &wide);
 		next = vcpu->rip + insn.len;
 	}
@@ -602,6 +630,6 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 		/* Not offered to guests (no nested SVM, no MONITOR, no PMU). */
 		return okvm_svm_inject_ud(svm);
 	default:
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return okvm_svm_unexpected(svm);
 	}
 }

@@ -137,5 +137,6 @@ bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu);
 void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector);
 void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
+void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info);
 
 #endif /* _OKVM_SVM_H */

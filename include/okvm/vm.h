@@ -191,6 +191,8 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 /* Exits to userspace and in-kernel emulation, called by backends. */
 void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
 			      const u64 *data, u32 ndata);
+void okvm_exit_emulation_failure(struct okvm_vcpu *vcpu, const u8 *insn,
+				 unsigned int insn_len);
 int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
 void okvm_write_read_result(struct okvm_vcpu *vcpu, const struct okvm_mmio_op *op,
 			    u64 data);
