@@ -27,6 +27,15 @@
 #define OKVM_APIC_BASE_VALID	(MSR_IA32_APICBASE_BSP | X2APIC_ENABLE | \
 				 MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BASE)
 
+/*
+ * HWCR bits a write may set: McStatusWrEn (18) and TscFreqSel (24), which
+ * Linux guests want to see set. A write of the TLB cache, flush filter or
+ * IGNNE emulation disable bits (3, 6, 8) succeeds and drops them; any
+ * other bit fails the write. KVM's rules.
+ */
+#define OKVM_HWCR_VALID		(BIT_ULL(18) | BIT_ULL(24))
+#define OKVM_HWCR_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8))
+
 /* A new vCPU's microcode revision, KVM's on AMD. */
 #define OKVM_UCODE_REV_DEFAULT	0x01000065ULL
 
@@ -35,7 +44,7 @@ static const u32 okvm_msrs[] = {
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
-	MSR_IA32_UCODE_REV,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 };
 
 /*
@@ -72,6 +81,15 @@ int okvm_get_feature_msr(u32 index, u64 *data)
 	default:
 		return -ENOENT;
 	}
+}
+
+static int okvm_set_hwcr(struct okvm_vcpu *vcpu, u64 data)
+{
+	data &= ~OKVM_HWCR_IGNORED;
+	if (data & ~OKVM_HWCR_VALID)
+		return -EINVAL;
+	vcpu->hwcr = data;
+	return 0;
 }
 
 static int okvm_set_de_cfg(struct okvm_vcpu *vcpu, u64 data)
@@ -119,6 +137,9 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_AMD64_DE_CFG:
 		*data = vcpu->de_cfg;
 		return 0;
+	case MSR_K7_HWCR:
+		*data = vcpu->hwcr;
+		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
 	}
@@ -156,6 +177,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_AMD64_DE_CFG:
 		return okvm_set_de_cfg(vcpu, data);
+	case MSR_K7_HWCR:
+		return okvm_set_hwcr(vcpu, data);
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}

@@ -134,6 +134,7 @@ struct okvm_pending_read {
  * @misc_enable: MSR_IA32_MISC_ENABLE
  * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
  * @de_cfg: MSR_AMD64_DE_CFG
+ * @hwcr: MSR_K7_HWCR
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -162,6 +163,7 @@ struct okvm_vcpu {
 	u64 misc_enable;
 	u64 ucode_rev;
 	u64 de_cfg;
+	u64 hwcr;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
