@@ -5,8 +5,9 @@
  *
  * The supported set is the host's, reduced to what okvm virtualizes: no
  * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, XSAVE limited
- * to x87, SSE and AVX state; plus the local APIC, x2APIC and TSC-deadline
- * mode, which okvm emulates (KVM_CREATE_IRQCHIP).
+ * to x87, SSE, AVX and PKRU state (PKU where the host uses it: svm/run.c
+ * switches PKRU); plus the local APIC, x2APIC and TSC-deadline mode, which
+ * okvm emulates (KVM_CREATE_IRQCHIP).
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -20,8 +21,12 @@
 #include <okvm/cpuid.h>
 #include <okvm/vm.h>
 
-/* XSAVE components a guest may enable in XCR0. */
-#define OKVM_GUEST_XFEATURES	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM)
+/*
+ * XSAVE components a guest may enable in XCR0: those whose registers the
+ * guest's fpstate or svm/run.c (PKRU) switch.
+ */
+#define OKVM_GUEST_XFEATURES	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
+				 XFEATURE_MASK_PKRU)
 
 #define F(bit)	BIT(bit)
 
@@ -39,6 +44,7 @@
 /* CPUID.7.0 */
 #define OKVM_7_EBX	(F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(19) | F(20) | \
 			 F(23) | F(24) | F(29))
+#define OKVM_7_ECX_PKU		F(3)
 #define OKVM_7_ECX_OSPKE	F(4)
 /* CPUID.0xd.1: XSAVEOPT only; XSAVES would need MSR_IA32_XSS. */
 #define OKVM_D1_EAX	F(0)
@@ -49,13 +55,53 @@
 /**
  * okvm_guest_xfeatures() - XSAVE components a guest may enable in XCR0
  *
- * Return: x87, SSE and AVX state where the host has them enabled.
+ * Return: x87, SSE, AVX and PKRU state where the host has them enabled.
  */
 u64 okvm_guest_xfeatures(void)
 {
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return 0;
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & OKVM_GUEST_XFEATURES;
+}
+
+/**
+ * okvm_guest_xcr0_valid() - whether the guest may load @xcr0 with XSETBV
+ * @vcpu: the vCPU
+ * @xcr0: the value
+ *
+ * x87 state is mandatory, AVX needs SSE, and every bit must be one the
+ * guest's CPUID offers (okvm_guest_supported_xcr0()), as in KVM.
+ *
+ * Return: true if it may.
+ */
+bool okvm_guest_xcr0_valid(struct okvm_vcpu *vcpu, u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	return !(xcr0 & ~okvm_guest_supported_xcr0(vcpu));
+}
+
+/**
+ * okvm_guest_supported_xcr0() - the XCR0 bits this guest may set
+ * @vcpu: the vCPU
+ *
+ * What its CPUID leaf 0xd.0 offers (EDX:EAX), of what okvm can switch, and
+ * x87 state always, which XCR0 must hold, as KVM does. Without leaf 0xd in
+ * the table, x87 alone.
+ *
+ * Return: a mask of XFEATURE_MASK_* bits.
+ */
+u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u64 xcr0 = 0;
+
+	e = okvm_cpuid_find(vcpu->cpuid, vcpu->nr_cpuid, 0xd, 0);
+	if (e)
+		xcr0 = ((u64)e->edx << 32 | e->eax) & okvm_guest_xfeatures();
+	return xcr0 | XFEATURE_MASK_FP;
 }
 
 /* Size of the XSAVE area holding @xfeatures (standard format). */
@@ -126,7 +172,10 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 		e->ebx &= OKVM_7_EBX;
 		if (!(xfeatures & XFEATURE_MASK_YMM))
 			e->ebx &= ~F(5);
+		/* PKU goes with PKRU state, where the host uses them. */
 		e->ecx = 0;
+		if ((xfeatures & XFEATURE_MASK_PKRU) && boot_cpu_has(X86_FEATURE_OSPKE))
+			e->ecx |= OKVM_7_ECX_PKU;
 		e->edx = 0;
 	}
 

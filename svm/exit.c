@@ -302,15 +302,18 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 	return okvm_svm_skip(svm);
 }
 
+/*
+ * XSETBV, checked against what the guest's CPUID offers (leaf 0xd), not
+ * what the host has; only XCR0 exists, at CPL 0. svm/run.c loads the
+ * guest's XCR0 around VMRUN.
+ */
 static int okvm_svm_xsetbv(struct okvm_svm_vcpu *svm)
 {
 	unsigned long *regs = svm->vcpu.regs;
 	u64 xcr0 = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
 
-	/* Only XCR0 exists; x87 state is mandatory; AVX needs SSE. */
-	if ((u32)regs[OKVM_REG_RCX] || !(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~okvm_guest_xfeatures()) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+	if (svm->vmcb->save.cpl || (u32)regs[OKVM_REG_RCX] ||
+	    !okvm_guest_xcr0_valid(&svm->vcpu, xcr0))
 		return okvm_svm_inject_gp(svm);
 	svm->vcpu.xcr0 = xcr0;
 	return okvm_svm_skip(svm);
