@@ -119,6 +119,109 @@ static u32 okvm_xsave_size(u64 xfeatures)
 	return size;
 }
 
+/* The CR4 bits every x86-64 CPU has, which need no CPUID feature. */
+#define OKVM_CR4_BASE	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+			 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+enum okvm_cpuid_reg { OKVM_EAX, OKVM_EBX, OKVM_ECX, OKVM_EDX };
+
+/**
+ * struct okvm_cr4_feature - a CR4 bit that exists only with a CPUID feature
+ * @cr4: the CR4 bit
+ * @function: the CPUID leaf of the feature (subleaf 0)
+ * @reg: its register
+ * @bit: its bit
+ */
+struct okvm_cr4_feature {
+	u64 cr4;
+	u32 function;
+	enum okvm_cpuid_reg reg;
+	u8 bit;
+};
+
+/*
+ * Every other CR4 bit is reserved for every guest. One table judges okvm's
+ * own offer (KVM_GET_SUPPORTED_CPUID) and each guest's CPUID alike.
+ */
+static const struct okvm_cr4_feature okvm_cr4_features[] = {
+	{ X86_CR4_VMXE,		1, OKVM_ECX, 5 },
+	{ X86_CR4_SMXE,		1, OKVM_ECX, 6 },
+	{ X86_CR4_PCIDE,	1, OKVM_ECX, 17 },
+	{ X86_CR4_OSXSAVE,	1, OKVM_ECX, 26 },
+	{ X86_CR4_FSGSBASE,	7, OKVM_EBX, 0 },
+	{ X86_CR4_SMEP,		7, OKVM_EBX, 7 },
+	{ X86_CR4_SMAP,		7, OKVM_EBX, 20 },
+	{ X86_CR4_UMIP,		7, OKVM_ECX, 2 },
+	{ X86_CR4_PKE,		7, OKVM_ECX, 3 },
+	{ X86_CR4_LA57,		7, OKVM_ECX, 16 },
+};
+
+/* CR4 bits okvm refuses to every guest: what its supported CPUID lacks. */
+static u64 okvm_cr4_reserved_host __ro_after_init = ~0ULL;
+
+static u32 okvm_cpuid_reg(const struct kvm_cpuid_entry2 *e, enum okvm_cpuid_reg reg)
+{
+	switch (reg) {
+	case OKVM_EAX:
+		return e->eax;
+	case OKVM_EBX:
+		return e->ebx;
+	case OKVM_ECX:
+		return e->ecx;
+	default:
+		return e->edx;
+	}
+}
+
+/**
+ * okvm_cr4_reserved_by() - the CR4 bits a CPUID table leaves reserved
+ * @entries: the table
+ * @nr: its length
+ *
+ * Return: every bit but those every CPU has and those whose feature the
+ * table has.
+ */
+u64 okvm_cr4_reserved_by(const struct kvm_cpuid_entry2 *entries, u32 nr)
+{
+	u64 reserved = ~(u64)OKVM_CR4_BASE;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(okvm_cr4_features); i++) {
+		const struct okvm_cr4_feature *f = &okvm_cr4_features[i];
+		const struct kvm_cpuid_entry2 *e = okvm_cpuid_find(entries, nr, f->function, 0);
+
+		if (e && (okvm_cpuid_reg(e, f->reg) & BIT(f->bit)))
+			reserved &= ~f->cr4;
+	}
+	return reserved;
+}
+
+/**
+ * okvm_vcpu_cr4_valid() - whether a vCPU's CR4 may hold @cr4
+ * @vcpu: the vCPU
+ * @cr4: the value, from KVM_SET_SREGS or a guest's MOV to CR4
+ *
+ * A bit is valid if okvm offers its feature and, once KVM_SET_CPUID2 gave
+ * the vCPU a table, if that table has it too, as in KVM: the guest's CPUID
+ * decides, not the host's.
+ *
+ * Return: true if no bit of @cr4 is reserved.
+ */
+bool okvm_vcpu_cr4_valid(struct okvm_vcpu *vcpu, u64 cr4)
+{
+	return !(cr4 & vcpu->cr4_reserved);
+}
+
+/**
+ * okvm_vcpu_init_cpuid() - a new vCPU, before any KVM_SET_CPUID2
+ * @vcpu: the vCPU
+ */
+void okvm_vcpu_init_cpuid(struct okvm_vcpu *vcpu)
+{
+	vcpu->cr4_reserved = okvm_cr4_reserved_host;
+}
+
 struct okvm_cpuid_builder {
 	struct kvm_cpuid_entry2 *entries;
 	u32 nr;
@@ -287,7 +390,29 @@ int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->nr_cpuid = cpuid.nent;
+	vcpu->cr4_reserved = okvm_cr4_reserved_host |
+			     okvm_cr4_reserved_by(entries, cpuid.nent);
 	return 0;
+}
+
+/**
+ * okvm_cpuid_init() - what depends on okvm's supported CPUID, once at load
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init okvm_cpuid_init(void)
+{
+	struct okvm_cpuid_builder b = { .max = OKVM_MAX_CPUID_ENTRIES };
+	int r;
+
+	b.entries = kvcalloc(b.max, sizeof(*b.entries), GFP_KERNEL);
+	if (!b.entries)
+		return -ENOMEM;
+	r = okvm_cpuid_build(&b);
+	if (!r)
+		okvm_cr4_reserved_host = okvm_cr4_reserved_by(b.entries, b.nr);
+	kvfree(b.entries);
+	return r;
 }
 
 /**

@@ -484,38 +484,94 @@ write_cr0:
 }
 
 /*
- * MOV CR8, r, intercepted while the TPR holds an interrupt back
- * (okvm_svm_set_irq_window()): the new TPR goes to the APIC, which asks
- * for OKVM_REQ_EVENT, and the interrupt goes in if it may now. The exit
- * says it is CR8, whatever form the instruction took.
+ * The source of an intercepted MOV to a control register and the RIP
+ * after it: from decode assists where the CPU gives them, else by
+ * decoding it. The exit says which register it is, whatever form the
+ * instruction took. In 64-bit mode the source is 64 bits, elsewhere 32.
+ * Return: 0, or -EINVAL for an instruction that is no such MOV.
  */
-static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
+static int okvm_svm_mov_to_cr(struct okvm_svm_vcpu *svm, u64 *val, unsigned long *next)
 {
 	const struct vmcb_control_area *c = &svm->vmcb->control;
 	struct okvm_vcpu *vcpu = &svm->vcpu;
 	bool wide = okvm_svm_cpu_mode(&svm->vmcb->save) == OKVM_MODE_64;
 	struct okvm_insn insn;
+
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
+	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
+		*val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
+		*next = c->next_rip;
+	} else {
+		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
+			return -EINVAL;
+		*val = *okvm_svm_mov_gpr(svm, &insn, &wide);
+		*next = vcpu->rip + insn.len;
+	}
+	if (!wide)
+		*val = (u32)*val;
+	return 0;
+}
+
+/*
+ * MOV CR8, r, intercepted while the TPR holds an interrupt back
+ * (okvm_svm_set_irq_window()): the new TPR goes to the APIC, which asks
+ * for OKVM_REQ_EVENT, and the interrupt goes in if it may now.
+ */
+static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
+{
+	struct okvm_vcpu *vcpu = &svm->vcpu;
 	unsigned long next;
 	u64 val;
 
-	if (!vcpu->apic)
+	if (!vcpu->apic || okvm_svm_mov_to_cr(svm, &val, &next))
 		return okvm_svm_emulation_failure(svm);
-	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
-	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
-		val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
-		next = c->next_rip;
-	} else {
-		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
-			return okvm_svm_emulation_failure(svm);
-		val = *okvm_svm_mov_gpr(svm, &insn, &wide);
-		next = vcpu->rip + insn.len;
-	}
-	if (!wide)
-		val = (u32)val;
 	if (svm->vmcb->save.cpl || (val & ~0xfULL))
 		return okvm_svm_inject_gp(svm);
 	okvm_lapic_set_cr8(vcpu->apic, val);
 	vcpu->rip = next;
+	return 1;
+}
+
+/* CR4 bits whose change flushes the TLB on the CPU; VMRUN would not. */
+#define OKVM_CR4_TLB_BITS	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCIDE | \
+				 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE | X86_CR4_LA57)
+
+/*
+ * A guest CR4 write, with the checks of KVM's kvm_set_cr4(): no bit the
+ * guest's CPUID lacks (okvm_vcpu_cr4_valid()); in long mode PAE stays on
+ * and LA57 does not change; PCIDE goes on only in long mode with CR3's
+ * PCID zero. Return: 0, or -EINVAL where the write raises #GP.
+ */
+static int okvm_svm_write_cr4(struct okvm_svm_vcpu *svm, u64 cr4)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 old = s->cr4;
+	bool long_mode = s->efer & EFER_LMA;
+
+	if (!okvm_vcpu_cr4_valid(&svm->vcpu, cr4))
+		return -EINVAL;
+	if (long_mode && (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return -EINVAL;
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!long_mode || (s->cr3 & X86_CR3_PCID_MASK)))
+		return -EINVAL;
+	if ((cr4 ^ old) & OKVM_CR4_TLB_BITS)
+		okvm_make_request(&svm->vcpu, OKVM_REQ_TLB_FLUSH);
+	s->cr4 = cr4;
+	return 0;
+}
+
+/* MOV CR4, r: always intercepted, so that the guest's CPUID decides. */
+static int okvm_svm_cr4_write(struct okvm_svm_vcpu *svm)
+{
+	unsigned long next;
+	u64 val;
+
+	if (okvm_svm_mov_to_cr(svm, &val, &next))
+		return okvm_svm_emulation_failure(svm);
+	if (svm->vmcb->save.cpl || okvm_svm_write_cr4(svm, val))
+		return okvm_svm_inject_gp(svm);
+	svm->vcpu.rip = next;
 	return 1;
 }
 
@@ -577,6 +633,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_CR0_SEL_WRITE:
 		return okvm_svm_cr0(svm, true);
+	case SVM_EXIT_WRITE_CR4:
+		return okvm_svm_cr4_write(svm);
 	case SVM_EXIT_WRITE_CR8:
 		return okvm_svm_cr8_write(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:

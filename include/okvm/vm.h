@@ -130,6 +130,9 @@ struct okvm_pending_read {
  * @xcr0: the guest's XCR0
  * @cpuid: KVM_SET_CPUID2's table
  * @nr_cpuid: entries in @cpuid
+ * @cr4_reserved: CR4 bits KVM_SET_SREGS and the guest's MOV to CR4 may not
+ *	set: those okvm does not offer and, after KVM_SET_CPUID2, those the
+ *	guest's CPUID lacks
  * @apic_base: MSR_IA32_APICBASE
  * @misc_enable: MSR_IA32_MISC_ENABLE
  * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
@@ -159,6 +162,7 @@ struct okvm_vcpu {
 	u64 xcr0;
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 nr_cpuid;
+	u64 cr4_reserved;
 	u64 apic_base;
 	u64 misc_enable;
 	u64 ucode_rev;

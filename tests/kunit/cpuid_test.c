@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: core/cpuid.c, what a guest's CPUID table lets it do: the XCR0
- * values XSETBV may load.
+ * values XSETBV may load, and the CR4 bits it may set.
  */
 #include <kunit/test.h>
 #include <asm/fpu/xstate.h>
+#include <asm/processor-flags.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
@@ -81,9 +82,65 @@ static void okvm_cpuid_xcr0_follows_leaf_d(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, okvm_guest_xcr0_valid(vcpu, host | BIT_ULL(63)));
 }
 
+/* CR4 bits every x86-64 CPU has. */
+#define OKVM_TEST_CR4_BASE	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+				 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+				 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+/* An empty table leaves every CR4 bit reserved but the base ones. */
+static void okvm_cpuid_cr4_empty_table(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, okvm_cr4_reserved_by(NULL, 0), ~(u64)OKVM_TEST_CR4_BASE);
+}
+
+/* Each feature grants its bit, from subleaf 0 only; the rest stay reserved. */
+static void okvm_cpuid_cr4_follows_features(struct kunit *test)
+{
+	struct kvm_cpuid_entry2 t[3] = {
+		{ .function = 1, .ecx = BIT(26) },			/* XSAVE */
+		{ .function = 7, .index = 1, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		  .ebx = ~0U, .ecx = ~0U },				/* not subleaf 0 */
+		{ .function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		  .ebx = BIT(7), .ecx = BIT(3) },			/* SMEP, PKU */
+	};
+	u64 reserved = okvm_cr4_reserved_by(t, ARRAY_SIZE(t));
+
+	KUNIT_EXPECT_EQ(test, reserved & (OKVM_TEST_CR4_BASE | X86_CR4_OSXSAVE | X86_CR4_SMEP |
+					  X86_CR4_PKE), 0);
+	KUNIT_EXPECT_EQ(test, reserved & (X86_CR4_SMAP | X86_CR4_FSGSBASE | X86_CR4_LA57 |
+					  X86_CR4_UMIP | X86_CR4_PCIDE | X86_CR4_VMXE),
+			(u64)(X86_CR4_SMAP | X86_CR4_FSGSBASE | X86_CR4_LA57 | X86_CR4_UMIP |
+			      X86_CR4_PCIDE | X86_CR4_VMXE));
+	/* No CPUID bit makes bits 63:32 or CET valid. */
+	KUNIT_EXPECT_TRUE(test, reserved & BIT_ULL(63));
+	KUNIT_EXPECT_TRUE(test, reserved & X86_CR4_CET);
+	t[0].ecx = 0;
+	KUNIT_EXPECT_TRUE(test, okvm_cr4_reserved_by(t, ARRAY_SIZE(t)) & X86_CR4_OSXSAVE);
+}
+
+/*
+ * Before KVM_SET_CPUID2 a vCPU takes what okvm offers: the base bits,
+ * never VMX, SMX or PCID (okvm offers none of them), nor a reserved bit.
+ */
+static void okvm_cpuid_cr4_before_set_cpuid(struct kunit *test)
+{
+	struct okvm_vcpu *vcpu = okvm_test_cpuid_vcpu(test, NULL, 0);
+
+	okvm_vcpu_init_cpuid(vcpu);
+	KUNIT_EXPECT_TRUE(test, okvm_vcpu_cr4_valid(vcpu, OKVM_TEST_CR4_BASE));
+	KUNIT_EXPECT_FALSE(test, okvm_vcpu_cr4_valid(vcpu, X86_CR4_VMXE));
+	KUNIT_EXPECT_FALSE(test, okvm_vcpu_cr4_valid(vcpu, X86_CR4_SMXE));
+	KUNIT_EXPECT_FALSE(test, okvm_vcpu_cr4_valid(vcpu, X86_CR4_PCIDE));
+	KUNIT_EXPECT_FALSE(test, okvm_vcpu_cr4_valid(vcpu, BIT_ULL(15)));
+	KUNIT_EXPECT_FALSE(test, okvm_vcpu_cr4_valid(vcpu, X86_CR4_PAE | BIT_ULL(32)));
+}
+
 static struct kunit_case okvm_cpuid_cases[] = {
 	KUNIT_CASE(okvm_cpuid_xcr0_without_leaf_d),
 	KUNIT_CASE(okvm_cpuid_xcr0_follows_leaf_d),
+	KUNIT_CASE(okvm_cpuid_cr4_empty_table),
+	KUNIT_CASE(okvm_cpuid_cr4_follows_features),
+	KUNIT_CASE(okvm_cpuid_cr4_before_set_cpuid),
 	{}
 };
 
