@@ -5,8 +5,9 @@
  *
  * The supported set is the host's, reduced to what okvm virtualizes: no
  * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, XSAVE limited
- * to x87, SSE and AVX state; plus the local APIC, x2APIC and TSC-deadline
- * mode, which okvm emulates (KVM_CREATE_IRQCHIP).
+ * to x87, SSE, AVX and PKRU state (PKU where the host uses it: svm/run.c
+ * switches PKRU); plus the local APIC, x2APIC and TSC-deadline mode, which
+ * okvm emulates (KVM_CREATE_IRQCHIP).
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -20,8 +21,12 @@
 #include <okvm/cpuid.h>
 #include <okvm/vm.h>
 
-/* XSAVE components a guest may enable in XCR0. */
-#define OKVM_GUEST_XFEATURES	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM)
+/*
+ * XSAVE components a guest may enable in XCR0: those whose registers the
+ * guest's fpstate or svm/run.c (PKRU) switch.
+ */
+#define OKVM_GUEST_XFEATURES	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
+				 XFEATURE_MASK_PKRU)
 
 #define F(bit)	BIT(bit)
 
@@ -39,6 +44,7 @@
 /* CPUID.7.0 */
 #define OKVM_7_EBX	(F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(19) | F(20) | \
 			 F(23) | F(24) | F(29))
+#define OKVM_7_ECX_PKU		F(3)
 #define OKVM_7_ECX_OSPKE	F(4)
 /* CPUID.0xd.1: XSAVEOPT only; XSAVES would need MSR_IA32_XSS. */
 #define OKVM_D1_EAX	F(0)
@@ -49,13 +55,53 @@
 /**
  * okvm_guest_xfeatures() - XSAVE components a guest may enable in XCR0
  *
- * Return: x87, SSE and AVX state where the host has them enabled.
+ * Return: x87, SSE, AVX and PKRU state where the host has them enabled.
  */
 u64 okvm_guest_xfeatures(void)
 {
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return 0;
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & OKVM_GUEST_XFEATURES;
+}
+
+/**
+ * okvm_guest_xcr0_valid() - whether the guest may load @xcr0 with XSETBV
+ * @vcpu: the vCPU
+ * @xcr0: the value
+ *
+ * x87 state is mandatory, AVX needs SSE, and every bit must be one the
+ * guest's CPUID offers (okvm_guest_supported_xcr0()), as in KVM.
+ *
+ * Return: true if it may.
+ */
+bool okvm_guest_xcr0_valid(struct okvm_vcpu *vcpu, u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	return !(xcr0 & ~okvm_guest_supported_xcr0(vcpu));
+}
+
+/**
+ * okvm_guest_supported_xcr0() - the XCR0 bits this guest may set
+ * @vcpu: the vCPU
+ *
+ * What its CPUID leaf 0xd.0 offers (EDX:EAX), of what okvm can switch, and
+ * x87 state always, which XCR0 must hold, as KVM does. Without leaf 0xd in
+ * the table, x87 alone.
+ *
+ * Return: a mask of XFEATURE_MASK_* bits.
+ */
+u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u64 xcr0 = 0;
+
+	e = okvm_cpuid_find(vcpu->cpuid, vcpu->nr_cpuid, 0xd, 0);
+	if (e)
+		xcr0 = ((u64)e->edx << 32 | e->eax) & okvm_guest_xfeatures();
+	return xcr0 | XFEATURE_MASK_FP;
 }
 
 /* Size of the XSAVE area holding @xfeatures (standard format). */
@@ -71,6 +117,109 @@ static u32 okvm_xsave_size(u64 xfeatures)
 		size = max(size, ebx + eax);
 	}
 	return size;
+}
+
+/* The CR4 bits every x86-64 CPU has, which need no CPUID feature. */
+#define OKVM_CR4_BASE	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+			 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+enum okvm_cpuid_reg { OKVM_EAX, OKVM_EBX, OKVM_ECX, OKVM_EDX };
+
+/**
+ * struct okvm_cr4_feature - a CR4 bit that exists only with a CPUID feature
+ * @cr4: the CR4 bit
+ * @function: the CPUID leaf of the feature (subleaf 0)
+ * @reg: its register
+ * @bit: its bit
+ */
+struct okvm_cr4_feature {
+	u64 cr4;
+	u32 function;
+	enum okvm_cpuid_reg reg;
+	u8 bit;
+};
+
+/*
+ * Every other CR4 bit is reserved for every guest. One table judges okvm's
+ * own offer (KVM_GET_SUPPORTED_CPUID) and each guest's CPUID alike.
+ */
+static const struct okvm_cr4_feature okvm_cr4_features[] = {
+	{ X86_CR4_VMXE,		1, OKVM_ECX, 5 },
+	{ X86_CR4_SMXE,		1, OKVM_ECX, 6 },
+	{ X86_CR4_PCIDE,	1, OKVM_ECX, 17 },
+	{ X86_CR4_OSXSAVE,	1, OKVM_ECX, 26 },
+	{ X86_CR4_FSGSBASE,	7, OKVM_EBX, 0 },
+	{ X86_CR4_SMEP,		7, OKVM_EBX, 7 },
+	{ X86_CR4_SMAP,		7, OKVM_EBX, 20 },
+	{ X86_CR4_UMIP,		7, OKVM_ECX, 2 },
+	{ X86_CR4_PKE,		7, OKVM_ECX, 3 },
+	{ X86_CR4_LA57,		7, OKVM_ECX, 16 },
+};
+
+/* CR4 bits okvm refuses to every guest: what its supported CPUID lacks. */
+static u64 okvm_cr4_reserved_host __ro_after_init = ~0ULL;
+
+static u32 okvm_cpuid_reg(const struct kvm_cpuid_entry2 *e, enum okvm_cpuid_reg reg)
+{
+	switch (reg) {
+	case OKVM_EAX:
+		return e->eax;
+	case OKVM_EBX:
+		return e->ebx;
+	case OKVM_ECX:
+		return e->ecx;
+	default:
+		return e->edx;
+	}
+}
+
+/**
+ * okvm_cr4_reserved_by() - the CR4 bits a CPUID table leaves reserved
+ * @entries: the table
+ * @nr: its length
+ *
+ * Return: every bit but those every CPU has and those whose feature the
+ * table has.
+ */
+u64 okvm_cr4_reserved_by(const struct kvm_cpuid_entry2 *entries, u32 nr)
+{
+	u64 reserved = ~(u64)OKVM_CR4_BASE;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(okvm_cr4_features); i++) {
+		const struct okvm_cr4_feature *f = &okvm_cr4_features[i];
+		const struct kvm_cpuid_entry2 *e = okvm_cpuid_find(entries, nr, f->function, 0);
+
+		if (e && (okvm_cpuid_reg(e, f->reg) & BIT(f->bit)))
+			reserved &= ~f->cr4;
+	}
+	return reserved;
+}
+
+/**
+ * okvm_vcpu_cr4_valid() - whether a vCPU's CR4 may hold @cr4
+ * @vcpu: the vCPU
+ * @cr4: the value, from KVM_SET_SREGS or a guest's MOV to CR4
+ *
+ * A bit is valid if okvm offers its feature and, once KVM_SET_CPUID2 gave
+ * the vCPU a table, if that table has it too, as in KVM: the guest's CPUID
+ * decides, not the host's.
+ *
+ * Return: true if no bit of @cr4 is reserved.
+ */
+bool okvm_vcpu_cr4_valid(struct okvm_vcpu *vcpu, u64 cr4)
+{
+	return !(cr4 & vcpu->cr4_reserved);
+}
+
+/**
+ * okvm_vcpu_init_cpuid() - a new vCPU, before any KVM_SET_CPUID2
+ * @vcpu: the vCPU
+ */
+void okvm_vcpu_init_cpuid(struct okvm_vcpu *vcpu)
+{
+	vcpu->cr4_reserved = okvm_cr4_reserved_host;
 }
 
 struct okvm_cpuid_builder {
@@ -126,7 +275,10 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 		e->ebx &= OKVM_7_EBX;
 		if (!(xfeatures & XFEATURE_MASK_YMM))
 			e->ebx &= ~F(5);
+		/* PKU goes with PKRU state, where the host uses them. */
 		e->ecx = 0;
+		if ((xfeatures & XFEATURE_MASK_PKRU) && boot_cpu_has(X86_FEATURE_OSPKE))
+			e->ecx |= OKVM_7_ECX_PKU;
 		e->edx = 0;
 	}
 
@@ -238,7 +390,29 @@ int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->nr_cpuid = cpuid.nent;
+	vcpu->cr4_reserved = okvm_cr4_reserved_host |
+			     okvm_cr4_reserved_by(entries, cpuid.nent);
 	return 0;
+}
+
+/**
+ * okvm_cpuid_init() - what depends on okvm's supported CPUID, once at load
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init okvm_cpuid_init(void)
+{
+	struct okvm_cpuid_builder b = { .max = OKVM_MAX_CPUID_ENTRIES };
+	int r;
+
+	b.entries = kvcalloc(b.max, sizeof(*b.entries), GFP_KERNEL);
+	if (!b.entries)
+		return -ENOMEM;
+	r = okvm_cpuid_build(&b);
+	if (!r)
+		okvm_cr4_reserved_host = okvm_cr4_reserved_by(b.entries, b.nr);
+	kvfree(b.entries);
+	return r;
 }
 
 /**

@@ -31,6 +31,10 @@ static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return okvm_get_msr_index_list((void __user *)arg);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return okvm_get_msr_feature_index_list((void __user *)arg);
+	case KVM_GET_MSRS:
+		return okvm_get_feature_msrs((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

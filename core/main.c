@@ -13,6 +13,7 @@
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
+#include <okvm/cpuid.h>
 #include <okvm/dev.h>
 #include <okvm/hw.h>
 
@@ -45,6 +46,9 @@ static int __init okvm_init(void)
 	r = okvm_pick_backend();
 	if (r)
 		return r;
+	r = okvm_cpuid_init();
+	if (r)
+		goto out_hw;
 
 	r = okvm_virt_enable();
 	if (r == -EBUSY)

@@ -55,11 +55,7 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 	if (okvm_insn_decode(bytes, nr_bytes, mode, &insn) ||
 	    okvm_mmio_op_from_insn(&insn, vcpu->regs, &op) ||
 	    offset_in_page(gpa) + op.size > PAGE_SIZE) {
-		u64 data[3] = { gpa, 0, nr_bytes };
-
-		memcpy(&data[1], bytes, min_t(unsigned int, nr_bytes, sizeof(u64)));
-		okvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					 data, ARRAY_SIZE(data));
+		okvm_exit_emulation_failure(vcpu, bytes, nr_bytes);
 		return 0;
 	}
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The MSRs okvm virtualizes, for guests (RDMSR/WRMSR exits) and for
- * userspace (KVM_GET/SET_MSRS, KVM_GET_MSR_INDEX_LIST).
+ * userspace (KVM_GET/SET_MSRS, KVM_GET_MSR_INDEX_LIST), and the feature
+ * MSRs the device fd answers (KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS
+ * on /dev/okvm), which say what a VMM may put in a vCPU's.
  *
- * Two live here, the rest in the backend, which holds them where the
- * hardware switches them (the VMCB save area on SVM).
+ * Those that only software sees live here, the rest in the backend, which
+ * holds them where the hardware switches them (the VMCB save area on SVM).
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <uapi/linux/kvm.h>
 
@@ -23,12 +27,90 @@
 #define OKVM_APIC_BASE_VALID	(MSR_IA32_APICBASE_BSP | X2APIC_ENABLE | \
 				 MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BASE)
 
+/*
+ * HWCR bits a write may set: McStatusWrEn (18) and TscFreqSel (24), which
+ * Linux guests want to see set. A write of the TLB cache, flush filter or
+ * IGNNE emulation disable bits (3, 6, 8) succeeds and drops them; any
+ * other bit fails the write. KVM's rules.
+ */
+#define OKVM_HWCR_VALID		(BIT_ULL(18) | BIT_ULL(24))
+#define OKVM_HWCR_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8))
+
+/* A new vCPU's microcode revision, KVM's on AMD. */
+#define OKVM_UCODE_REV_DEFAULT	0x01000065ULL
+
 static const u32 okvm_msrs[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 };
+
+/*
+ * The feature MSRs. okvm runs on AMD only, so DE_CFG is always there;
+ * ARCH_CAPABILITIES is not, as okvm does not offer it in CPUID.7.0:EDX.
+ */
+static const u32 okvm_feature_msrs[] = {
+	MSR_AMD64_DE_CFG, MSR_IA32_UCODE_REV,
+};
+
+/**
+ * okvm_get_feature_msr() - what the host offers in a feature MSR
+ * @index: MSR number
+ * @data: the value
+ *
+ * DE_CFG: LFENCE_SERIALIZE where the host's LFENCE is serializing (a guest
+ * may then count on it); the host's microcode revision, 0 where the CPU
+ * does not read it.
+ *
+ * Return: 0, or -ENOENT for an MSR that is not a feature MSR.
+ */
+int okvm_get_feature_msr(u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_AMD64_DE_CFG:
+		*data = 0;
+		if (cpu_feature_enabled(X86_FEATURE_LFENCE_RDTSC))
+			*data |= MSR_AMD64_DE_CFG_LFENCE_SERIALIZE;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		if (rdmsrl_safe(MSR_IA32_UCODE_REV, data))
+			*data = 0;
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
+static int okvm_set_hwcr(struct okvm_vcpu *vcpu, u64 data)
+{
+	data &= ~OKVM_HWCR_IGNORED;
+	if (data & ~OKVM_HWCR_VALID)
+		return -EINVAL;
+	vcpu->hwcr = data;
+	return 0;
+}
+
+static int okvm_set_de_cfg(struct okvm_vcpu *vcpu, u64 data)
+{
+	u64 supported;
+
+	okvm_get_feature_msr(MSR_AMD64_DE_CFG, &supported);
+	if (data & ~supported)
+		return -EINVAL;
+	vcpu->de_cfg = data;
+	return 0;
+}
+
+/**
+ * okvm_vcpu_init_msrs() - the MSRs a new vCPU starts with, that live here
+ * @vcpu: the vCPU
+ */
+void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
+{
+	vcpu->ucode_rev = OKVM_UCODE_REV_DEFAULT;
+}
 
 /**
  * okvm_get_msr() - read one of the MSRs okvm virtualizes
@@ -48,6 +130,15 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = vcpu->ucode_rev;
+		return 0;
+	case MSR_AMD64_DE_CFG:
+		*data = vcpu->de_cfg;
+		return 0;
+	case MSR_K7_HWCR:
+		*data = vcpu->hwcr;
 		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
@@ -79,9 +170,35 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_MISC_ENABLE:
 		vcpu->misc_enable = data;
 		return 0;
+	case MSR_IA32_UCODE_REV:
+		/* The VMM sets the revision the guest sees; a guest's write is ignored. */
+		if (host)
+			vcpu->ucode_rev = data;
+		return 0;
+	case MSR_AMD64_DE_CFG:
+		return okvm_set_de_cfg(vcpu, data);
+	case MSR_K7_HWCR:
+		return okvm_set_hwcr(vcpu, data);
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}
+}
+
+/* Copy an MSR list to userspace as KVM does: the count first, always. */
+static long okvm_copy_msr_list(struct kvm_msr_list __user *ulist, const u32 *msrs,
+			       u32 nr)
+{
+	u32 n;
+
+	if (get_user(n, &ulist->nmsrs))
+		return -EFAULT;
+	if (put_user(nr, &ulist->nmsrs))
+		return -EFAULT;
+	if (n < nr)
+		return -E2BIG;
+	if (copy_to_user(ulist->indices, msrs, nr * sizeof(*msrs)))
+		return -EFAULT;
+	return 0;
 }
 
 /**
@@ -92,30 +209,44 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
  */
 long okvm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 {
-	u32 n;
-
-	if (get_user(n, &ulist->nmsrs))
-		return -EFAULT;
-	if (put_user((u32)ARRAY_SIZE(okvm_msrs), &ulist->nmsrs))
-		return -EFAULT;
-	if (n < ARRAY_SIZE(okvm_msrs))
-		return -E2BIG;
-	if (copy_to_user(ulist->indices, okvm_msrs, sizeof(okvm_msrs)))
-		return -EFAULT;
-	return 0;
+	return okvm_copy_msr_list(ulist, okvm_msrs, ARRAY_SIZE(okvm_msrs));
 }
 
 /**
- * okvm_vcpu_msrs_ioctl() - KVM_GET_MSRS or KVM_SET_MSRS
- * @vcpu: the vCPU (its mutex held)
- * @umsrs: struct kvm_msrs and its entries
- * @set: KVM_SET_MSRS
+ * okvm_get_msr_feature_index_list() - KVM_GET_MSR_FEATURE_INDEX_LIST
+ * @ulist: struct kvm_msr_list with room for nmsrs indices
  *
- * Return: the number of MSRs processed, stopping at the first that fails,
- * as KVM does; or -errno for a malformed call.
+ * Return: 0; -E2BIG with nmsrs set to the number needed, as KVM does.
  */
-long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
-			  bool set)
+long okvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist)
+{
+	return okvm_copy_msr_list(ulist, okvm_feature_msrs, ARRAY_SIZE(okvm_feature_msrs));
+}
+
+/* One MSR of a KVM_GET/SET_MSRS call; @vcpu is NULL on the device fd. */
+typedef int (*okvm_msr_io_fn)(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e);
+
+static int okvm_msr_io_get(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e)
+{
+	return okvm_get_msr(vcpu, e->index, &e->data);
+}
+
+static int okvm_msr_io_set(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e)
+{
+	return okvm_set_msr(vcpu, e->index, e->data, true);
+}
+
+static int okvm_msr_io_get_feature(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e)
+{
+	return okvm_get_feature_msr(e->index, &e->data);
+}
+
+/*
+ * KVM_GET/SET_MSRS: @fn for each entry, stopping at the first that fails,
+ * as KVM does; the entries done are copied back if @write_back.
+ */
+static long okvm_msrs_io(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
+			 okvm_msr_io_fn fn, bool write_back)
 {
 	struct kvm_msr_entry *entries;
 	struct kvm_msrs msrs;
@@ -131,13 +262,39 @@ long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 		return PTR_ERR(entries);
 
 	for (i = 0; i < msrs.nmsrs; i++) {
-		if (set ? okvm_set_msr(vcpu, entries[i].index, entries[i].data, true) :
-			  okvm_get_msr(vcpu, entries[i].index, &entries[i].data))
+		if (fn(vcpu, &entries[i]))
 			break;
 	}
 	r = i;
-	if (!set && copy_to_user(umsrs->entries, entries, i * sizeof(*entries)))
+	if (write_back && copy_to_user(umsrs->entries, entries, i * sizeof(*entries)))
 		r = -EFAULT;
 	kfree(entries);
 	return r;
+}
+
+/**
+ * okvm_vcpu_msrs_ioctl() - KVM_GET_MSRS or KVM_SET_MSRS on a vCPU
+ * @vcpu: the vCPU (its mutex held)
+ * @umsrs: struct kvm_msrs and its entries
+ * @set: KVM_SET_MSRS
+ *
+ * Return: the number of MSRs processed, stopping at the first that fails,
+ * as KVM does; or -errno for a malformed call.
+ */
+long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
+			  bool set)
+{
+	return okvm_msrs_io(vcpu, umsrs, set ? okvm_msr_io_set : okvm_msr_io_get, !set);
+}
+
+/**
+ * okvm_get_feature_msrs() - KVM_GET_MSRS on the device fd: feature MSRs
+ * @umsrs: struct kvm_msrs and its entries
+ *
+ * Return: the number of MSRs read, stopping at the first that is not a
+ * feature MSR, as KVM does; or -errno for a malformed call.
+ */
+long okvm_get_feature_msrs(struct kvm_msrs __user *umsrs)
+{
+	return okvm_msrs_io(NULL, umsrs, okvm_msr_io_get_feature, true);
 }

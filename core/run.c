@@ -155,6 +155,46 @@ void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
 }
 
 /**
+ * okvm_exit_emulation_failure() - report an instruction okvm cannot emulate
+ * @vcpu: the vCPU, RIP still at the instruction
+ * @insn: its bytes, as many as could be read
+ * @insn_len: how many; 0 if none could be read
+ *
+ * KVM_EXIT_INTERNAL_ERROR with KVM_INTERNAL_ERROR_EMULATION, in the layout
+ * that is ABI for this suberror (kvm_run's emulation_failure) and filled as
+ * KVM fills it: the flags word; the first 15 bytes of the instruction,
+ * padded with NOPs, if any could be read
+ * (KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES); then the backend's
+ * exit code and information, for a human, not ABI.
+ */
+void okvm_exit_emulation_failure(struct okvm_vcpu *vcpu, const u8 *insn,
+				 unsigned int insn_len)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 info[OKVM_EXIT_INFO_WORDS] = {};
+	u32 start = 1;
+
+	/* The size byte and the bytes are two words of internal.data[]. */
+	BUILD_BUG_ON(sizeof(run->emulation_failure.insn_size) +
+		     sizeof(run->emulation_failure.insn_bytes) != 2 * sizeof(u64));
+	okvm_hw->get_exit_info(vcpu, info);
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags = 0;
+	insn_len = min_t(unsigned int, insn_len, sizeof(run->emulation_failure.insn_bytes));
+	if (insn_len) {
+		run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+		run->emulation_failure.insn_size = insn_len;
+		memset(run->emulation_failure.insn_bytes, 0x90,
+		       sizeof(run->emulation_failure.insn_bytes));
+		memcpy(run->emulation_failure.insn_bytes, insn, insn_len);
+		start += 2;
+	}
+	memcpy(&run->internal.data[start], info, sizeof(info));
+	run->emulation_failure.ndata = start + ARRAY_SIZE(info);
+}
+
+/**
  * okvm_exit_io() - report a port IN or OUT as KVM_EXIT_IO
  * @vcpu: the vCPU, RIP already past the instruction
  * @port: the port

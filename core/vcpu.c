@@ -432,6 +432,8 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	okvm_vcpu_init_msrs(vcpu);
+	okvm_vcpu_init_cpuid(vcpu);
 	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */
 	vcpu->mp_state = !vm->irqchip_kernel || id == 0 ? KVM_MP_STATE_RUNNABLE :
 			 KVM_MP_STATE_UNINITIALIZED;

@@ -110,6 +110,13 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return okvm_enable_x2apic_api(vm, cap->args[0]);
 	case KVM_CAP_SPLIT_IRQCHIP:
 		return okvm_enable_split_irqchip(vm, cap->args[0]);
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+		/*
+		 * okvm always exits to userspace when it cannot emulate an
+		 * instruction, which is what the capability asks of KVM: there
+		 * is nothing to switch (Documentation/api.rst).
+		 */
+		return cap->args[0] & ~1ULL ? -EINVAL : 0;
 	default:
 		return -EINVAL;
 	}

@@ -80,7 +80,22 @@ static void okvm_svm_inject_db(struct okvm_svm_vcpu *svm, u64 payload)
 	okvm_svm_inject_exception(svm, X86_TRAP_DB, false, 0);
 }
 
-static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror);
+/**
+ * okvm_svm_get_exit_info() - the last exit, for reports to userspace
+ * @vcpu: the vCPU
+ * @info: the 64-bit exit code, EXITINFO1, EXITINFO2, EXITINTINFO and its
+ *	error code, as KVM reports them
+ */
+void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info)
+{
+	const struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	info[0] = ((u64)c->exit_code_hi << 32) | c->exit_code;
+	info[1] = c->exit_info_1;
+	info[2] = c->exit_info_2;
+	info[3] = c->exit_int_info;
+	info[4] = c->exit_int_info_err;
+}
 
 static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
 {
@@ -137,6 +152,20 @@ static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
 }
 
 /*
+ * An instruction okvm does not emulate: KVM_INTERNAL_ERROR_EMULATION with
+ * its bytes, RIP still at it.
+ */
+static int okvm_svm_emulation_failure(struct okvm_svm_vcpu *svm)
+{
+	u8 bytes[OKVM_INSN_MAX];
+	enum okvm_cpu_mode mode;
+	unsigned int n = okvm_svm_fetch(svm, bytes, &mode);
+
+	okvm_exit_emulation_failure(&svm->vcpu, bytes, n);
+	return 0;
+}
+
+/*
  * Step over the intercepted instruction: by the next RIP the CPU saved if
  * it has NRIPS, else by decoding it.
  */
@@ -149,7 +178,7 @@ static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
 		return 1;
 	}
 	if (okvm_svm_decode(svm, &insn))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	svm->vcpu.rip += insn.len;
 	return 1;
 }
@@ -184,15 +213,14 @@ static void okvm_svm_requeue_event(struct okvm_svm_vcpu *svm)
 	c->event_inj_err = c->exit_int_info_err;
 }
 
-static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm, u32 suberror)
+/* An exit okvm has no handler for: its code and information go to userspace. */
+static int okvm_svm_unexpected(struct okvm_svm_vcpu *svm)
 {
-	const struct vmcb_control_area *c = &svm->vmcb->control;
-	u64 data[] = {
-		((u64)c->exit_code_hi << 32) | c->exit_code,
-		c->exit_info_1, c->exit_info_2, c->exit_int_info,
-	};
+	u64 info[OKVM_EXIT_INFO_WORDS];
 
-	okvm_exit_internal_error(&svm->vcpu, suberror, data, ARRAY_SIZE(data));
+	okvm_svm_get_exit_info(&svm->vcpu, info);
+	okvm_exit_internal_error(&svm->vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				 info, ARRAY_SIZE(info));
 	return 0;
 }
 
@@ -208,7 +236,7 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_NPF_EXITS);
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
 	if (c->exit_info_1 & OKVM_NPF_RSVD)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return okvm_svm_unexpected(svm);
 	r = okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
 				c->exit_info_1 & OKVM_NPF_WRITE);
 	if (r != OKVM_PF_EMULATE)
@@ -225,7 +253,7 @@ static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IO_EXITS);
 	/* String and REP forms need an emulator okvm does not have yet. */
 	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	/* exit_info_2 is the next RIP for IOIO exits. */
 	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
 	return okvm_emulate_pio(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);
@@ -275,15 +303,18 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 	return okvm_svm_skip(svm);
 }
 
+/*
+ * XSETBV, checked against what the guest's CPUID offers (leaf 0xd), not
+ * what the host has; only XCR0 exists, at CPL 0. svm/run.c loads the
+ * guest's XCR0 around VMRUN.
+ */
 static int okvm_svm_xsetbv(struct okvm_svm_vcpu *svm)
 {
 	unsigned long *regs = svm->vcpu.regs;
 	u64 xcr0 = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
 
-	/* Only XCR0 exists; x87 state is mandatory; AVX needs SSE. */
-	if ((u32)regs[OKVM_REG_RCX] || !(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~okvm_guest_xfeatures()) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)))
+	if (svm->vmcb->save.cpl || (u32)regs[OKVM_REG_RCX] ||
+	    !okvm_guest_xcr0_valid(&svm->vcpu, xcr0))
 		return okvm_svm_inject_gp(svm);
 	svm->vcpu.xcr0 = xcr0;
 	return okvm_svm_skip(svm);
@@ -415,7 +446,7 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 	}
 
 	if (okvm_svm_decode(svm, &insn))
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+		return okvm_svm_emulation_failure(svm);
 	if (insn.opcode == OKVM_OP_SMSW_REG && !write) {
 		okvm_svm_smsw(svm, &insn);
 		return okvm_svm_step(svm, &insn);
@@ -448,7 +479,7 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 		      (svm->vcpu.regs[okvm_insn_rm(&insn)] & 0xf);
 		goto write_cr0;
 	}
-	return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
+	return okvm_svm_emulation_failure(svm);
 
 write_cr0:
 	r = okvm_svm_write_cr0(svm, val);
@@ -458,38 +489,94 @@ write_cr0:
 }
 
 /*
- * MOV CR8, r, intercepted while the TPR holds an interrupt back
- * (okvm_svm_set_irq_window()): the new TPR goes to the APIC, which asks
- * for OKVM_REQ_EVENT, and the interrupt goes in if it may now. The exit
- * says it is CR8, whatever form the instruction took.
+ * The source of an intercepted MOV to a control register and the RIP
+ * after it: from decode assists where the CPU gives them, else by
+ * decoding it. The exit says which register it is, whatever form the
+ * instruction took. In 64-bit mode the source is 64 bits, elsewhere 32.
+ * Return: 0, or -EINVAL for an instruction that is no such MOV.
  */
-static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
+static int okvm_svm_mov_to_cr(struct okvm_svm_vcpu *svm, u64 *val, unsigned long *next)
 {
 	const struct vmcb_control_area *c = &svm->vmcb->control;
 	struct okvm_vcpu *vcpu = &svm->vcpu;
 	bool wide = okvm_svm_cpu_mode(&svm->vmcb->save) == OKVM_MODE_64;
 	struct okvm_insn insn;
+
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
+	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
+		*val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
+		*next = c->next_rip;
+	} else {
+		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
+			return -EINVAL;
+		*val = *okvm_svm_mov_gpr(svm, &insn, &wide);
+		*next = vcpu->rip + insn.len;
+	}
+	if (!wide)
+		*val = (u32)*val;
+	return 0;
+}
+
+/*
+ * MOV CR8, r, intercepted while the TPR holds an interrupt back
+ * (okvm_svm_set_irq_window()): the new TPR goes to the APIC, which asks
+ * for OKVM_REQ_EVENT, and the interrupt goes in if it may now.
+ */
+static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
+{
+	struct okvm_vcpu *vcpu = &svm->vcpu;
 	unsigned long next;
 	u64 val;
 
-	if (!vcpu->apic)
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
-	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && boot_cpu_has(X86_FEATURE_NRIPS) &&
-	    (c->exit_info_1 & OKVM_SVM_CR_VALID)) {
-		val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
-		next = c->next_rip;
-	} else {
-		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
-			return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_EMULATION);
-		val = *okvm_svm_mov_gpr(svm, &insn, &wide);
-		next = vcpu->rip + insn.len;
-	}
-	if (!wide)
-		val = (u32)val;
+	if (!vcpu->apic || okvm_svm_mov_to_cr(svm, &val, &next))
+		return okvm_svm_emulation_failure(svm);
 	if (svm->vmcb->save.cpl || (val & ~0xfULL))
 		return okvm_svm_inject_gp(svm);
 	okvm_lapic_set_cr8(vcpu->apic, val);
 	vcpu->rip = next;
+	return 1;
+}
+
+/* CR4 bits whose change flushes the TLB on the CPU; VMRUN would not. */
+#define OKVM_CR4_TLB_BITS	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCIDE | \
+				 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE | X86_CR4_LA57)
+
+/*
+ * A guest CR4 write, with the checks of KVM's kvm_set_cr4(): no bit the
+ * guest's CPUID lacks (okvm_vcpu_cr4_valid()); in long mode PAE stays on
+ * and LA57 does not change; PCIDE goes on only in long mode with CR3's
+ * PCID zero. Return: 0, or -EINVAL where the write raises #GP.
+ */
+static int okvm_svm_write_cr4(struct okvm_svm_vcpu *svm, u64 cr4)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 old = s->cr4;
+	bool long_mode = s->efer & EFER_LMA;
+
+	if (!okvm_vcpu_cr4_valid(&svm->vcpu, cr4))
+		return -EINVAL;
+	if (long_mode && (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return -EINVAL;
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!long_mode || (s->cr3 & X86_CR3_PCID_MASK)))
+		return -EINVAL;
+	if ((cr4 ^ old) & OKVM_CR4_TLB_BITS)
+		okvm_make_request(&svm->vcpu, OKVM_REQ_TLB_FLUSH);
+	s->cr4 = cr4;
+	return 0;
+}
+
+/* MOV CR4, r: always intercepted, so that the guest's CPUID decides. */
+static int okvm_svm_cr4_write(struct okvm_svm_vcpu *svm)
+{
+	unsigned long next;
+	u64 val;
+
+	if (okvm_svm_mov_to_cr(svm, &val, &next))
+		return okvm_svm_emulation_failure(svm);
+	if (svm->vmcb->save.cpl || okvm_svm_write_cr4(svm, val))
+		return okvm_svm_inject_gp(svm);
+	svm->vcpu.rip = next;
 	return 1;
 }
 
@@ -552,6 +639,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_CR0_SEL_WRITE:
 		return okvm_svm_cr0(svm, true);
+	case SVM_EXIT_WRITE_CR4:
+		return okvm_svm_cr4_write(svm);
 	case SVM_EXIT_WRITE_CR8:
 		return okvm_svm_cr8_write(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
@@ -610,6 +699,6 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 		/* Not offered to guests (no nested SVM, no MONITOR, no PMU). */
 		return okvm_svm_inject_ud(svm);
 	default:
-		return okvm_svm_unexpected(svm, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+		return okvm_svm_unexpected(svm);
 	}
 }

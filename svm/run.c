@@ -163,6 +163,23 @@ static void okvm_svm_entry_failed(struct vmcb *vmcb)
 	vmcb->control.exit_int_info = 0;
 }
 
+/*
+ * After VMRUN, with GIF clear: the host's XCR0 back. A CPU that does not
+ * honour the XSETBV intercept (QEMU 7.2's TCG, where okvm is tested) lets
+ * the guest write XCR0 itself, having checked the value against what the
+ * CPU supports; whatever the guest left there is its XCR0 from now on,
+ * and the host's goes back whether or not okvm knew of the change.
+ */
+static void okvm_svm_restore_host_xcr0(struct okvm_vcpu *vcpu)
+{
+	u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+	if (unlikely(xcr0 != vcpu->xcr0))
+		vcpu->xcr0 = xcr0;
+	if (xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
+}
+
 /**
  * okvm_svm_run() - enter the guest once
  * @vcpu: the vCPU
@@ -256,8 +273,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 		if (svm->guest_pkru != host_pkru)
 			wrpkru(host_pkru);
 	}
-	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
+	if (okvm_host_xcr0)
+		okvm_svm_restore_host_xcr0(vcpu);
 	if (!okvm_svm_stgi())
 		okvm_svm_insn_faulted();
 

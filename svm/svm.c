@@ -78,6 +78,7 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.set_nmi_window = okvm_svm_set_nmi_window,
 	.run = okvm_svm_run,
 	.handle_exit = okvm_svm_handle_exit,
+	.get_exit_info = okvm_svm_get_exit_info,
 };
 
 /**

@@ -157,5 +157,6 @@ void okvm_svm_set_nmi_window(struct okvm_vcpu *vcpu);
 int okvm_svm_nmi_iret(struct okvm_svm_vcpu *svm);
 void okvm_svm_nmi_after_exit(struct okvm_svm_vcpu *svm);
 u64 okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 dr6);
+void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info);
 
 #endif /* _OKVM_SVM_H */

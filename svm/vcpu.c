@@ -13,6 +13,7 @@
 #include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/cpuid.h>
 #include <okvm/lapic.h>
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
@@ -42,6 +43,8 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 		INTERCEPT_RDPRU,
 		/* A write that would set CD or NW again (okvm_svm_set_cr0()). */
 		INTERCEPT_SELECTIVE_CR0,
+		/* CR4 bits are checked against the guest's CPUID (svm/exit.c). */
+		INTERCEPT_CR4_WRITE,
 	};
 	/*
 	 * A guest can make the CPU deliver #AC or #DB in a loop that never
@@ -302,38 +305,17 @@ void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->apic_base = vcpu->apic_base;
 }
 
-/* The CR4 bits a guest may set: those the host CPU implements. */
-static u64 okvm_svm_cr4_valid(void)
-{
-	u64 valid = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		    X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		    X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		valid |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		valid |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		valid |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		valid |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		valid |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		valid |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		valid |= X86_CR4_LA57;
-	return valid;
-}
-
-/* What KVM refuses in KVM_SET_SREGS; the rest is for VMRUN to judge. */
-static bool okvm_svm_sregs_valid(const struct kvm_sregs *sregs)
+/*
+ * What KVM refuses in KVM_SET_SREGS, CR4 bits the guest's CPUID lacks
+ * included; the rest is for VMRUN to judge.
+ */
+static bool okvm_svm_sregs_valid(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	if ((sregs->cr0 & OKVM_CR0_RESERVED) ||
 	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
 	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
 		return false;
-	if (sregs->cr4 & ~okvm_svm_cr4_valid())
+	if (!okvm_vcpu_cr4_valid(vcpu, sregs->cr4))
 		return false;
 	if (sregs->efer & ~OKVM_EFER_VALID)
 		return false;
@@ -359,7 +341,7 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	struct vmcb_save_area *s = &svm->vmcb->save;
 	u32 *int_ctl = &svm->vmcb->control.int_ctl;
 
-	if (!okvm_svm_sregs_valid(sregs) || sregs->cr8 > 0xf ||
+	if (!okvm_svm_sregs_valid(vcpu, sregs) || sregs->cr8 > 0xf ||
 	    okvm_set_msr(vcpu, MSR_IA32_APICBASE, sregs->apic_base, true))
 		return -EINVAL;
 

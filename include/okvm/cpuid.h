@@ -11,7 +11,13 @@ struct kvm_cpuid2;
 struct kvm_cpuid_entry2;
 struct okvm_vcpu;
 
+int okvm_cpuid_init(void);
+void okvm_vcpu_init_cpuid(struct okvm_vcpu *vcpu);
+u64 okvm_cr4_reserved_by(const struct kvm_cpuid_entry2 *entries, u32 nr);
+bool okvm_vcpu_cr4_valid(struct okvm_vcpu *vcpu, u64 cr4);
 u64 okvm_guest_xfeatures(void);
+u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu);
+bool okvm_guest_xcr0_valid(struct okvm_vcpu *vcpu, u64 xcr0);
 long okvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);
 int okvm_vcpu_get_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);

@@ -55,6 +55,8 @@ struct okvm_vm;
  *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
  *	userspace (kvm_run filled in), < 0 for an error of KVM_RUN
+ * @get_exit_info: the last exit's code and information words, for the
+ *	reports of what okvm could not handle (OKVM_EXIT_INFO_WORDS of them)
  */
 struct okvm_hw_ops {
 	const char *name;
@@ -86,7 +88,11 @@ struct okvm_hw_ops {
 	void (*set_nmi_window)(struct okvm_vcpu *vcpu);
 	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
+	void (*get_exit_info)(struct okvm_vcpu *vcpu, u64 *info);
 };
+
+/* Exit code, two information words, the interrupted event and its error code. */
+#define OKVM_EXIT_INFO_WORDS	5
 
 #define OKVM_IRQ_WINDOW_NONE	(-1)
 #define OKVM_IRQ_WINDOW_ANY	16

@@ -14,8 +14,12 @@ struct okvm_vcpu;
 
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
+void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu);
+int okvm_get_feature_msr(u32 index, u64 *data);
 long okvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
+long okvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist);
 long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 			  bool set);
+long okvm_get_feature_msrs(struct kvm_msrs __user *umsrs);
 
 #endif /* _OKVM_MSR_H */

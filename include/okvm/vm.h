@@ -145,8 +145,14 @@ struct okvm_pending_read {
  * @xcr0: the guest's XCR0
  * @cpuid: KVM_SET_CPUID2's table
  * @nr_cpuid: entries in @cpuid
+ * @cr4_reserved: CR4 bits KVM_SET_SREGS and the guest's MOV to CR4 may not
+ *	set: those okvm does not offer and, after KVM_SET_CPUID2, those the
+ *	guest's CPUID lacks
  * @apic_base: MSR_IA32_APICBASE
  * @misc_enable: MSR_IA32_MISC_ENABLE
+ * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
+ * @de_cfg: MSR_AMD64_DE_CFG
+ * @hwcr: MSR_K7_HWCR
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -175,8 +181,12 @@ struct okvm_vcpu {
 	u64 xcr0;
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 nr_cpuid;
+	u64 cr4_reserved;
 	u64 apic_base;
 	u64 misc_enable;
+	u64 ucode_rev;
+	u64 de_cfg;
+	u64 hwcr;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
@@ -209,6 +219,8 @@ void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages)
 /* Exits to userspace and in-kernel emulation, called by backends. */
 void okvm_exit_internal_error(struct okvm_vcpu *vcpu, u32 suberror,
 			      const u64 *data, u32 ndata);
+void okvm_exit_emulation_failure(struct okvm_vcpu *vcpu, const u8 *insn,
+				 unsigned int insn_len);
 int okvm_exit_io(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
 void okvm_write_read_result(struct okvm_vcpu *vcpu, const struct okvm_mmio_op *op,
 			    u64 data);

@@ -161,11 +161,36 @@ static void okvm_svm_vcpu_set_sregs_cd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sregs.cr0, cr0 | X86_CR0_CD | X86_CR0_NW);
 }
 
+/*
+ * CR4 bits are the guest's CPUID's to allow (vcpu->cr4_reserved): a MOV to
+ * CR4 exits for okvm to check it, and KVM_SET_SREGS refuses a reserved
+ * bit, changing nothing.
+ */
+static void okvm_svm_vcpu_cr4_checked(struct kunit *test)
+{
+	struct okvm_svm_vcpu_fixture *f = test->priv;
+	const struct vmcb *vmcb = okvm_test_vmcb(test);
+	struct kvm_sregs sregs;
+
+	KUNIT_EXPECT_TRUE(test, okvm_test_intercepted(vmcb, INTERCEPT_CR4_WRITE));
+	KUNIT_EXPECT_FALSE(test, okvm_test_intercepted(vmcb, INTERCEPT_CR4_READ));
+
+	f->vcpu->cr4_reserved = X86_CR4_OSXSAVE;
+	okvm_svm_get_sregs(f->vcpu, &sregs);
+	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSXSAVE;
+	KUNIT_EXPECT_EQ(test, okvm_svm_set_sregs(f->vcpu, &sregs), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmcb->save.cr4, 0ULL);
+	sregs.cr4 = X86_CR4_PAE;
+	KUNIT_EXPECT_EQ(test, okvm_svm_set_sregs(f->vcpu, &sregs), 0);
+	KUNIT_EXPECT_EQ(test, vmcb->save.cr4, (u64)X86_CR4_PAE);
+}
+
 static struct kunit_case okvm_svm_vcpu_cases[] = {
 	KUNIT_CASE(okvm_svm_vcpu_intercepts_exceptions),
 	KUNIT_CASE(okvm_svm_vcpu_debugregs),
 	KUNIT_CASE(okvm_svm_vcpu_reset_cr0),
 	KUNIT_CASE(okvm_svm_vcpu_set_sregs_cd),
+	KUNIT_CASE(okvm_svm_vcpu_cr4_checked),
 	{}
 };
 
