@@ -12,6 +12,7 @@
 #include <asm/svm.h>
 
 #include <okvm/vm.h>
+#include <okvm/walk.h>
 
 /**
  * struct okvm_svm_cpu - SVM state of one physical CPU
@@ -137,5 +138,7 @@ bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu);
 void okvm_svm_inject_irq(struct okvm_vcpu *vcpu, u8 vector);
 void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
+void okvm_svm_get_data_view(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view);
+void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2);
 
 #endif /* _OKVM_SVM_H */

@@ -19,6 +19,7 @@
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
+#include <okvm/pio.h>
 #include <okvm/regs.h>
 #include <okvm/stats.h>
 
@@ -143,6 +144,7 @@ struct okvm_pending_read {
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
  * @user_irq: KVM_INTERRUPT's vector waiting for the guest, or -1
  * @pending_read: an IN or MMIO read that KVM_RUN completes
+ * @pending_ins: an INS whose data userspace gives; KVM_RUN writes it
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
  */
@@ -169,6 +171,7 @@ struct okvm_vcpu {
 	struct rcuwait wait;
 	int user_irq;
 	struct okvm_pending_read pending_read;
+	struct okvm_pio_string pending_ins;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
 };
