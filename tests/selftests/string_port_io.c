@@ -9,12 +9,17 @@
  * the guest runs it with CX 0; RFLAGS.DF running both backwards, and a
  * count of zero doing nothing. The registers are checked at every exit.
  * In 64-bit mode, an element whose address does not translate raises #PF
- * in the guest, and the PICs take string I/O in the kernel.
+ * in the guest, and the PICs take string I/O in the kernel. Memory that is
+ * not RAM is never written: KVM emulates it as MMIO, okvm stops with an
+ * emulation error.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include "kselftest_harness.h"
+#include "lib/okvm_dev.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -463,6 +468,89 @@ TEST(pic_takes_string_io_in_the_kernel)
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
 	EXPECT_EQ(0xfb, chip.chip.pic.imr);
+	okvm_vm_free(vm);
+}
+
+/*
+ * The next KVM_RUN must stop on memory that is not RAM at @gpa: on okvm an
+ * emulation error naming it, with the registers left at the element; on
+ * KVM, whose emulator goes on with MMIO, an MMIO exit there.
+ */
+static void expect_not_ram(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu,
+			   u64 gpa, bool is_write, const struct string_regs *regs)
+{
+	struct kvm_run *run = vcpu->run;
+
+	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	if (!okvm_dev_is_okvm(vcpu->vm->dev_fd)) {
+		ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason);
+		EXPECT_EQ(gpa, run->mmio.phys_addr);
+		EXPECT_EQ(is_write, run->mmio.is_write);
+		return;
+	}
+	ASSERT_EQ(KVM_EXIT_INTERNAL_ERROR, run->exit_reason)
+		TH_LOG("exit %s", okvm_exit_reason_name(run->exit_reason));
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, run->internal.suberror);
+	ASSERT_EQ(1, run->internal.ndata);
+	EXPECT_EQ(gpa, run->internal.data[0]);
+	expect_regs(_metadata, vcpu, regs, "at the emulation error");
+}
+
+TEST(ins_never_writes_a_read_only_slot)
+{
+	static const u8 code[] = {
+		0xb8, 0x00, 0x20,	/* mov $0x2000, %ax */
+		0x8e, 0xc0,		/* mov %ax, %es */
+		0xbf, 0x10, 0x00,	/* mov $0x10, %di */
+		0xb9, 0x04, 0x00,	/* mov $4, %cx */
+		0xba, 0x66, 0x00,	/* mov $0x66, %dx */
+		0xfc,			/* cld */
+		0xf3, 0x6c,		/* 0x0f: rep insb */
+		0xf4,			/* hlt */
+	};
+	struct string_regs at = { .rdi = 0x10, .rcx = 4, .rip = CODE + 0x0f };
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u8 *rom;
+	int i;
+
+	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
+	if (!okvm_vm_ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM)) {
+		okvm_vm_free(vm);
+		SKIP(return, "KVM_CAP_READONLY_MEM is 0");
+	}
+	rom = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rom);
+	memset(rom, 0x55, 0x1000);
+	ASSERT_EQ(0, okvm_vm_set_region_raw(vm, 1, KVM_MEM_READONLY, 0x20000, 0x1000, rom));
+
+	memcpy(expect_io(_metadata, vcpu, KVM_EXIT_IO_IN, 0x66, 1, 4), "abcd", 4);
+	expect_not_ram(_metadata, vcpu, 0x20010, true, &at);
+	for (i = 0; i < 0x1000; i++)
+		ASSERT_EQ(0x55, rom[i]) TH_LOG("byte 0x%x of the read-only slot", i);
+	okvm_vm_free(vm);
+	munmap(rom, 0x1000);
+}
+
+TEST(outs_from_no_memslot_stops)
+{
+	static const u8 code[] = {
+		0xb8, 0x00, 0x30,	/* mov $0x3000, %ax */
+		0x8e, 0xd8,		/* mov %ax, %ds */
+		0xbe, 0x10, 0x00,	/* mov $0x10, %si */
+		0xb9, 0x02, 0x00,	/* mov $2, %cx */
+		0xba, 0x66, 0x00,	/* mov $0x66, %dx */
+		0xfc,			/* cld */
+		0xf3, 0x6e,		/* 0x0f: rep outsb */
+		0xf4,			/* hlt */
+	};
+	struct string_regs at = { .rsi = 0x10, .rcx = 2, .rip = CODE + 0x0f };
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
+	/* gpa 0x30010 is in no memslot: the element is read before any exit. */
+	expect_not_ram(_metadata, vcpu, 0x30010, false, &at);
 	okvm_vm_free(vm);
 }
 
