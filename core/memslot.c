@@ -444,6 +444,46 @@ int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
 }
 
 /**
+ * okvm_write_guest() - copy kernel data into guest physical memory
+ * @vm: the VM; current->mm must be its mm
+ * @gpa: where to start
+ * @buf: source
+ * @len: bytes, which may span pages and memslots
+ *
+ * What a guest write would do: the pages are marked dirty in a logging
+ * slot. Pages before the one that fails are written.
+ *
+ * Return: 0, or -EFAULT if a byte lies outside every memslot, in a
+ * read-only one or one on its way out, or its host memory cannot be written.
+ */
+int okvm_write_guest(struct okvm_vm *vm, gpa_t gpa, const void *buf, unsigned int len)
+{
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		const struct okvm_memslot *slot;
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		gfn_t gfn = gpa >> PAGE_SHIFT;
+
+		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
+		/* A deleted or moved slot's gfns are no longer the guest's. */
+		if (!slot || (slot->flags & (KVM_MEM_READONLY | OKVM_MEMSLOT_INVALID)) ||
+		    copy_to_user((void __user *)okvm_memslot_hva(slot, gfn) + offset_in_page(gpa),
+				 buf, chunk)) {
+			r = -EFAULT;
+			break;
+		}
+		okvm_memslot_mark_dirty(slot, gfn);
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+/**
  * okvm_memslots_init() - give a new VM an empty memslot array
  * @vm: the VM
  *

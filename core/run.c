@@ -23,6 +23,7 @@
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
 #include <okvm/nmi.h>
+#include <okvm/pio.h>
 #include <okvm/vm.h>
 
 #include "trace/okvm_trace.h"
@@ -517,6 +518,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 	int r;
 
 	okvm_complete_pending_read(vcpu);
+	if (!okvm_complete_pio_string(vcpu))
+		return 0;
 	/*
 	 * As in KVM, after the pending read and with exit_reason untouched:
 	 * the upstream selftests complete a ucall's IN this way and then look

@@ -105,7 +105,11 @@ static void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r)
 	vcpu->rip = r->rip;
 	/* Bit 1 of RFLAGS always reads as one. */
 	vcpu->rflags = r->rflags | X86_EFLAGS_FIXED;
-	/* New registers void a read that was waiting for userspace's data. */
+	/*
+	 * New registers void a read that was waiting for userspace's data,
+	 * but not an INS's batch: as in KVM, the VMM may change rCX before
+	 * the next KVM_RUN writes it (core/pio_string.c).
+	 */
 	vcpu->pending_read.pending = false;
 }
 
@@ -192,6 +196,7 @@ void okvm_vcpu_reset(struct okvm_vcpu *vcpu)
 {
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->pending_read.pending = false;
+	vcpu->pending_ins.count = 0;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	/* INIT drops NMIs that wait; the backend unmasks them. */
 	vcpu->nmi_pending = 0;

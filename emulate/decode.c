@@ -3,8 +3,9 @@
  * An x86 instruction decoder for the few instructions okvm meets: those SVM
  * intercepts (to step over them on CPUs without next-RIP saving, such as
  * QEMU's emulated SVM, and to find the register of MOV to and from CR0 and
- * the debug registers without decode assists) and the MOV forms guests use
- * for MMIO. It finds the
+ * the debug registers without decode assists, and the address size and
+ * segment of INS and OUTS on CPUs whose IOIO exit lacks them) and the MOV
+ * forms guests use for MMIO. It finds the
  * length, the operands' registers, sizes and immediate; it never needs the
  * effective address, which the nested page fault already reports.
  */
@@ -27,6 +28,10 @@ struct okvm_opcode {
 
 static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0xf4, 0 },			/* HLT */
+	{ 0x6c, 0 },			/* INSB */
+	{ 0x6d, 0 },			/* INSW, INSD */
+	{ 0x6e, 0 },			/* OUTSB */
+	{ 0x6f, 0 },			/* OUTSW, OUTSD */
 	{ 0x88, OP_MODRM },		/* MOV r/m8, r8 */
 	{ 0x89, OP_MODRM },		/* MOV r/m, r */
 	{ 0x8a, OP_MODRM },		/* MOV r8, r/m8 */
@@ -91,6 +96,27 @@ static s64 okvm_next_imm(struct okvm_decoder *d, unsigned int size)
 	return size == 1 ? (s8)v : size == 2 ? (s16)v : (s32)v;
 }
 
+/* The segment a segment-override prefix names, or -1 for another byte. */
+static int okvm_seg_prefix(u8 b)
+{
+	switch (b) {
+	case 0x26:
+		return OKVM_SEG_ES;
+	case 0x2e:
+		return OKVM_SEG_CS;
+	case 0x36:
+		return OKVM_SEG_SS;
+	case 0x3e:
+		return OKVM_SEG_DS;
+	case 0x64:
+		return OKVM_SEG_FS;
+	case 0x65:
+		return OKVM_SEG_GS;
+	default:
+		return -1;
+	}
+}
+
 static bool okvm_is_legacy_prefix(u8 b)
 {
 	switch (b) {
@@ -149,11 +175,14 @@ int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 	u32 opcode;
 	u8 b;
 
-	*insn = (struct okvm_insn){};
+	*insn = (struct okvm_insn){ .seg_override = -1 };
 	while (d.pos < d.nr && okvm_is_legacy_prefix(d.bytes[d.pos])) {
 		b = okvm_next(&d);
 		opsize_prefix |= b == 0x66;
 		addrsize_prefix |= b == 0x67;
+		/* With several, the last one counts. */
+		if (okvm_seg_prefix(b) >= 0)
+			insn->seg_override = okvm_seg_prefix(b);
 	}
 	if (mode == OKVM_MODE_64 && d.pos < d.nr && (d.bytes[d.pos] & 0xf0) == 0x40)
 		insn->rex = okvm_next(&d);
@@ -184,6 +213,7 @@ int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 		insn->op_size = big != opsize_prefix ? 4 : 2;
 		addr_size = big != addrsize_prefix ? 4 : 2;
 	}
+	insn->addr_size = addr_size;
 
 	if (op->flags & (OP_MODRM | OP_MODRM_REG)) {
 		insn->has_modrm = true;

@@ -36,6 +36,13 @@
 /* Decode assists: exit_info_1 of a MOV to or from CRn names the GPR. */
 #define OKVM_SVM_CR_VALID	BIT_ULL(63)
 
+/*
+ * Decode assists: an IOIO exit's bits 12:10 give the segment of OUTS (the
+ * APM's SEG field, which <asm/svm.h> does not name).
+ */
+#define OKVM_SVM_IOIO_SEG_SHIFT	10
+#define OKVM_SVM_IOIO_SEG_MASK	(7ULL << OKVM_SVM_IOIO_SEG_SHIFT)
+
 /* The CR0 bits a write keeps; the others read as zero, as in KVM. */
 #define OKVM_CR0_WRITABLE	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
 				 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
@@ -109,6 +116,49 @@ static enum okvm_cpu_mode okvm_svm_cpu_mode(const struct vmcb_save_area *s)
 	if ((s->cr0 & X86_CR0_PE) && (s->cs.attrib & SVM_SELECTOR_DB_MASK))
 		return OKVM_MODE_32;
 	return OKVM_MODE_16;
+}
+
+/**
+ * okvm_svm_get_data_view() - what a data access of the guest goes through
+ * @vcpu: the vCPU
+ * @seg: the segment, enum okvm_seg
+ * @view: filled in from the VMCB
+ */
+void okvm_svm_get_data_view(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view)
+{
+	const struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+	const struct vmcb_seg *segs[OKVM_NR_SEGS] = {
+		[OKVM_SEG_ES] = &s->es, [OKVM_SEG_CS] = &s->cs, [OKVM_SEG_SS] = &s->ss,
+		[OKVM_SEG_DS] = &s->ds, [OKVM_SEG_FS] = &s->fs, [OKVM_SEG_GS] = &s->gs,
+	};
+
+	*view = (struct okvm_data_view){
+		.pg = { s->cr0, s->cr3, s->cr4, s->efer },
+		.cpl = s->cpl,
+		.mode = okvm_svm_cpu_mode(s),
+	};
+	if (WARN_ON_ONCE(seg < 0 || seg >= OKVM_NR_SEGS))
+		return;
+	/* 64-bit mode takes only the bases of FS and GS. */
+	if (view->mode != OKVM_MODE_64 || seg == OKVM_SEG_FS || seg == OKVM_SEG_GS)
+		view->seg_base = segs[seg]->base;
+}
+
+/**
+ * okvm_svm_inject_fault() - raise an exception with an error code in the guest
+ * @vcpu: the vCPU
+ * @vector: the exception
+ * @error_code: its error code
+ * @cr2: the faulting linear address, for #PF
+ */
+void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+
+	/* The CPU sets CR2 as it delivers #PF; VMRUN loads the guest's from here. */
+	if (vector == X86_TRAP_PF)
+		svm->vmcb->save.cr2 = cr2;
+	okvm_svm_inject_exception(svm, vector, true, error_code);
 }
 
 /*
@@ -245,15 +295,55 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 	return okvm_emulate_mmio(&svm->vcpu, c->exit_info_2, bytes, n, mode);
 }
 
+/*
+ * INS or OUTS. The exit gives the port, element size, REP and the next
+ * RIP; the address size and OUTS's segment it gives only with decode
+ * assists (QEMU's SVM sets neither): without, they come from the
+ * instruction's prefixes.
+ */
+static int okvm_svm_ioio_string(struct okvm_svm_vcpu *svm, u64 info, u8 size)
+{
+	struct okvm_pio_string io = {
+		.next_rip = svm->vmcb->control.exit_info_2,
+		.port = info >> 16,
+		.size = size,
+		.in = info & SVM_IOIO_TYPE_MASK,
+		.rep = info & SVM_IOIO_REP_MASK,
+		.seg = OKVM_SEG_DS,
+	};
+	u32 asize = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT;
+	struct okvm_insn insn;
+
+	if (boot_cpu_has(X86_FEATURE_DECODEASSISTS) && asize) {
+		/* A16, A32, A64: bits 7, 8, 9. */
+		io.addr_size = asize * 2;
+		io.seg = (info & OKVM_SVM_IOIO_SEG_MASK) >> OKVM_SVM_IOIO_SEG_SHIFT;
+	} else {
+		if (okvm_svm_decode(svm, &insn) || insn.opcode < 0x6c || insn.opcode > 0x6f)
+			return okvm_svm_emulation_failure(svm);
+		io.addr_size = insn.addr_size;
+		if (insn.seg_override >= 0)
+			io.seg = insn.seg_override;
+	}
+	if ((io.addr_size != 2 && io.addr_size != 4 && io.addr_size != 8) ||
+	    io.seg >= OKVM_NR_SEGS)
+		return okvm_svm_emulation_failure(svm);
+	/* INS always writes through ES; no override applies. */
+	if (io.in)
+		io.seg = OKVM_SEG_ES;
+	return okvm_emulate_pio_string(&svm->vcpu, &io);
+}
+
 static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 {
 	u64 info = svm->vmcb->control.exit_info_1;
 	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IO_EXITS);
-	/* String and REP forms need an emulator okvm does not have yet. */
-	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK))
+	if (size != 1 && size != 2 && size != 4)
 		return okvm_svm_emulation_failure(svm);
+	if (info & SVM_IOIO_STR_MASK)
+		return okvm_svm_ioio_string(svm, info, size);
 	/* exit_info_2 is the next RIP for IOIO exits. */
 	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
 	return okvm_emulate_pio(&svm->vcpu, info >> 16, size, info & SVM_IOIO_TYPE_MASK);

@@ -12,6 +12,7 @@
 #include <asm/svm.h>
 
 #include <okvm/vm.h>
+#include <okvm/walk.h>
 
 /**
  * struct okvm_svm_cpu - SVM state of one physical CPU
@@ -158,5 +159,7 @@ int okvm_svm_nmi_iret(struct okvm_svm_vcpu *svm);
 void okvm_svm_nmi_after_exit(struct okvm_svm_vcpu *svm);
 u64 okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 dr6);
 void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info);
+void okvm_svm_get_data_view(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view);
+void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2);
 
 #endif /* _OKVM_SVM_H */

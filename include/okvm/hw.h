@@ -12,6 +12,7 @@
 
 struct kvm_debugregs;
 struct kvm_sregs;
+struct okvm_data_view;
 struct okvm_spte_format;
 struct okvm_vcpu;
 struct okvm_vm;
@@ -39,6 +40,10 @@ struct okvm_vm;
  * @get_debugregs: DR0-DR3, DR6 and DR7 as the guest sees them
  * @set_debugregs: load them; -EINVAL for what KVM_SET_DEBUGREGS refuses
  * @reset: the architectural state after power-on or INIT
+ * @get_data_view: the paging registers, CPL, code size and the base of
+ *	segment @seg (enum okvm_seg), for an access okvm emulates
+ * @inject_fault: deliver exception @vector with @error_code at the next
+ *	entry, with CR2 set to @cr2 for a page fault; RIP stays where it is
  * @interrupt_allowed: the guest would take an external interrupt now
  *	(RFLAGS.IF set, no interrupt shadow, no event being injected)
  * @inject_irq: deliver an external interrupt at the next entry
@@ -78,6 +83,8 @@ struct okvm_hw_ops {
 	void (*get_debugregs)(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
 	int (*set_debugregs)(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);
 	void (*reset)(struct okvm_vcpu *vcpu);
+	void (*get_data_view)(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view);
+	void (*inject_fault)(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2);
 	bool (*interrupt_allowed)(struct okvm_vcpu *vcpu);
 	void (*inject_irq)(struct okvm_vcpu *vcpu, u8 vector);
 	void (*set_irq_window)(struct okvm_vcpu *vcpu, int class);

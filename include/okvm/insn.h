@@ -16,6 +16,17 @@ enum okvm_cpu_mode {
 	OKVM_MODE_64,
 };
 
+/* The segment registers, in their x86 encoding (the SVM IOIO exit's SEG field's too). */
+enum okvm_seg {
+	OKVM_SEG_ES,
+	OKVM_SEG_CS,
+	OKVM_SEG_SS,
+	OKVM_SEG_DS,
+	OKVM_SEG_FS,
+	OKVM_SEG_GS,
+	OKVM_NR_SEGS,
+};
+
 /**
  * struct okvm_insn - a decoded instruction
  * @len: its length in bytes, prefixes included
@@ -24,6 +35,9 @@ enum okvm_cpu_mode {
  * @modrm: the ModRM byte, if @has_modrm
  * @has_modrm: the instruction has a ModRM byte
  * @op_size: operand size in bytes (2, 4 or 8) for non-byte forms
+ * @addr_size: address size in bytes (2, 4 or 8)
+ * @seg_override: the segment of the last segment-override prefix (enum
+ *	okvm_seg), or -1 if it has none
  * @imm: the immediate, sign-extended
  */
 struct okvm_insn {
@@ -33,6 +47,8 @@ struct okvm_insn {
 	u8 modrm;
 	bool has_modrm;
 	u8 op_size;
+	u8 addr_size;
+	s8 seg_override;
 	s64 imm;
 };
 

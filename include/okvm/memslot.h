@@ -95,6 +95,7 @@ const struct okvm_memslot *okvm_memslot_by_id(const struct okvm_memslots *slots,
 int okvm_set_memory_region(struct okvm_vm *vm,
 			   const struct kvm_userspace_memory_region2 *mem);
 int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len);
+int okvm_write_guest(struct okvm_vm *vm, gpa_t gpa, const void *buf, unsigned int len);
 int okvm_memslots_init(struct okvm_vm *vm);
 void okvm_memslots_free(struct okvm_vm *vm);
 

@@ -19,6 +19,7 @@
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
+#include <okvm/pio.h>
 #include <okvm/regs.h>
 #include <okvm/stats.h>
 
@@ -162,6 +163,7 @@ struct okvm_pending_read {
  * @nmi_queued: NMIs senders added since the vCPU last looked (core/nmi.c)
  * @nmi_pending: NMIs waiting for injection, at most 2; the vCPU's thread's
  * @pending_read: an IN or MMIO read that KVM_RUN completes
+ * @pending_ins: an INS whose data userspace gives; KVM_RUN writes it
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
  */
@@ -195,6 +197,7 @@ struct okvm_vcpu {
 	atomic_t nmi_queued;
 	unsigned int nmi_pending;
 	struct okvm_pending_read pending_read;
+	struct okvm_pio_string pending_ins;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
 };

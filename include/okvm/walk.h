@@ -8,6 +8,8 @@
 #include <linux/kvm_types.h>
 #include <linux/types.h>
 
+#include <okvm/insn.h>
+
 /**
  * struct okvm_paging - the guest registers that select its paging mode
  * @cr0: CR0 (PG, WP)
@@ -20,6 +22,21 @@ struct okvm_paging {
 	u64 cr3;
 	u64 cr4;
 	u64 efer;
+};
+
+/**
+ * struct okvm_data_view - what a data access of the guest goes through now
+ * @pg: its paging registers
+ * @cpl: its current privilege level (3: accesses are user accesses)
+ * @mode: its code size; in 64-bit mode a linear address must be canonical
+ * @seg_base: the base of the segment asked for (0 for ES, CS, SS and DS
+ *	in 64-bit mode)
+ */
+struct okvm_data_view {
+	struct okvm_paging pg;
+	u8 cpl;
+	enum okvm_cpu_mode mode;
+	u64 seg_base;
 };
 
 /* Reads @len bytes of guest physical memory at @gpa; 0 or -errno. */

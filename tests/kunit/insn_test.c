@@ -111,6 +111,43 @@ static void okvm_insn_too_long(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, insn.len, 14);
 }
 
+struct okvm_string_case {
+	const char *name;
+	u8 bytes[4];
+	unsigned int nr;
+	enum okvm_cpu_mode mode;
+	u8 len;
+	u8 addr_size;
+	s8 seg_override;
+};
+
+/* INS and OUTS: what an IOIO exit without decode assists needs from the bytes. */
+static const struct okvm_string_case okvm_string_cases[] = {
+	{ "rep insb", { 0xf3, 0x6c }, 2, M64, 2, 8, -1 },
+	{ "a32 rep outsw", { 0x67, 0x66, 0xf3, 0x6f }, 4, M64, 4, 4, -1 },
+	{ "fs outsb", { 0x64, 0x6e }, 2, M64, 2, 8, OKVM_SEG_FS },
+	{ "real mode es rep outsb", { 0x26, 0xf3, 0x6e }, 3, M16, 3, 2, OKVM_SEG_ES },
+	{ "real mode a32 insd", { 0x67, 0x66, 0x6d }, 3, M16, 3, 4, -1 },
+	{ "last override counts", { 0x2e, 0x36, 0x6f }, 3, M32, 3, 4, OKVM_SEG_SS },
+	{ "a16 gs rep outsd", { 0x67, 0x65, 0xf3, 0x6f }, 4, M32, 4, 2, OKVM_SEG_GS },
+};
+
+static void okvm_insn_decode_string(struct kunit *test)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(okvm_string_cases); i++) {
+		const struct okvm_string_case *c = &okvm_string_cases[i];
+		struct okvm_insn insn;
+
+		KUNIT_ASSERT_EQ_MSG(test, okvm_insn_decode(c->bytes, c->nr, c->mode, &insn), 0,
+				    "%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, insn.len, c->len, "%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, insn.addr_size, c->addr_size, "%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, insn.seg_override, c->seg_override, "%s", c->name);
+	}
+}
+
 static struct okvm_mmio_op mmio_op(struct kunit *test, const u8 *bytes,
 				   unsigned int nr, enum okvm_cpu_mode mode,
 				   const unsigned long *regs, int expect)
@@ -245,6 +282,7 @@ static void okvm_mmio_read_results(struct kunit *test)
 static struct kunit_case okvm_insn_cases[] = {
 	KUNIT_CASE(okvm_insn_decode_table),
 	KUNIT_CASE(okvm_insn_too_long),
+	KUNIT_CASE(okvm_insn_decode_string),
 	KUNIT_CASE(okvm_mmio_stores),
 	KUNIT_CASE(okvm_mmio_loads),
 	KUNIT_CASE(okvm_mmio_read_results),
