@@ -168,6 +168,8 @@ bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq)
 	case APIC_DM_NMI:
 		/* Counted for core/nmi.c; as in KVM, even a software-disabled APIC takes it. */
 		atomic_inc(&vcpu->nmi_queued);
+		/* The count before the request okvm_vcpu_wake() makes. */
+		smp_mb__after_atomic();
 		break;
 	default:
 		/* SMI (no SMM); ExtINT comes from the PIC through LINT0 (cpu_irq.c). */

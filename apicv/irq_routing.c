@@ -128,14 +128,29 @@ static bool okvm_irq_route_eoi_exits(struct okvm_vm *vm, const struct okvm_irq_r
 
 /*
  * A GSI may have one route to each irqchip, or a single route of another
- * type, as in KVM. Routes of one GSI are neighbours once sorted.
+ * type, as in KVM. Routes of one GSI are neighbours once sorted: walk each
+ * group with the chips it has seen.
  */
-static bool okvm_irq_routes_conflict(const struct okvm_irq_route *a,
-				     const struct okvm_irq_route *b)
+static bool okvm_irq_routes_conflict(const struct okvm_irq_route *routes, u32 nr)
 {
-	return a->gsi == b->gsi &&
-	       (a->type != KVM_IRQ_ROUTING_IRQCHIP || b->type != KVM_IRQ_ROUTING_IRQCHIP ||
-		a->irqchip == b->irqchip);
+	u32 i, chips = 0;
+
+	for (i = 0; i < nr; i++) {
+		bool first = !i || routes[i].gsi != routes[i - 1].gsi;
+		bool alone = first && (i + 1 == nr || routes[i + 1].gsi != routes[i].gsi);
+
+		if (first)
+			chips = 0;
+		if (routes[i].type != KVM_IRQ_ROUTING_IRQCHIP) {
+			if (!alone)
+				return true;
+			continue;
+		}
+		if (chips & BIT(routes[i].irqchip))
+			return true;
+		chips |= BIT(routes[i].irqchip);
+	}
+	return false;
 }
 
 /**
@@ -170,13 +185,8 @@ int okvm_irq_routing_set(struct okvm_vm *vm, const struct kvm_irq_routing_entry 
 	}
 	sort(table->routes, nr, sizeof(table->routes[0]), okvm_irq_route_cmp, NULL);
 	r = -EINVAL;
-	for (i = 1; i < nr; i++)
-		if (okvm_irq_routes_conflict(&table->routes[i - 1], &table->routes[i]))
-			goto fail;
-	/* A GSI has at most three routes: the one before the one before is another GSI. */
-	for (i = 2; i < nr; i++)
-		if (okvm_irq_routes_conflict(&table->routes[i - 2], &table->routes[i]))
-			goto fail;
+	if (okvm_irq_routes_conflict(table->routes, nr))
+		goto fail;
 
 	mutex_lock(&vm->lock);
 	if (!vm->irqchip_kernel) {
@@ -307,13 +317,16 @@ int okvm_irq_routing_raise(struct okvm_vm *vm, u32 gsi, bool level)
  * okvm_irq_routing_eoi_exits() - the VMM's IOAPIC must hear of this EOI
  * @vcpu: the vCPU whose APIC ended @vector, with a split irqchip
  * @vector: the vector
+ * @level: the APIC took @vector level-triggered (its TMR bit)
  *
  * As KVM decides it: a level-triggered MSI route of a GSI the VMM's
- * IOAPIC owns sends @vector to this vCPU's APIC.
+ * IOAPIC owns sends @vector to this vCPU's APIC, or sends @vector and
+ * this APIC holds it level-triggered: the route moved to another vCPU
+ * while this one served it, and the VMM still waits for its EOI.
  *
  * Return: true if the EOI exits to userspace (KVM_EXIT_IOAPIC_EOI).
  */
-bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector)
+bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector, bool level)
 {
 	struct okvm_vm *vm = vcpu->vm;
 	const struct okvm_irq_routing *table;
@@ -324,6 +337,7 @@ bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector)
 	table = rcu_dereference(vm->irq_routing);
 	if (!table || !test_bit(vector, table->eoi_exit_vectors))
 		goto out;
+	exits = level;
 	for (i = 0; i < table->nr && !exits; i++) {
 		const struct okvm_irq_route *route = &table->routes[i];
 		struct okvm_apic_irq irq;

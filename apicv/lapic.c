@@ -185,6 +185,7 @@ void okvm_lapic_ack(struct okvm_lapic *apic, u8 vector)
 static void okvm_lapic_eoi(struct okvm_lapic *apic)
 {
 	int vector = apic->isr_count ? okvm_highest_vector(apic, APIC_ISR) : -1;
+	bool level;
 
 	if (vector < 0)
 		return;
@@ -197,12 +198,13 @@ static void okvm_lapic_eoi(struct okvm_lapic *apic)
 	 * IOAPIC, or the VMM's through an exit (which KVM decides from the
 	 * routes, not the TMR).
 	 */
+	level = test_bit(vector % 32, okvm_vector_word(apic, APIC_TMR, vector));
 	if (apic->vcpu->vm->irqchip_split) {
-		if (okvm_irq_routing_eoi_exits(apic->vcpu, vector)) {
+		if (okvm_irq_routing_eoi_exits(apic->vcpu, vector, level)) {
 			apic->vcpu->pending_ioapic_eoi = vector;
 			okvm_make_request(apic->vcpu, OKVM_REQ_IOAPIC_EOI_EXIT);
 		}
-	} else if (test_bit(vector % 32, okvm_vector_word(apic, APIC_TMR, vector))) {
+	} else if (level) {
 		okvm_ioapic_eoi(apic->vcpu->vm, vector);
 	}
 	/* A lower vector may be deliverable now. */

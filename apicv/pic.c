@@ -171,8 +171,8 @@ static void okvm_pic_ack(struct kvm_pic_state *s, unsigned int pin)
  * @level: the line's new level
  *
  * Return: as KVM_IRQ_LINE_STATUS reports it (KVM's values): -1 for a
- * masked pin; 0 for a rising edge onto a request the CPU has not taken
- * yet (coalesced); else 1.
+ * masked pin; 0 for a rising edge (or a level line raised) onto a request
+ * the CPU has not taken yet (coalesced); else 1.
  */
 int okvm_pic_set_irq(struct okvm_vm *vm, unsigned int pin, bool level)
 {
@@ -188,11 +188,12 @@ int okvm_pic_set_irq(struct okvm_vm *vm, unsigned int pin, bool level)
 		if (s->elcr & bit)
 			s->irr &= ~bit;
 	} else {
-		/* A rising edge onto a request not yet taken is coalesced: 0. */
-		if (!(s->elcr & bit) && !(s->last_irr & bit) && (s->irr & bit))
-			ret = 0;
-		if ((s->elcr & bit) || !(s->last_irr & bit))
+		/* A request onto one not yet taken is coalesced: 0, as KVM says. */
+		if ((s->elcr & bit) || !(s->last_irr & bit)) {
+			if (s->irr & bit)
+				ret = 0;
 			s->irr |= bit;
+		}
 		s->last_irr |= bit;
 	}
 	if (s->imr & bit)
@@ -340,14 +341,17 @@ static void okvm_pic_write(struct kvm_pic_state *s, bool data_port, u8 value)
 	}
 }
 
-/* The poll command's read: an acknowledge that returns the pin. */
+/*
+ * The poll command's read: an acknowledge that returns the pin. With no
+ * request bit 7 is clear and the rest undefined: 7, as KVM reads.
+ */
 static u8 okvm_pic_poll(struct kvm_pic_state *s, bool master)
 {
 	int pin = okvm_pic_pending_pin(s, master);
 
 	s->poll = 0;
 	if (pin < 0)
-		return 0;
+		return OKVM_PIC_SPURIOUS_PIN;
 	okvm_pic_ack(s, pin);
 	return OKVM_PIC_POLL_REQUEST | pin;
 }

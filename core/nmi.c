@@ -24,6 +24,8 @@
 void okvm_vcpu_queue_nmi(struct okvm_vcpu *vcpu)
 {
 	atomic_inc(&vcpu->nmi_queued);
+	/* The count before the request: the vCPU reads them in that order. */
+	smp_mb__after_atomic();
 	okvm_vcpu_wake(vcpu);
 }
 
@@ -40,12 +42,14 @@ static void okvm_vcpu_collect_nmis(struct okvm_vcpu *vcpu)
  * okvm_vcpu_has_nmi() - an NMI waits for the vCPU
  * @vcpu: the vCPU; its thread
  *
- * Return: true if one is pending or queued (it wakes a halted vCPU,
- * whatever RFLAGS.IF says).
+ * Return: true if one is pending or queued and NMIs are not masked: it
+ * wakes a halted vCPU whatever RFLAGS.IF says, but not one that halted in
+ * its NMI handler (it would only halt again).
  */
 bool okvm_vcpu_has_nmi(struct okvm_vcpu *vcpu)
 {
-	return vcpu->nmi_pending || atomic_read(&vcpu->nmi_queued);
+	return (vcpu->nmi_pending || atomic_read(&vcpu->nmi_queued)) &&
+	       !okvm_hw->nmi_masked(vcpu);
 }
 
 /**

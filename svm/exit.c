@@ -444,10 +444,10 @@ static int okvm_svm_dr(struct okvm_svm_vcpu *svm)
  */
 static int okvm_svm_db(struct okvm_svm_vcpu *svm)
 {
-	u64 payload = okvm_svm_nmi_step_done(svm, svm->vmcb->save.dr6 ^ OKVM_DR6_ACTIVE_LOW);
+	u64 payload = svm->vmcb->save.dr6 ^ OKVM_DR6_ACTIVE_LOW;
 
-	/* okvm's own step for the NMI window alone: not the guest's. */
-	if (payload)
+	/* okvm's own step for the NMI window alone is not the guest's. */
+	if (!okvm_svm_nmi_step_done(svm, &payload))
 		okvm_svm_inject_db(svm, payload);
 	return 1;
 }

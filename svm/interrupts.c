@@ -16,15 +16,16 @@
  * okvm_svm_interrupt_allowed() - the guest would take an interrupt now
  * @vcpu: the vCPU
  *
- * Return: true with RFLAGS.IF set, no interrupt shadow (STI, MOV SS) and
- * no event already waiting in EVENTINJ.
+ * Return: true with RFLAGS.IF set, no interrupt shadow (STI, MOV SS), no
+ * event already waiting in EVENTINJ, and no single step of okvm's for an
+ * NMI (the interrupt's frame would hold okvm's TF; it goes in after).
  */
 bool okvm_svm_interrupt_allowed(struct okvm_vcpu *vcpu)
 {
-	const struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	const struct okvm_svm_vcpu *svm = to_svm(vcpu);
 
-	return (vcpu->rflags & X86_EFLAGS_IF) && !okvm_svm_interrupt_shadow(vmcb, vcpu->rip) &&
-	       !(vmcb->control.event_inj & SVM_EVTINJ_VALID);
+	return (vcpu->rflags & X86_EFLAGS_IF) && !okvm_svm_interrupt_shadow(svm->vmcb, vcpu->rip) &&
+	       !(svm->vmcb->control.event_inj & SVM_EVTINJ_VALID) && !svm->nmi_singlestep;
 }
 
 /**

@@ -6,10 +6,12 @@
  * IRET is intercepted while masked; at that exit the IRET has not run
  * yet, so NMIs unmask at the first exit with RIP elsewhere. The NMI window
  * (an NMI waits, but the guest cannot take it) is the IRET exit when
- * masking is all that holds it back, else a single step: RFLAGS.TF for
- * one instruction (past the IRET, an interrupt shadow or an event being
- * delivered), whose #DB comes back as an exit (always intercepted) and is
- * the guest's only if it was stepping itself.
+ * masking is all that holds it back; an exit right after VMRUN delivered
+ * the event EVENTINJ holds (a self-IPI, pending when VMRUN sets GIF); else
+ * a single step: RFLAGS.TF for one instruction (past the IRET or an
+ * interrupt shadow), whose #DB comes back as an exit (always intercepted)
+ * and is the guest's only if it was stepping itself. No event goes in
+ * while okvm steps, so no handler's frame ever holds okvm's TF.
  */
 #include <asm/debugreg.h>
 #include <asm/svm.h>
@@ -86,6 +88,11 @@ void okvm_svm_set_nmi_window(struct okvm_vcpu *vcpu)
 	/* The IRET exit comes first: nothing to add. */
 	if (svm->nmi_masked && !svm->nmi_awaiting_iret)
 		return;
+	/* Stepping into the event's handler would push TF into its frame. */
+	if (svm->vmcb->control.event_inj & SVM_EVTINJ_VALID) {
+		svm->nmi_immediate_exit = true;
+		return;
+	}
 	if (svm->nmi_singlestep)
 		return;
 	svm->nmi_singlestep = true;
@@ -123,18 +130,19 @@ void okvm_svm_nmi_after_exit(struct okvm_svm_vcpu *svm)
 /**
  * okvm_svm_nmi_step_done() - a #DB exit: end okvm's single step
  * @svm: the vCPU
- * @dr6: the event's DR6 bits, active high; DR_STEP is removed unless the
- *	guest was stepping itself
+ * @dr6: the event's DR6 bits, active high; DR_STEP is taken out unless
+ *	the guest was stepping itself
  *
- * Return: @dr6 without okvm's own step.
+ * Return: true if the #DB was okvm's step alone, not to be delivered.
  */
-u64 okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 dr6)
+bool okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 *dr6)
 {
 	if (!svm->nmi_singlestep)
-		return dr6;
+		return false;
 	svm->nmi_singlestep = false;
 	okvm_make_request(&svm->vcpu, OKVM_REQ_EVENT);
 	if (svm->nmi_singlestep_guest_flags & X86_EFLAGS_TF)
-		return dr6;
-	return dr6 & ~(u64)DR_STEP;
+		return false;
+	*dr6 &= ~(u64)DR_STEP;
+	return !*dr6;
 }

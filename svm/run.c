@@ -20,6 +20,7 @@
  * KVM_EXIT_FAIL_ENTRY for userspace) instead of oopsing the host.
  */
 #include <linux/percpu.h>
+#include <linux/smp.h>
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
@@ -29,6 +30,7 @@
 #include <asm/special_insns.h>
 #include <asm/svm.h>
 #include <asm/trapnr.h>
+#include <trace/events/ipi.h>
 
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
@@ -197,6 +199,15 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	u32 host_pkru = 0;
 	bool faulted;
 
+	/*
+	 * The NMI window's exit after EVENTINJ (svm/nmi.c): an IPI to this
+	 * CPU, pending with interrupts off, ends the guest's run as soon as
+	 * VMRUN delivered the event.
+	 */
+	if (svm->nmi_immediate_exit) {
+		svm->nmi_immediate_exit = false;
+		smp_send_reschedule(cpu);
+	}
 	okvm_svm_switch_vmcb(sd, svm);
 	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
 	    (flush_tlb && !boot_cpu_has(X86_FEATURE_FLUSHBYASID)))
@@ -306,7 +317,11 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	vcpu->regs[OKVM_REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
-	/* The guest does not see the step flags it did not set itself. */
-	if (svm->nmi_singlestep)
+	/*
+	 * The guest does not see the step flags it did not set itself; an
+	 * IRET stepped over popped its own.
+	 */
+	if (svm->nmi_singlestep &&
+	    !(svm->nmi_awaiting_iret && vcpu->rip != svm->nmi_iret_rip))
 		vcpu->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_RF) | svm->nmi_singlestep_guest_flags;
 }

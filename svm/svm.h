@@ -60,6 +60,7 @@ DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);
  * @nmi_singlestep: the guest runs one instruction with RFLAGS.TF, for the
  *	NMI window
  * @nmi_singlestep_guest_flags: the guest's own TF and RF when it began
+ * @nmi_immediate_exit: exit right after the next VMRUN delivered EVENTINJ
  */
 struct okvm_svm_vcpu {
 	struct okvm_vcpu vcpu;
@@ -78,6 +79,7 @@ struct okvm_svm_vcpu {
 	u64 nmi_iret_rip;
 	bool nmi_singlestep;
 	u64 nmi_singlestep_guest_flags;
+	bool nmi_immediate_exit;
 };
 
 /* DR6 with no event recorded; active-low bits read as one (as in KVM). */
@@ -157,7 +159,7 @@ void okvm_svm_inject_nmi(struct okvm_vcpu *vcpu);
 void okvm_svm_set_nmi_window(struct okvm_vcpu *vcpu);
 int okvm_svm_nmi_iret(struct okvm_svm_vcpu *svm);
 void okvm_svm_nmi_after_exit(struct okvm_svm_vcpu *svm);
-u64 okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 dr6);
+bool okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 *dr6);
 void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info);
 void okvm_svm_get_data_view(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view);
 void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2);

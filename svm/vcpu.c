@@ -170,6 +170,7 @@ void okvm_svm_vcpu_reset(struct okvm_svm_vcpu *svm)
 	memset(svm->db, 0, sizeof(svm->db));
 	okvm_svm_set_nmi_masked(&svm->vcpu, false);
 	svm->nmi_singlestep = false;
+	svm->nmi_immediate_exit = false;
 
 	svm->vcpu.rip = 0xfff0;
 	svm->vcpu.rflags = X86_EFLAGS_FIXED;

@@ -20,6 +20,6 @@ int okvm_irq_routing_set(struct okvm_vm *vm, const struct kvm_irq_routing_entry 
 			 u32 nr);
 void okvm_irq_routing_free(struct okvm_vm *vm);
 int okvm_irq_routing_raise(struct okvm_vm *vm, u32 gsi, bool level);
-bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector);
+bool okvm_irq_routing_eoi_exits(struct okvm_vcpu *vcpu, u8 vector, bool level);
 
 #endif /* _OKVM_IRQ_ROUTING_H */

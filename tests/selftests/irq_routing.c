@@ -128,6 +128,11 @@ TEST(routing_refuses_what_kvm_refuses)
 	r->entries[2] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 7);
 	r->entries[3] = irqchip_route(7, KVM_IRQCHIP_PIC_SLAVE, 7);
 	EXPECT_EQ(0, set_routing(vm, r, 4));
+	/* A fourth route of GSI 7 repeats a chip, wherever it sorts. */
+	r->entries[1] = irqchip_route(7, KVM_IRQCHIP_PIC_MASTER, 3);
+	EXPECT_EQ(EINVAL, set_routing(vm, r, 4));
+	r->entries[1] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 3);
+	EXPECT_EQ(EINVAL, set_routing(vm, r, 4));
 	free(r);
 	okvm_vm_free(vm);
 }

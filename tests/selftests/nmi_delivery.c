@@ -127,6 +127,7 @@ TEST(nmis_collapse_to_one_beside_the_one_in_service)
 static void guest_nmi_ipi(void)
 {
 	u32 id = guest_xapic_read(APIC_REG_ID) >> 24;
+	int i;
 
 	guest_xapic_write(APIC_REG_SVR, APIC_SVR_ENABLE | 0xff);
 	if (id == 1) {
@@ -137,6 +138,9 @@ static void guest_nmi_ipi(void)
 	}
 	while (!READ_ONCE(guest_ready))
 		asm volatile("pause" : : : "memory");
+	/* Time for vCPU 1 to reach its HLT. */
+	for (i = 0; i < 100; i++)
+		guest_cpuid(0, 0, &(u32){0}, &(u32){0}, &(u32){0}, &(u32){0});
 	guest_xapic_write(APIC_REG_ICR2, 1 << 24);
 	guest_xapic_write(APIC_REG_ICR, APIC_ICR_NMI);
 }
@@ -164,6 +168,14 @@ TEST(nmi_ipi_wakes_a_halted_vcpu)
 	EXPECT_EQ(1, guest_nmis);
 	EXPECT_EQ(1, nmi_injections(vcpus[1]));
 	EXPECT_EQ(0, nmi_injections(vcpus[0]));
+	/* It halted in the kernel and the NMI ended that (KVM may have polled). */
+	if (okvm_dev_is_okvm(vm->dev_fd)) {
+		struct okvm_stats st;
+
+		okvm_stats_open(&st, vcpus[1]->fd);
+		EXPECT_GE(okvm_stats_get(&st, "halt_wakeup"), 1);
+		okvm_stats_close(&st);
+	}
 	okvm_vm_free(vm);
 }
 
