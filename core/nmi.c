@@ -39,6 +39,30 @@ static void okvm_vcpu_collect_nmis(struct okvm_vcpu *vcpu)
 }
 
 /**
+ * okvm_vcpu_nmis_pending() - how many NMIs wait, for KVM_GET_VCPU_EVENTS
+ * @vcpu: the vCPU; its thread or its mutex held
+ *
+ * Return: 0, 1 or 2, after folding in what senders queued.
+ */
+unsigned int okvm_vcpu_nmis_pending(struct okvm_vcpu *vcpu)
+{
+	okvm_vcpu_collect_nmis(vcpu);
+	return vcpu->nmi_pending;
+}
+
+/**
+ * okvm_vcpu_set_nmis_pending() - KVM_SET_VCPU_EVENTS's NMIs that wait
+ * @vcpu: the vCPU; its mutex held
+ * @nr: how many; the next entry keeps as many as the CPU would latch
+ */
+void okvm_vcpu_set_nmis_pending(struct okvm_vcpu *vcpu, unsigned int nr)
+{
+	vcpu->nmi_pending = 0;
+	atomic_set(&vcpu->nmi_queued, nr);
+	okvm_make_request(vcpu, OKVM_REQ_EVENT);
+}
+
+/**
  * okvm_vcpu_has_nmi() - an NMI waits for the vCPU
  * @vcpu: the vCPU; its thread
  *

@@ -24,6 +24,7 @@
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
+#include <okvm/vcpu_events.h>
 #include <okvm/vm.h>
 
 static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
@@ -240,6 +241,7 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_debugregs dbg;
 		struct kvm_lapic_state lapic;
 		struct kvm_interrupt irq;
+		struct kvm_vcpu_events events;
 	} *u;
 	long r;
 
@@ -312,6 +314,16 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&u->mp, argp, sizeof(u->mp)))
 			break;
 		r = okvm_vcpu_set_mp_state(vcpu, u->mp.mp_state);
+		break;
+	case KVM_GET_VCPU_EVENTS:
+		okvm_vcpu_get_events(vcpu, &u->events);
+		r = copy_to_user(argp, &u->events, sizeof(u->events)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_VCPU_EVENTS:
+		r = -EFAULT;
+		if (copy_from_user(&u->events, argp, sizeof(u->events)))
+			break;
+		r = okvm_vcpu_set_events(vcpu, &u->events);
 		break;
 	case KVM_NMI:
 		okvm_vcpu_queue_nmi(vcpu);

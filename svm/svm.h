@@ -163,5 +163,7 @@ bool okvm_svm_nmi_step_done(struct okvm_svm_vcpu *svm, u64 *dr6);
 void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info);
 void okvm_svm_get_data_view(struct okvm_vcpu *vcpu, int seg, struct okvm_data_view *view);
 void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u64 cr2);
+void okvm_svm_get_events(struct okvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+int okvm_svm_set_events(struct okvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
 
 #endif /* _OKVM_SVM_H */

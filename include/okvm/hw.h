@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 struct kvm_debugregs;
+struct kvm_vcpu_events;
 struct kvm_sregs;
 struct okvm_data_view;
 struct okvm_spte_format;
@@ -51,11 +52,15 @@ struct okvm_vm;
  *	class (0-15; OKVM_IRQ_WINDOW_ANY: RFLAGS.IF alone decides), or stop
  *	asking (OKVM_IRQ_WINDOW_NONE)
  * @nmi_masked: the guest is handling an NMI (until its IRET completes)
- * @set_nmi_masked: set or clear that (INIT)
+ * @set_nmi_masked: set or clear that (KVM_SET_VCPU_EVENTS, INIT)
  * @nmi_allowed: the guest would take an NMI now (not masked, no interrupt
  *	shadow, no event being injected)
  * @inject_nmi: deliver an NMI at the next entry; masks NMIs
  * @set_nmi_window: exit as soon as the guest could take an NMI
+ * @get_events: the event being delivered (exception, NMI or interrupt) and
+ *	the interrupt shadow, for KVM_GET_VCPU_EVENTS
+ * @set_events: restore them (at most one event); -EINVAL for what the
+ *	backend cannot hold
  * @run: enter the guest once and return at the next exit; runs with
  *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
@@ -93,6 +98,8 @@ struct okvm_hw_ops {
 	bool (*nmi_allowed)(struct okvm_vcpu *vcpu);
 	void (*inject_nmi)(struct okvm_vcpu *vcpu);
 	void (*set_nmi_window)(struct okvm_vcpu *vcpu);
+	void (*get_events)(struct okvm_vcpu *vcpu, struct kvm_vcpu_events *events);
+	int (*set_events)(struct okvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
 	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
 	void (*get_exit_info)(struct okvm_vcpu *vcpu, u64 *info);
