@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rcuwait.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/wait.h>
@@ -156,6 +157,8 @@ struct okvm_pending_read {
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
+ * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
+ * @sigset: KVM_SET_SIGNAL_MASK's mask, without SIGKILL and SIGSTOP
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -183,6 +186,8 @@ struct okvm_vcpu {
 	struct okvm_pending_read pending_read;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
+	bool sigset_active;
+	sigset_t sigset;
 };
 
 long okvm_tsc_khz(void);
