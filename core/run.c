@@ -579,14 +579,25 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
  * okvm_vcpu_ioctl_run() - KVM_RUN
  * @vcpu: the vCPU (its mutex held)
  *
+ * The thread runs with KVM_SET_SIGNAL_MASK's mask, if any, for the whole
+ * ioctl: a signal that mask unblocks ends KVM_RUN, and stays pending after
+ * it if the thread's own mask blocks it.
+ *
  * Return: 0 with kvm_run describing the exit; -EINTR with
  * KVM_EXIT_INTR for a signal or immediate_exit; -EIO once the host began
  * to reboot; another -errno.
  */
 long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 {
-	int r = okvm_vcpu_run(vcpu);
+	bool masked = vcpu->sigset_active;
+	sigset_t saved;
+	int r;
 
+	if (masked)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
+	r = okvm_vcpu_run(vcpu);
 	okvm_post_run(vcpu);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/rcuwait.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
@@ -230,6 +231,32 @@ int okvm_vcpu_start_at_vector(struct okvm_vcpu *vcpu, u8 vector)
 }
 
 /* The state ioctls; vcpu->mutex held. */
+/*
+ * KVM_SET_SIGNAL_MASK: the signal mask KVM_RUN runs with (NULL: the
+ * thread's own). len must be the kernel's sigset_t, as in KVM.
+ */
+static int okvm_vcpu_set_sigmask(struct okvm_vcpu *vcpu,
+				 struct kvm_signal_mask __user *argp)
+{
+	struct kvm_signal_mask head;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&head, argp, sizeof(head)))
+		return -EFAULT;
+	if (head.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, argp->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 				  void __user *argp)
 {
@@ -334,6 +361,9 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&u->irq, argp, sizeof(u->irq)))
 			break;
 		r = okvm_vcpu_interrupt(vcpu, u->irq.irq);
+		break;
+	case KVM_SET_SIGNAL_MASK:
+		r = okvm_vcpu_set_sigmask(vcpu, argp);
 		break;
 	case KVM_GET_LAPIC:
 		r = -ENXIO;

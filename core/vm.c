@@ -23,6 +23,9 @@
 #include <okvm/pic.h>
 #include <okvm/vm.h>
 
+/* KVM_SET_NR_MMU_PAGES refuses fewer, as KVM (KVM_MIN_ALLOC_MMU_PAGES). */
+#define OKVM_MIN_NR_MMU_PAGES	64
+
 /**
  * okvm_tsc_khz() - KVM_GET_TSC_KHZ, on the VM fd and the vCPU fd
  *
@@ -235,6 +238,12 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
 		WRITE_ONCE(vm->tss_addr, arg);
 		return 0;
+	case KVM_SET_NR_MMU_PAGES:
+		/*
+		 * A cap on KVM's shadow MMU, which nested paging does not use
+		 * (nor does okvm have one): taken, as KVM takes it, and ignored.
+		 */
+		return arg < OKVM_MIN_NR_MMU_PAGES ? -EINVAL : 0;
 	case KVM_SET_IDENTITY_MAP_ADDR: {
 		u64 addr;
 

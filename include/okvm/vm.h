@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rcuwait.h>
 #include <linux/refcount.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/wait.h>
@@ -166,6 +167,8 @@ struct okvm_pending_read {
  * @pending_ins: an INS whose data userspace gives; KVM_RUN writes it
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
+ * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
+ * @sigset: KVM_SET_SIGNAL_MASK's mask, without SIGKILL and SIGSTOP
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -200,6 +203,8 @@ struct okvm_vcpu {
 	struct okvm_pio_string pending_ins;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
+	bool sigset_active;
+	sigset_t sigset;
 };
 
 long okvm_tsc_khz(void);

@@ -4,11 +4,14 @@
  * run->immediate_exit set it returns EINTR before the guest executes
  * anything, and a signal for the vCPU thread makes it return EINTR with
  * KVM_EXIT_INTR while the guest spins. Either way the guest resumes intact.
+ * KVM_SET_SIGNAL_MASK gives the signal mask KVM_RUN runs with, so that a
+ * signal the thread blocks can still end KVM_RUN (and stays pending).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -148,6 +151,88 @@ TEST(signal_interrupts_spinning_guest)
 	okvm_vcpu_expect_sync(vcpu, 2);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
+}
+
+static int set_signal_mask(struct okvm_vcpu *vcpu, const sigset_t *set, u32 len)
+{
+	struct {
+		struct kvm_signal_mask head;
+		u8 set[8];
+	} mask = { .head.len = len };
+
+	if (!set)
+		return ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, NULL);
+	memcpy(mask.set, set, sizeof(mask.set));
+	return ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, &mask);
+}
+
+static int sigusr1_handled;
+
+static void count_signal(int sig)
+{
+	sigusr1_handled++;
+}
+
+/*
+ * The way the upstream dirty_log_test kicks its vCPU thread: SIGUSR1 is
+ * blocked in the thread and unblocked by the mask KVM_RUN runs with, so
+ * the signal ends KVM_RUN but is never delivered; the thread's own mask
+ * is back after the ioctl and the signal waits there for sigwait().
+ */
+TEST(signal_mask_lets_a_blocked_signal_end_run)
+{
+	struct sigaction action = { .sa_handler = count_signal };
+	struct timespec no_wait = { 0 };
+	sigset_t usr1, old, during, now;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	int r, err;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &action, NULL));
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &usr1, &old));
+	vm = okvm_vm_create_long_mode(1, guest_spin_until_released, &vcpu);
+	okvm_vcpu_expect_sync(vcpu, 1);
+
+	/* sigset_t's first 8 bytes are the kernel's whole sigset on x86-64. */
+	EXPECT_EQ(-1, set_signal_mask(vcpu, &old, 4));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("%s", strerror(errno));
+	pthread_sigmask(SIG_BLOCK, NULL, &during);
+	sigdelset(&during, SIGUSR1);
+	ASSERT_EQ(0, set_signal_mask(vcpu, &during, 8)) TH_LOG("%s", strerror(errno));
+
+	/* Pending before the entry: KVM_RUN stops before the guest goes on. */
+	ASSERT_EQ(0, pthread_kill(pthread_self(), SIGUSR1));
+	r = okvm_vcpu_run_raw(vcpu);
+	err = errno;
+	ASSERT_EQ(-1, r) TH_LOG("KVM_RUN returned %d, exit reason %s", r,
+				okvm_exit_reason_name(vcpu->run->exit_reason));
+	EXPECT_EQ(EINTR, err) TH_LOG("%s", strerror(err));
+	EXPECT_EQ(KVM_EXIT_INTR, vcpu->run->exit_reason)
+		TH_LOG("exit reason %s", okvm_exit_reason_name(vcpu->run->exit_reason));
+
+	/* Not delivered, still pending, and blocked again. */
+	EXPECT_EQ(0, sigusr1_handled);
+	pthread_sigmask(SIG_BLOCK, NULL, &now);
+	EXPECT_TRUE(sigismember(&now, SIGUSR1));
+	EXPECT_EQ(SIGUSR1, sigtimedwait(&usr1, NULL, &no_wait));
+
+	/*
+	 * Without a mask KVM_RUN runs with the thread's: the blocked signal
+	 * pending then does not end it, the released guest's next ucall does.
+	 */
+	ASSERT_EQ(0, set_signal_mask(vcpu, NULL, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, pthread_kill(pthread_self(), SIGUSR1));
+	guest_may_stop_spinning = 1;
+	okvm_sync_global_to_guest(vm, guest_may_stop_spinning);
+	okvm_vcpu_expect_sync(vcpu, 2);
+	EXPECT_EQ(SIGUSR1, sigtimedwait(&usr1, NULL, &no_wait));
+	okvm_vcpu_expect_done(vcpu);
+	EXPECT_EQ(0, sigusr1_handled);
+
+	okvm_vm_free(vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 TEST_HARNESS_MAIN

@@ -54,17 +54,34 @@ run_fuzz() {
 
 # run_upstream LABEL: upstream KVM's selftests (tests/upstream) against
 # /dev/kvm, each with OKVM_UPSTREAM_LIMIT seconds, in the order of their
-# Makefile; the tail of each one's output between markers, then its exit
-# status and time in tenths of a second.
+# Makefile, with the arguments tests/upstream/arguments gives them (a
+# first word limit=SECONDS is a longer limit of the test's own); the tail
+# of each one's output between markers (after the arguments, if any), then
+# its exit status and time in tenths of a second.
 run_upstream() {
 	cd /okvm/upstream || return
 	kmsg "OKVM-UPSTREAM-PHASE $1"
 	while read -r t; do
+		args=
+		[ -r arguments ] && args=$(awk -v t="$t" '
+			{ sub(/#.*/, "") }
+			$1 == t { $1 = ""; sub(/^ +/, ""); print; exit }' arguments)
 		echo "OKVM-UPSTREAM-BEGIN $1:$t"
+		[ -n "$args" ] && echo "OKVM-UPSTREAM-ARGS $1:$t $args"
+		limit=$OKVM_UPSTREAM_LIMIT
+		case "$args" in
+		limit=*)
+			limit=${args%% *}
+			args=${args#"$limit"}
+			args=${args# }
+			limit=${limit#limit=}
+			[ "$limit" -gt "$OKVM_UPSTREAM_LIMIT" ] || limit=$OKVM_UPSTREAM_LIMIT ;;
+		esac
 		start=$(cut -d' ' -f1 /proc/uptime)
+		# shellcheck disable=SC2086 # $args: the test's arguments, one word each
 		case "$t" in
-		*.sh) timeout -s KILL "$OKVM_UPSTREAM_LIMIT" sh "./$t" > /tmp/upstream.out 2>&1 ;;
-		*) timeout -s KILL "$OKVM_UPSTREAM_LIMIT" "./$t" > /tmp/upstream.out 2>&1 ;;
+		*.sh) timeout -s KILL "$limit" sh "./$t" $args > /tmp/upstream.out 2>&1 ;;
+		*) timeout -s KILL "$limit" "./$t" $args > /tmp/upstream.out 2>&1 ;;
 		esac
 		rc=$?
 		end=$(cut -d' ' -f1 /proc/uptime)

@@ -134,6 +134,7 @@ def judge_selftests(label, lines, tally):
 
 UPSTREAM_BEGIN = re.compile(r'^OKVM-UPSTREAM-BEGIN (\S+?):(\S+)$')
 UPSTREAM_END = re.compile(r'^OKVM-UPSTREAM-END (\S+?):(\S+) (\d+) (\d+)$')
+UPSTREAM_ARGS = re.compile(r'^OKVM-UPSTREAM-ARGS (\S+?):(\S+) (.*)$')
 KSFT_SKIP = 4
 
 
@@ -169,14 +170,29 @@ def upstream_results(lines, limit):
     return results
 
 
-def write_upstream_table(path, tests, okvm, kvm):
-    """The results as a reStructuredText table, for Documentation/testing.rst."""
-    rows = [(t, okvm.get(t, ('-',))[0], kvm.get(t, ('-',))[0]) for t in tests]
-    widths = [max(len(r[i]) for r in rows + [('test', 'okvm', 'kvm_amd')]) for i in range(3)]
+def upstream_arguments(lines):
+    """{test: the arguments init.sh ran it with (tests/upstream/arguments)}."""
+    found = {}
+    for line in lines:
+        m = UPSTREAM_ARGS.match(line)
+        if m:
+            found[m.group(2)] = m.group(3)
+    return found
+
+
+def write_upstream_table(path, tests, okvm, kvm, arguments):
+    """The results as a reStructuredText table, for Documentation/testing.rst.
+
+    A column of arguments if any test had some, so the table says what ran.
+    """
+    head = ('test', 'okvm', 'kvm_amd') + (('arguments',) if arguments else ())
+    rows = [(t, okvm.get(t, ('-',))[0], kvm.get(t, ('-',))[0]) +
+            ((arguments.get(t, '') or '-',) if arguments else ()) for t in tests]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     rule = ' '.join('=' * w for w in widths)
     with open(path, 'w') as f:
         f.write(rule + '\n')
-        f.write(' '.join(f'{h:{w}}' for h, w in zip(('test', 'okvm', 'kvm_amd'), widths)).rstrip() + '\n')
+        f.write(' '.join(f'{h:{w}}' for h, w in zip(head, widths)).rstrip() + '\n')
         f.write(rule + '\n')
         for r in rows:
             f.write(' '.join(f'{c:{w}}' for c, w in zip(r, widths)).rstrip() + '\n')
@@ -197,6 +213,7 @@ def judge_upstream(label, lines, args, tally):
     if not okvm:
         tally.add(f'{label}: upstream selftests ran on okvm', 'fail')
         return
+    arguments = upstream_arguments(lines)
     width = max(len(t) for t in tests)
     print(f'{label}: {"test":{width}}  {"okvm":>12}  {"kvm_amd":>12}')
     for t in tests:
@@ -204,9 +221,10 @@ def judge_upstream(label, lines, args, tally):
         for res in (okvm, kvm):
             st, secs, _ = res.get(t, ('-', 0, []))
             cells.append(f'{st} {secs:.0f}s' if st != '-' else '-')
-        print(f'{label}: {t:{width}}  {cells[0]:>12}  {cells[1]:>12}')
+        extra = f'  ({arguments[t]})' if t in arguments else ''
+        print(f'{label}: {t:{width}}  {cells[0]:>12}  {cells[1]:>12}{extra}')
     if args.upstream_table:
-        write_upstream_table(args.upstream_table, tests, okvm, kvm)
+        write_upstream_table(args.upstream_table, tests, okvm, kvm, arguments)
     counts = {hv: {st: sum(1 for r in res.values() if r[0] == st)
                    for st in ('pass', 'fail', 'skip', 'timeout')}
               for hv, res in (('okvm', okvm), ('kvm_amd', kvm))}
