@@ -66,15 +66,6 @@ static struct kvm_irq_routing_entry msi_route(u32 gsi, u32 dest, u32 vector)
 	};
 }
 
-static int irq_line_status(struct okvm_vm *vm, u32 gsi, int level)
-{
-	struct kvm_irq_level line = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line))
-		return -1000;
-	return line.status;
-}
-
 TEST(routing_refuses_what_kvm_refuses)
 {
 	struct okvm_vm *vm = okvm_vm_create();
@@ -137,22 +128,11 @@ TEST(routing_refuses_what_kvm_refuses)
 	okvm_vm_free(vm);
 }
 
-/*
- * Interrupts on, one instruction at a time, until the handler ran @n times.
- * No HLT: kvm_amd under the emulator now and then misses the wakeup of a
- * halted vCPU (Documentation/testing.rst); apic_interrupts tests HLT.
- */
-static void guest_wait_irqs(u64 n)
-{
-	while (READ_ONCE(guest_irqs) < n)
-		asm volatile("sti; nop; cli" : : : "memory");
-}
-
 static void guest_wait_irq(void)
 {
 	guest_xapic_write(APIC_REG_SVR, APIC_SVR_ENABLE | 0xff);
 	GUEST_SYNC(0);
-	guest_wait_irqs(1);
+	guest_spin_until(&guest_irqs, 1);
 }
 
 TEST(msi_route_sends_its_message)
@@ -168,8 +148,8 @@ TEST(msi_route_sends_its_message)
 	r->entries[0] = msi_route(MSI_GSI, 0, MSI_VECTOR);
 	ASSERT_EQ(0, set_routing(vm, r, 1));
 	/* A low level sends nothing (-1); a high one reaches one APIC. */
-	EXPECT_EQ(-1, irq_line_status(vm, MSI_GSI, 0));
-	EXPECT_EQ(1, irq_line_status(vm, MSI_GSI, 1));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, MSI_GSI, 0));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, MSI_GSI, 1));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_sync_global_from_guest(vm, guest_irqs);
 	EXPECT_EQ(1, guest_irqs);
@@ -198,14 +178,14 @@ TEST(new_table_replaces_the_default)
 	okvm_guest_set_handler(vm, REROUTED_VECTOR, guest_irq_handler);
 	okvm_vcpu_expect_sync(vcpu, 0);
 	/* The default: GSI 41 has no route. */
-	EXPECT_EQ(-1, irq_line_status(vm, REROUTED_GSI, 1));
-	EXPECT_EQ(-1, irq_line_status(vm, REROUTED_GSI, 0));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_GSI, 1));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_GSI, 0));
 	r->entries[0] = irqchip_route(REROUTED_GSI, KVM_IRQCHIP_IOAPIC, REROUTED_PIN);
 	ASSERT_EQ(0, set_routing(vm, r, 1));
 	/* GSI 18 is gone with the default table. */
-	EXPECT_EQ(-1, irq_line_status(vm, REROUTED_PIN, 1));
-	EXPECT_EQ(-1, irq_line_status(vm, 3, 1));
-	EXPECT_EQ(1, irq_line_status(vm, REROUTED_GSI, 1));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_PIN, 1));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, 3, 1));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, REROUTED_GSI, 1));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_sync_global_from_guest(vm, guest_irqs);
 	EXPECT_EQ(1, guest_irqs);

@@ -108,15 +108,6 @@ static void *raise_later(void *arg)
 	return NULL;
 }
 
-static int irq_line_status(struct okvm_vm *vm, u32 gsi, int level)
-{
-	struct kvm_irq_level line = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line))
-		return -1000;
-	return line.status;
-}
-
 TEST(edge_line_wakes_a_halted_vcpu_through_the_pic)
 {
 	struct raise_args args = { .line = { .irq = EDGE_LINE, .level = 1 } };
@@ -134,10 +125,10 @@ TEST(edge_line_wakes_a_halted_vcpu_through_the_pic)
 	/* The PIC delivered (1); the IOAPIC's pin is masked (-1, not counted). */
 	EXPECT_EQ(1, args.status);
 	/* Still high: the PIC sees no edge (1); the IOAPIC's pin stays masked. */
-	EXPECT_EQ(1, irq_line_status(vm, EDGE_LINE, 1));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, EDGE_LINE, 1));
 	okvm_vcpu_expect_sync(vcpu, 1);
 	/* Lowering answers 1 from each chip. */
-	EXPECT_EQ(2, irq_line_status(vm, EDGE_LINE, 0));
+	EXPECT_EQ(2, okvm_irq_line_status(vm, EDGE_LINE, 0));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_sync_global_from_guest(vm, guest_edge_irqs);
 	EXPECT_EQ(1, guest_edge_irqs);
@@ -168,10 +159,10 @@ TEST(level_line_interrupts_until_masked)
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_level, &vcpu);
 	okvm_guest_set_handler(vm, MASTER_BASE + LEVEL_LINE, guest_level_handler);
 	okvm_vcpu_expect_sync(vcpu, 0);
-	EXPECT_EQ(1, irq_line_status(vm, LEVEL_LINE, 1));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, LEVEL_LINE, 1));
 	okvm_vcpu_expect_sync(vcpu, LEVEL_IRQS);
 	/* The PIC's pin is masked now (-1); the IOAPIC answers 1. */
-	EXPECT_EQ(1, irq_line_status(vm, LEVEL_LINE, 0));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, LEVEL_LINE, 0));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_sync_global_from_guest(vm, guest_level_irqs);
 	EXPECT_EQ(LEVEL_IRQS, guest_level_irqs);

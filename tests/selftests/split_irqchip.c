@@ -66,15 +66,6 @@ static struct kvm_irq_routing_entry msi_route(u32 gsi, u32 data)
 	};
 }
 
-static int irq_line_status(struct okvm_vm *vm, u32 gsi, int level)
-{
-	struct kvm_irq_level line = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->fd, KVM_IRQ_LINE_STATUS, &line))
-		return -1000;
-	return line.status;
-}
-
 TEST(split_irqchip_once_before_vcpus_and_alone)
 {
 	struct kvm_irqchip *chip = calloc(1, sizeof(*chip));
@@ -93,7 +84,7 @@ TEST(split_irqchip_once_before_vcpus_and_alone)
 	EXPECT_EQ(-1, ioctl(vm->fd, KVM_GET_IRQCHIP, chip));
 	EXPECT_EQ(ENXIO, errno);
 	/* No route yet: a GSI reaches nothing. */
-	EXPECT_EQ(-1, irq_line_status(vm, RESERVED_GSI, 1));
+	EXPECT_EQ(-1, okvm_irq_line_status(vm, RESERVED_GSI, 1));
 
 	r->head.nr = 1;
 	r->entries[0] = (struct kvm_irq_routing_entry){
@@ -115,24 +106,13 @@ TEST(split_irqchip_once_before_vcpus_and_alone)
 	free(chip);
 }
 
-/*
- * Interrupts on, one instruction at a time, until the handler ran @n times.
- * No HLT: kvm_amd under the emulator now and then misses the wakeup of a
- * halted vCPU (Documentation/testing.rst); apic_interrupts tests HLT.
- */
-static void guest_wait_irqs(u64 n)
-{
-	while (READ_ONCE(guest_irqs) < n)
-		asm volatile("sti; nop; cli" : : : "memory");
-}
-
 static void guest_level_msis(void)
 {
 	guest_xapic_write(APIC_REG_SVR, APIC_SVR_ENABLE | 0xff);
 	GUEST_SYNC(0);
-	guest_wait_irqs(1);
+	guest_spin_until(&guest_irqs, 1);
 	GUEST_SYNC(1);
-	guest_wait_irqs(2);
+	guest_spin_until(&guest_irqs, 2);
 }
 
 TEST(eoi_of_a_reserved_level_route_exits_to_the_vmm)
@@ -151,7 +131,7 @@ TEST(eoi_of_a_reserved_level_route_exits_to_the_vmm)
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head));
 	okvm_vcpu_expect_sync(vcpu, 0);
 
-	EXPECT_EQ(1, irq_line_status(vm, RESERVED_GSI, 1));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, RESERVED_GSI, 1));
 	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu));
 	ASSERT_EQ(KVM_EXIT_IOAPIC_EOI, vcpu->run->exit_reason)
 		TH_LOG("exit %s", okvm_exit_reason_name(vcpu->run->exit_reason));
@@ -159,7 +139,7 @@ TEST(eoi_of_a_reserved_level_route_exits_to_the_vmm)
 	okvm_vcpu_expect_sync(vcpu, 1);
 
 	/* GSI 30 is not the VMM IOAPIC's: its EOI stays in the kernel. */
-	EXPECT_EQ(1, irq_line_status(vm, OTHER_GSI, 1));
+	EXPECT_EQ(1, okvm_irq_line_status(vm, OTHER_GSI, 1));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_sync_global_from_guest(vm, guest_irqs);
 	EXPECT_EQ(2, guest_irqs);

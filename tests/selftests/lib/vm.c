@@ -423,3 +423,11 @@ void okvm_vcpu_fail_unexpected_exit(struct okvm_vcpu *vcpu, const char *why)
 			sregs.cs.selector, sregs.cs.l, sregs.cs.db);
 	okvm_fail("vCPU %u stopped for a reason the test did not expect", vcpu->id);
 }
+
+int okvm_irq_line_status(struct okvm_vm *vm, u32 gsi, int level)
+{
+	struct kvm_irq_level line = { .irq = gsi, .level = level };
+
+	okvm_vm_ioctl(vm, KVM_IRQ_LINE_STATUS, &line);
+	return line.status;
+}

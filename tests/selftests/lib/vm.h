@@ -84,6 +84,8 @@ struct okvm_vcpu *okvm_vcpu_create(struct okvm_vm *vm, u32 id);
 #define okvm_vcpu_ioctl(vcpu, nr, arg) \
 	__okvm_vcpu_ioctl(vcpu, nr, #nr, (void *)(unsigned long)(arg))
 int __okvm_vm_ioctl(struct okvm_vm *vm, unsigned long nr, const char *name, void *arg);
+/* KVM_IRQ_LINE_STATUS: GSI @gsi goes to @level; the status the chips reported. */
+int okvm_irq_line_status(struct okvm_vm *vm, u32 gsi, int level);
 int __okvm_vcpu_ioctl(struct okvm_vcpu *vcpu, unsigned long nr, const char *name, void *arg);
 
 /*

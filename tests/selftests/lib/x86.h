@@ -181,6 +181,18 @@ static inline void guest_cli(void)
 	asm volatile("cli" : : : "memory");
 }
 
+/*
+ * Interrupts on, one instruction at a time, until *@count reaches @n
+ * (a handler counts). No HLT: kvm_amd under the emulator now and then
+ * misses the wakeup of a halted vCPU whose interrupt was pending before
+ * the HLT (Documentation/testing.rst); tests of the wakeup halt.
+ */
+static inline void guest_spin_until(const u64 *count, u64 n)
+{
+	while (READ_ONCE(*count) < n)
+		asm volatile("sti; nop; cli" : : : "memory");
+}
+
 static inline u64 guest_rdtsc(void)
 {
 	u32 lo, hi;
