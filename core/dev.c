@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
@@ -14,6 +15,24 @@
 #include <okvm/dev.h>
 #include <okvm/msr.h>
 #include <okvm/vm.h>
+
+/*
+ * KVM_GET_DEVICE_ATTR and KVM_HAS_DEVICE_ATTR on the device: group 0's
+ * KVM_X86_XCOMP_GUEST_SUPP, the XSAVE components a guest may enable, as
+ * in KVM; anything else ENXIO. @get is false for KVM_HAS_DEVICE_ATTR.
+ */
+static int okvm_dev_attr(struct kvm_device_attr __user *argp, bool get)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group || attr.attr != KVM_X86_XCOMP_GUEST_SUPP)
+		return -ENXIO;
+	if (get && put_user(okvm_guest_xfeatures(), (u64 __user *)u64_to_user_ptr(attr.addr)))
+		return -EFAULT;
+	return 0;
+}
 
 static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
@@ -35,6 +54,12 @@ static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_get_msr_feature_index_list((void __user *)arg);
 	case KVM_GET_MSRS:
 		return okvm_get_feature_msrs((void __user *)arg);
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR:
+		return okvm_dev_attr((void __user *)arg, ioctl == KVM_GET_DEVICE_ATTR);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		/* No machine-check capability: okvm has no KVM_CAP_MCE. */
+		return put_user((u64)0, (u64 __user *)arg) ? -EFAULT : 0;
 	default:
 		return -ENOTTY;
 	}

@@ -79,6 +79,37 @@ TEST_F(dev, unknown_ioctl_fails)
 }
 
 /* The node is mode 0600: root only, unless the administrator changes it. */
+/* The XSAVE components a guest may enable: x87 and SSE at least, AMX not here. */
+TEST_F(dev, xcomp_guest_supp_attribute)
+{
+	__u64 xcr0 = 0;
+	struct kvm_device_attr attr = {
+		.group = 0, .attr = KVM_X86_XCOMP_GUEST_SUPP, .addr = (unsigned long)&xcr0,
+	};
+
+	ASSERT_EQ(0, ioctl(self->fd, KVM_HAS_DEVICE_ATTR, &attr));
+	ASSERT_EQ(0, ioctl(self->fd, KVM_GET_DEVICE_ATTR, &attr));
+	EXPECT_EQ(3, xcr0 & 3);
+	attr.attr = 0x1234;
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_DEVICE_ATTR, &attr));
+	EXPECT_EQ(ENXIO, errno);
+	attr.group = 99;	/* 1 is SEV's on kvm_amd */
+	attr.attr = KVM_X86_XCOMP_GUEST_SUPP;
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_HAS_DEVICE_ATTR, &attr));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+/* The machine-check capabilities: none on okvm; never CMCI on AMD. */
+TEST_F(dev, mce_cap_supported)
+{
+	__u64 mcg_cap = ~0ULL;
+
+	ASSERT_EQ(0, ioctl(self->fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &mcg_cap));
+	EXPECT_EQ(0, mcg_cap & (1ULL << 10));	/* MCG_CMCI_P */
+	if (okvm_dev_is_okvm(self->fd))
+		EXPECT_EQ(0, mcg_cap);
+}
+
 TEST(nonroot_cannot_open)
 {
 	struct stat st;
