@@ -405,6 +405,45 @@ int okvm_set_memory_region(struct okvm_vm *vm,
 	return r;
 }
 
+/*
+ * One page at a time, because each page may lie in another memslot: the
+ * copy both okvm_read_guest() and okvm_write_guest() make. A write is what
+ * a guest write would do, so it refuses what a guest write may not reach
+ * and marks the page dirty; a read may still read a slot on its way out
+ * (OKVM_MEMSLOT_INVALID): it maps nothing, it reads the hva as it is now.
+ */
+static int okvm_copy_guest(struct okvm_vm *vm, gpa_t gpa, void *buf,
+			   unsigned int len, bool write)
+{
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		const struct okvm_memslot *slot;
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		gfn_t gfn = gpa >> PAGE_SHIFT;
+		void __user *hva;
+
+		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
+		if (!slot || (write && (slot->flags & (KVM_MEM_READONLY | OKVM_MEMSLOT_INVALID)))) {
+			r = -EFAULT;
+			break;
+		}
+		hva = (void __user *)okvm_memslot_hva(slot, gfn) + offset_in_page(gpa);
+		if (write ? copy_to_user(hva, buf, chunk) : copy_from_user(buf, hva, chunk)) {
+			r = -EFAULT;
+			break;
+		}
+		if (write)
+			okvm_memslot_mark_dirty(slot, gfn);
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
 /**
  * okvm_read_guest() - copy guest physical memory into the kernel
  * @vm: the VM; current->mm must be its mm
@@ -417,30 +456,7 @@ int okvm_set_memory_region(struct okvm_vm *vm,
  */
 int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
 {
-	int idx, r = 0;
-
-	idx = srcu_read_lock(&vm->srcu);
-	while (len) {
-		const struct okvm_memslot *slot;
-		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
-		gfn_t gfn = gpa >> PAGE_SHIFT;
-
-		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-		/*
-		 * A slot on its way out (OKVM_MEMSLOT_INVALID) may still be
-		 * read: this maps nothing, it reads the hva as it is now.
-		 */
-		if (!slot || copy_from_user(buf, (void __user *)okvm_memslot_hva(slot, gfn) +
-					    offset_in_page(gpa), chunk)) {
-			r = -EFAULT;
-			break;
-		}
-		gpa += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	srcu_read_unlock(&vm->srcu, idx);
-	return r;
+	return okvm_copy_guest(vm, gpa, buf, len, false);
 }
 
 /**
@@ -458,29 +474,8 @@ int okvm_read_guest(struct okvm_vm *vm, gpa_t gpa, void *buf, unsigned int len)
  */
 int okvm_write_guest(struct okvm_vm *vm, gpa_t gpa, const void *buf, unsigned int len)
 {
-	int idx, r = 0;
-
-	idx = srcu_read_lock(&vm->srcu);
-	while (len) {
-		const struct okvm_memslot *slot;
-		unsigned int chunk = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
-		gfn_t gfn = gpa >> PAGE_SHIFT;
-
-		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-		/* A deleted or moved slot's gfns are no longer the guest's. */
-		if (!slot || (slot->flags & (KVM_MEM_READONLY | OKVM_MEMSLOT_INVALID)) ||
-		    copy_to_user((void __user *)okvm_memslot_hva(slot, gfn) + offset_in_page(gpa),
-				 buf, chunk)) {
-			r = -EFAULT;
-			break;
-		}
-		okvm_memslot_mark_dirty(slot, gfn);
-		gpa += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	srcu_read_unlock(&vm->srcu, idx);
-	return r;
+	/* okvm_copy_guest() only reads @buf when it writes the guest. */
+	return okvm_copy_guest(vm, gpa, (void *)buf, len, true);
 }
 
 /**

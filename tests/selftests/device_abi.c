@@ -12,22 +12,7 @@
 #include <okvm.h>
 
 #include "kselftest_harness.h"
-#include "lib/okvm_dev.h"
-
-FIXTURE(dev) {
-	int fd;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = okvm_dev_open(O_RDWR);
-	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", okvm_dev_path(), strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	close(self->fd);
-}
+#include "lib/dev_fixture.h"
 
 TEST_F(dev, api_version_is_12)
 {

@@ -15,24 +15,9 @@
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
-#include "lib/okvm_dev.h"
+#include "lib/dev_fixture.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
-
-FIXTURE(dev) {
-	int fd;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = okvm_dev_open(O_RDWR);
-	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", okvm_dev_path(), strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	close(self->fd);
-}
 
 TEST_F(dev, create_vm_type_0_succeeds)
 {

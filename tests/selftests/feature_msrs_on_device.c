@@ -14,7 +14,7 @@
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
-#include "lib/okvm_dev.h"
+#include "lib/dev_fixture.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -32,21 +32,6 @@ struct msr_buf {
 	struct kvm_msrs header;
 	struct kvm_msr_entry entries[4];
 };
-
-FIXTURE(dev) {
-	int fd;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->fd = okvm_dev_open(O_RDWR);
-	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", okvm_dev_path(), strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	close(self->fd);
-}
 
 /* KVM_GET_MSR_FEATURE_INDEX_LIST into a new allocation; free() it. */
 static struct kvm_msr_list *feature_list(struct __test_metadata *_metadata, int fd)

@@ -39,91 +39,64 @@ static __naked void guest_irq_handler(void)
 	    "iretq");
 }
 
-struct routing {
-	struct kvm_irq_routing head;
-	struct kvm_irq_routing_entry entries[4];
-};
-
-static int set_routing(struct okvm_vm *vm, struct routing *r, u32 nr)
-{
-	r->head.nr = nr;
-	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head) ? errno : 0;
-}
-
-static struct kvm_irq_routing_entry irqchip_route(u32 gsi, u32 chip, u32 pin)
-{
-	return (struct kvm_irq_routing_entry){
-		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-		.u.irqchip = { .irqchip = chip, .pin = pin },
-	};
-}
-
-static struct kvm_irq_routing_entry msi_route(u32 gsi, u32 dest, u32 vector)
-{
-	return (struct kvm_irq_routing_entry){
-		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = 0xfee00000 | dest << 12, .data = vector },
-	};
-}
-
 TEST(routing_refuses_what_kvm_refuses)
 {
 	struct okvm_vm *vm = okvm_vm_create();
-	struct routing *r = calloc(1, sizeof(*r));
+	struct okvm_routing *r = calloc(1, sizeof(*r));
 
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(4096, ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	EXPECT_EQ(1, ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_INJECT_STATUS));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	EXPECT_EQ(0, set_routing(vm, r, 1));
-	EXPECT_EQ(0, set_routing(vm, r, 0));
+	EXPECT_EQ(0, okvm_set_gsi_routing(vm, r, 1));
+	EXPECT_EQ(0, okvm_set_gsi_routing(vm, r, 0));
 
 	r->head.flags = 1;
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
 	r->head.flags = 0;
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 4097));
-	r->entries[0] = irqchip_route(4096, KVM_IRQCHIP_IOAPIC, 5);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_PIC_MASTER, 8);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_PIC_SLAVE, 8);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_IOAPIC, 24);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, 3, 0);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 4097));
+	r->entries[0] = okvm_irqchip_route(4096, KVM_IRQCHIP_IOAPIC, 5);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_PIC_MASTER, 8);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_PIC_SLAVE, 8);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_IOAPIC, 24);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, 3, 0);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
 	r->entries[0].flags = KVM_MSI_VALID_DEVID;
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
-	r->entries[0] = msi_route(5, 0, MSI_VECTOR);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_msi_route(5, 0, MSI_VECTOR);
 	r->entries[0].flags = 2;
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
 	r->entries[0].flags = KVM_MSI_VALID_DEVID;
-	EXPECT_EQ(0, set_routing(vm, r, 1));
-	r->entries[0] = irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
+	EXPECT_EQ(0, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(5, KVM_IRQCHIP_IOAPIC, 5);
 	r->entries[0].type = 99;
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 1));
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
 
 	/* One route to each chip per GSI; a message route stands alone. */
-	r->entries[0] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 5);
-	r->entries[1] = irqchip_route(6, KVM_IRQCHIP_IOAPIC, 6);
-	r->entries[2] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 9);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 3));
-	r->entries[2] = msi_route(7, 0, MSI_VECTOR);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 3));
-	r->entries[0] = msi_route(7, 1, MSI_VECTOR);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 3));
-	r->entries[0] = irqchip_route(7, KVM_IRQCHIP_PIC_MASTER, 7);
-	r->entries[2] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 7);
-	r->entries[3] = irqchip_route(7, KVM_IRQCHIP_PIC_SLAVE, 7);
-	EXPECT_EQ(0, set_routing(vm, r, 4));
+	r->entries[0] = okvm_irqchip_route(7, KVM_IRQCHIP_IOAPIC, 5);
+	r->entries[1] = okvm_irqchip_route(6, KVM_IRQCHIP_IOAPIC, 6);
+	r->entries[2] = okvm_irqchip_route(7, KVM_IRQCHIP_IOAPIC, 9);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 3));
+	r->entries[2] = okvm_msi_route(7, 0, MSI_VECTOR);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 3));
+	r->entries[0] = okvm_msi_route(7, 1, MSI_VECTOR);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 3));
+	r->entries[0] = okvm_irqchip_route(7, KVM_IRQCHIP_PIC_MASTER, 7);
+	r->entries[2] = okvm_irqchip_route(7, KVM_IRQCHIP_IOAPIC, 7);
+	r->entries[3] = okvm_irqchip_route(7, KVM_IRQCHIP_PIC_SLAVE, 7);
+	EXPECT_EQ(0, okvm_set_gsi_routing(vm, r, 4));
 	/* A fourth route of GSI 7 repeats a chip, wherever it sorts. */
-	r->entries[1] = irqchip_route(7, KVM_IRQCHIP_PIC_MASTER, 3);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 4));
-	r->entries[1] = irqchip_route(7, KVM_IRQCHIP_IOAPIC, 3);
-	EXPECT_EQ(EINVAL, set_routing(vm, r, 4));
+	r->entries[1] = okvm_irqchip_route(7, KVM_IRQCHIP_PIC_MASTER, 3);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 4));
+	r->entries[1] = okvm_irqchip_route(7, KVM_IRQCHIP_IOAPIC, 3);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 4));
 	free(r);
 	okvm_vm_free(vm);
 }
@@ -137,7 +110,7 @@ static void guest_wait_irq(void)
 
 TEST(msi_route_sends_its_message)
 {
-	struct routing *r = calloc(1, sizeof(*r));
+	struct okvm_routing *r = calloc(1, sizeof(*r));
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
@@ -145,8 +118,8 @@ TEST(msi_route_sends_its_message)
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_wait_irq, &vcpu);
 	okvm_guest_set_handler(vm, MSI_VECTOR, guest_irq_handler);
 	okvm_vcpu_expect_sync(vcpu, 0);
-	r->entries[0] = msi_route(MSI_GSI, 0, MSI_VECTOR);
-	ASSERT_EQ(0, set_routing(vm, r, 1));
+	r->entries[0] = okvm_msi_route(MSI_GSI, 0, MSI_VECTOR);
+	ASSERT_EQ(0, okvm_set_gsi_routing(vm, r, 1));
 	/* A low level sends nothing (-1); a high one reaches one APIC. */
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, MSI_GSI, 0));
 	EXPECT_EQ(1, okvm_irq_line_status(vm, MSI_GSI, 1));
@@ -168,7 +141,7 @@ static void guest_rerouted(void)
 
 TEST(new_table_replaces_the_default)
 {
-	struct routing *r = calloc(1, sizeof(*r));
+	struct okvm_routing *r = calloc(1, sizeof(*r));
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
@@ -180,8 +153,8 @@ TEST(new_table_replaces_the_default)
 	/* The default: GSI 41 has no route. */
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_GSI, 1));
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_GSI, 0));
-	r->entries[0] = irqchip_route(REROUTED_GSI, KVM_IRQCHIP_IOAPIC, REROUTED_PIN);
-	ASSERT_EQ(0, set_routing(vm, r, 1));
+	r->entries[0] = okvm_irqchip_route(REROUTED_GSI, KVM_IRQCHIP_IOAPIC, REROUTED_PIN);
+	ASSERT_EQ(0, okvm_set_gsi_routing(vm, r, 1));
 	/* GSI 18 is gone with the default table. */
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, REROUTED_PIN, 1));
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, 3, 1));

@@ -37,19 +37,6 @@ static void expect_out(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu
 	EXPECT_EQ(value, data) TH_LOG("OUT to port 0x%x", port);
 }
 
-static void expect_hlt_at(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu,
-			  u64 rip)
-{
-	struct kvm_regs regs;
-
-	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
-	if (vcpu->run->exit_reason != KVM_EXIT_HLT)
-		okvm_vcpu_fail_unexpected_exit(vcpu, "waiting for HLT");
-	/* HLT exits after the instruction: RIP is past it. */
-	okvm_vcpu_get_regs(vcpu, &regs);
-	EXPECT_EQ(rip, regs.rip);
-}
-
 TEST(out_byte_then_hlt)
 {
 	static const u8 code[] = {
@@ -62,7 +49,8 @@ TEST(out_byte_then_hlt)
 
 	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
 	expect_out(_metadata, vcpu, 0x10, 1, 0x42);
-	expect_hlt_at(_metadata, vcpu, OKVM_REAL_MODE_CODE_GPA + sizeof(code));
+	/* HLT exits after the instruction: RIP is past it. */
+	EXPECT_EQ(OKVM_REAL_MODE_CODE_GPA + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	okvm_vm_free(vm);
 }
 
@@ -82,7 +70,7 @@ TEST(out_word_and_dword_through_dx)
 	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
 	expect_out(_metadata, vcpu, 0x12, 2, 0x1234);
 	expect_out(_metadata, vcpu, 0x500, 4, 0x12345678);
-	expect_hlt_at(_metadata, vcpu, OKVM_REAL_MODE_CODE_GPA + sizeof(code));
+	EXPECT_EQ(OKVM_REAL_MODE_CODE_GPA + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	okvm_vm_free(vm);
 }
 
@@ -110,7 +98,7 @@ TEST(in_returns_host_data)
 
 	data = expect_io(_metadata, vcpu, KVM_EXIT_IO_IN, 0x234, 2);
 	memcpy(data, &word, sizeof(word));
-	expect_hlt_at(_metadata, vcpu, OKVM_REAL_MODE_CODE_GPA + sizeof(code));
+	EXPECT_EQ(OKVM_REAL_MODE_CODE_GPA + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 
 	EXPECT_EQ(0x5a, *(u8 *)okvm_gpa_to_hva(vm, 0x2000));
 	EXPECT_EQ(0xbeef, *(u16 *)okvm_gpa_to_hva(vm, 0x2002));
@@ -133,7 +121,7 @@ TEST(guest_and_host_share_memory)
 	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
 	mem = okvm_gpa_to_hva(vm, 0x3000);
 	mem[0] = 0x7ffe;
-	expect_hlt_at(_metadata, vcpu, OKVM_REAL_MODE_CODE_GPA + sizeof(code));
+	EXPECT_EQ(OKVM_REAL_MODE_CODE_GPA + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	EXPECT_EQ(0x7fff, mem[1]);
 	okvm_vm_free(vm);
 }

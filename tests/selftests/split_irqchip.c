@@ -53,23 +53,10 @@ static int enable_split(int vm_fd, u64 pins)
 	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) ? errno : 0;
 }
 
-struct routing {
-	struct kvm_irq_routing head;
-	struct kvm_irq_routing_entry entries[2];
-};
-
-static struct kvm_irq_routing_entry msi_route(u32 gsi, u32 data)
-{
-	return (struct kvm_irq_routing_entry){
-		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = 0xfee00000, .data = data },
-	};
-}
-
 TEST(split_irqchip_once_before_vcpus_and_alone)
 {
 	struct kvm_irqchip *chip = calloc(1, sizeof(*chip));
-	struct routing *r = calloc(1, sizeof(*r));
+	struct okvm_routing *r = calloc(1, sizeof(*r));
 	struct okvm_vm *vm = okvm_vm_create();
 
 	ASSERT_NE(NULL, chip);
@@ -86,15 +73,10 @@ TEST(split_irqchip_once_before_vcpus_and_alone)
 	/* No route yet: a GSI reaches nothing. */
 	EXPECT_EQ(-1, okvm_irq_line_status(vm, RESERVED_GSI, 1));
 
-	r->head.nr = 1;
-	r->entries[0] = (struct kvm_irq_routing_entry){
-		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP,
-		.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 3 },
-	};
-	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head));
-	EXPECT_EQ(EINVAL, errno);
-	r->entries[0] = msi_route(3, 0x30);
-	EXPECT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head));
+	r->entries[0] = okvm_irqchip_route(3, KVM_IRQCHIP_IOAPIC, 3);
+	EXPECT_EQ(EINVAL, okvm_set_gsi_routing(vm, r, 1));
+	r->entries[0] = okvm_msi_route(3, 0, 0x30);
+	EXPECT_EQ(0, okvm_set_gsi_routing(vm, r, 1));
 	okvm_vm_free(vm);
 
 	/* After a vCPU: too late (EEXIST, as KVM answers). */
@@ -117,7 +99,7 @@ static void guest_level_msis(void)
 
 TEST(eoi_of_a_reserved_level_route_exits_to_the_vmm)
 {
-	struct routing *r = calloc(1, sizeof(*r));
+	struct okvm_routing *r = calloc(1, sizeof(*r));
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
@@ -125,10 +107,9 @@ TEST(eoi_of_a_reserved_level_route_exits_to_the_vmm)
 	vm = okvm_vm_create_long_mode_split_irqchip(1, guest_level_msis, &vcpu);
 	okvm_guest_set_handler(vm, LEVEL_VECTOR, guest_apic_handler);
 	okvm_guest_set_handler(vm, OTHER_VECTOR, guest_apic_handler);
-	r->head.nr = 2;
-	r->entries[0] = msi_route(RESERVED_GSI, MSI_LEVEL | MSI_ASSERT | LEVEL_VECTOR);
-	r->entries[1] = msi_route(OTHER_GSI, MSI_LEVEL | MSI_ASSERT | OTHER_VECTOR);
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head));
+	r->entries[0] = okvm_msi_route(RESERVED_GSI, 0, MSI_LEVEL | MSI_ASSERT | LEVEL_VECTOR);
+	r->entries[1] = okvm_msi_route(OTHER_GSI, 0, MSI_LEVEL | MSI_ASSERT | OTHER_VECTOR);
+	ASSERT_EQ(0, okvm_set_gsi_routing(vm, r, 2));
 	okvm_vcpu_expect_sync(vcpu, 0);
 
 	EXPECT_EQ(1, okvm_irq_line_status(vm, RESERVED_GSI, 1));
@@ -166,14 +147,7 @@ TEST(kvm_interrupt_is_the_vmm_pics_extint)
 	okvm_vcpu_expect_sync(vcpu, 0);
 	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
 
-	vcpu->run->request_interrupt_window = 1;
-	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu));
-	ASSERT_EQ(KVM_EXIT_IRQ_WINDOW_OPEN, vcpu->run->exit_reason)
-		TH_LOG("exit %s", okvm_exit_reason_name(vcpu->run->exit_reason));
-	EXPECT_EQ(1, vcpu->run->if_flag);
-	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
-
-	vcpu->run->request_interrupt_window = 0;
+	okvm_vcpu_run_to_irq_window(vcpu);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
 	/* One at a time: the first has not gone in yet. */
 	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));

@@ -63,18 +63,6 @@ static void expect_regs(struct __test_metadata *_metadata, struct okvm_vcpu *vcp
 	EXPECT_EQ(want->rip, regs.rip) TH_LOG("RIP %s", when);
 }
 
-static void expect_hlt_at(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu,
-			  u64 rip)
-{
-	struct kvm_regs regs;
-
-	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
-	if (vcpu->run->exit_reason != KVM_EXIT_HLT)
-		okvm_vcpu_fail_unexpected_exit(vcpu, "waiting for HLT");
-	okvm_vcpu_get_regs(vcpu, &regs);
-	EXPECT_EQ(rip, regs.rip);
-}
-
 TEST(rep_outsb_exits_once_per_byte_from_ds_si)
 {
 	static const u8 code[] = {
@@ -108,7 +96,8 @@ TEST(rep_outsb_exits_once_per_byte_from_ds_si)
 		EXPECT_EQ(text[i], data[0]) TH_LOG("byte %u", i);
 		expect_regs(_metadata, vcpu, &want, "at an OUTSB exit");
 	}
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	/* HLT exits after the instruction: RIP is past it. */
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	okvm_vm_free(vm);
 }
 
@@ -144,7 +133,7 @@ TEST(rep_outsw_reads_through_a_segment_override)
 		EXPECT_EQ(words[i], word) TH_LOG("word %u", i);
 		expect_regs(_metadata, vcpu, &want, "at an OUTSW exit");
 	}
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	okvm_vm_free(vm);
 }
 
@@ -173,7 +162,7 @@ TEST(rep_insb_is_one_batch_into_es_di)
 	/* Nothing moves until the data is there. */
 	expect_regs(_metadata, vcpu, &before, "at the INSB exit");
 	memcpy(data, text, 8);
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	expect_regs(_metadata, vcpu, &after, "after the INSB");
 	EXPECT_EQ(0, memcmp(okvm_gpa_to_hva(vm, 0x4030), text, 8));
 	EXPECT_EQ(0xee, *(u8 *)okvm_gpa_to_hva(vm, 0x402f));
@@ -202,7 +191,7 @@ TEST(rep_insd_is_one_batch_of_dwords)
 	vm = okvm_vm_create_real_mode(code, sizeof(code), &vcpu);
 	memcpy(expect_io(_metadata, vcpu, KVM_EXIT_IO_IN, 0x64, 4, 3), dwords, sizeof(dwords));
 	expect_regs(_metadata, vcpu, &before, "at the INSD exit");
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	expect_regs(_metadata, vcpu, &after, "after the INSD");
 	EXPECT_EQ(0, memcmp(okvm_gpa_to_hva(vm, 0x4040), dwords, sizeof(dwords)));
 	okvm_vm_free(vm);
@@ -234,7 +223,7 @@ TEST(rep_insb_longer_than_a_batch_exits_again)
 	expect_regs(_metadata, vcpu, &first, "at the first exit");
 	memset(expect_io(_metadata, vcpu, KVM_EXIT_IO_IN, 0x68, 1, 476), 0x22, 476);
 	expect_regs(_metadata, vcpu, &second, "at the second exit");
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	expect_regs(_metadata, vcpu, &after, "after the INSB");
 	mem = okvm_gpa_to_hva(vm, 0x5000);
 	for (i = 0; i < 1500; i++)
@@ -290,7 +279,7 @@ TEST(direction_flag_runs_backwards)
 	data = expect_io(_metadata, vcpu, KVM_EXIT_IO_OUT, 0x70, 1, 1);
 	EXPECT_EQ('q', data[0]);
 	expect_regs(_metadata, vcpu, &out2, "at the second OUTSB exit");
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	okvm_vm_free(vm);
 }
 
@@ -319,7 +308,7 @@ TEST(count_of_zero_does_nothing)
 	data = expect_io(_metadata, vcpu, KVM_EXIT_IO_OUT, 0x81, 1, 1);
 	EXPECT_EQ(0x5a, data[0]);
 	/* KVM's IP stays at a plain OUT until the next KVM_RUN: look at HLT. */
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	expect_regs(_metadata, vcpu, &want, "after both string instructions");
 	EXPECT_EQ(0xee, *(u8 *)okvm_gpa_to_hva(vm, 0x20));
 	okvm_vm_free(vm);
@@ -353,7 +342,7 @@ TEST(outsb_and_insw_without_rep)
 	expect_regs(_metadata, vcpu, &out, "at the OUTSB exit");
 	data = expect_io(_metadata, vcpu, KVM_EXIT_IO_IN, 0x90, 2, 1);
 	memcpy(data, &word, 2);
-	expect_hlt_at(_metadata, vcpu, CODE + sizeof(code));
+	EXPECT_EQ(CODE + sizeof(code), okvm_vcpu_run_to_hlt(vcpu));
 	expect_regs(_metadata, vcpu, &after, "after the INSW");
 	EXPECT_EQ(0xbeef, *(u16 *)okvm_gpa_to_hva(vm, 0x20));
 	okvm_vm_free(vm);

@@ -45,14 +45,7 @@ TEST(interrupt_window_exit_then_injection)
 	EXPECT_EQ(0, vcpu->run->if_flag);
 	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
 
-	vcpu->run->request_interrupt_window = 1;
-	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu));
-	ASSERT_EQ(KVM_EXIT_IRQ_WINDOW_OPEN, vcpu->run->exit_reason)
-		TH_LOG("exit %s", okvm_exit_reason_name(vcpu->run->exit_reason));
-	EXPECT_EQ(1, vcpu->run->if_flag);
-	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
-
-	vcpu->run->request_interrupt_window = 0;
+	okvm_vcpu_run_to_irq_window(vcpu);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_INTERRUPT, &irq));
 	okvm_vcpu_expect_sync(vcpu, 1);
 	okvm_vm_free(vm);

@@ -431,3 +431,49 @@ int okvm_irq_line_status(struct okvm_vm *vm, u32 gsi, int level)
 	okvm_vm_ioctl(vm, KVM_IRQ_LINE_STATUS, &line);
 	return line.status;
 }
+
+int okvm_set_gsi_routing(struct okvm_vm *vm, struct okvm_routing *r, u32 nr)
+{
+	r->head.nr = nr;
+	return ioctl(vm->fd, KVM_SET_GSI_ROUTING, &r->head) ? errno : 0;
+}
+
+struct kvm_irq_routing_entry okvm_irqchip_route(u32 gsi, u32 chip, u32 pin)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = chip, .pin = pin },
+	};
+}
+
+struct kvm_irq_routing_entry okvm_msi_route(u32 gsi, u32 dest, u32 data)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000 | dest << 12, .data = data },
+	};
+}
+
+void okvm_vcpu_run_to_irq_window(struct okvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->request_interrupt_window = 1;
+	OKVM_REQUIRE(okvm_vcpu_run_raw(vcpu) == 0, "KVM_RUN: %s", strerror(errno));
+	OKVM_REQUIRE(run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN, "exit %s",
+		     okvm_exit_reason_name(run->exit_reason));
+	OKVM_REQUIRE(run->if_flag == 1 && run->ready_for_interrupt_injection == 1,
+		     "if_flag %u ready %u", run->if_flag, run->ready_for_interrupt_injection);
+	run->request_interrupt_window = 0;
+}
+
+u64 okvm_vcpu_run_to_hlt(struct okvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	OKVM_REQUIRE(okvm_vcpu_run_raw(vcpu) == 0, "KVM_RUN: %s", strerror(errno));
+	if (vcpu->run->exit_reason != KVM_EXIT_HLT)
+		okvm_vcpu_fail_unexpected_exit(vcpu, "waiting for HLT");
+	okvm_vcpu_get_regs(vcpu, &regs);
+	return regs.rip;
+}

@@ -86,6 +86,26 @@ struct okvm_vcpu *okvm_vcpu_create(struct okvm_vm *vm, u32 id);
 int __okvm_vm_ioctl(struct okvm_vm *vm, unsigned long nr, const char *name, void *arg);
 /* KVM_IRQ_LINE_STATUS: GSI @gsi goes to @level; the status the chips reported. */
 int okvm_irq_line_status(struct okvm_vm *vm, u32 gsi, int level);
+
+/*
+ * With request_interrupt_window set, KVM_RUN up to the
+ * KVM_EXIT_IRQ_WINDOW_OPEN it must give, with if_flag and
+ * ready_for_interrupt_injection set; the request is cleared again.
+ */
+void okvm_vcpu_run_to_irq_window(struct okvm_vcpu *vcpu);
+
+/* A GSI routing table of up to four routes, as the tests build them. */
+struct okvm_routing {
+	struct kvm_irq_routing head;
+	struct kvm_irq_routing_entry entries[4];
+};
+
+/* KVM_SET_GSI_ROUTING with the first @nr routes of @r: 0 or its errno. */
+int okvm_set_gsi_routing(struct okvm_vm *vm, struct okvm_routing *r, u32 nr);
+/* A route of @gsi to pin @pin of @chip (KVM_IRQCHIP_*). */
+struct kvm_irq_routing_entry okvm_irqchip_route(u32 gsi, u32 chip, u32 pin);
+/* A route of @gsi to an MSI to xAPIC @dest (physical) with data @data. */
+struct kvm_irq_routing_entry okvm_msi_route(u32 gsi, u32 dest, u32 data);
 int __okvm_vcpu_ioctl(struct okvm_vcpu *vcpu, unsigned long nr, const char *name, void *arg);
 
 /*
@@ -151,6 +171,8 @@ int okvm_vcpu_run_raw(struct okvm_vcpu *vcpu);
 
 /* okvm_fail() with the exit reason and the vCPU's registers. */
 __noreturn void okvm_vcpu_fail_unexpected_exit(struct okvm_vcpu *vcpu, const char *why);
+/* KVM_RUN up to the KVM_EXIT_HLT it must give; returns RIP, past the HLT. */
+u64 okvm_vcpu_run_to_hlt(struct okvm_vcpu *vcpu);
 
 /* Name of a KVM_EXIT_* value, for messages. */
 const char *okvm_exit_reason_name(u32 reason);
