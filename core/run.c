@@ -24,6 +24,7 @@
 #include <okvm/lapic.h>
 #include <okvm/nmi.h>
 #include <okvm/pio.h>
+#include <okvm/sync_regs.h>
 #include <okvm/vm.h>
 
 #include "trace/okvm_trace.h"
@@ -314,12 +315,15 @@ static void okvm_vcpu_block(struct okvm_vcpu *vcpu)
 
 /*
  * KVM_RUN of an application processor that has had no INIT yet, as in
- * KVM: sleep until the APIC has news or a signal comes, take an INIT (and
- * a SIPI after it), and return -EAGAIN, for the VMM to run it again; -EINTR
- * with KVM_EXIT_INTR for a signal.
+ * KVM: -EINTR at once for immediate_exit; otherwise sleep until the APIC
+ * has news or a signal comes, take an INIT (and a SIPI after it), and
+ * return -EAGAIN, for the VMM to run it again; -EINTR with KVM_EXIT_INTR
+ * for a signal.
  */
 static int okvm_vcpu_run_uninitialized(struct okvm_vcpu *vcpu)
 {
+	if (READ_ONCE(vcpu->run->immediate_exit__unsafe))
+		return -EINTR;
 	okvm_vcpu_check_events(vcpu);
 	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
 		okvm_vcpu_block(vcpu);
@@ -517,6 +521,13 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* As in KVM, before the registers of kvm_run are even looked at. */
+	if (vcpu->apic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
+		return okvm_vcpu_run_uninitialized(vcpu);
+	/* As in KVM, before a waiting IN or INS updates the registers. */
+	r = okvm_sync_regs_load(vcpu);
+	if (r)
+		return r;
 	okvm_complete_pending_read(vcpu);
 	if (!okvm_complete_pio_string(vcpu))
 		return 0;
@@ -532,8 +543,6 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_HLT;
 		return 0;
 	}
-	if (vcpu->apic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
-		return okvm_vcpu_run_uninitialized(vcpu);
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	for (;;) {
@@ -597,6 +606,7 @@ long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
 	r = okvm_vcpu_run(vcpu);
 	okvm_post_run(vcpu);
+	okvm_sync_regs_store(vcpu);
 	if (masked)
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return r;

@@ -67,7 +67,12 @@ static int okvm_vcpu_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *r)
+/**
+ * okvm_vcpu_get_regs() - KVM_GET_REGS: the general-purpose registers, RIP, RFLAGS
+ * @vcpu: the vCPU (its mutex held)
+ * @r: filled in; only written, so it may be memory userspace shares
+ */
+void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *r)
 {
 	const unsigned long *g = vcpu->regs;
 
@@ -84,7 +89,12 @@ static void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *r)
 	};
 }
 
-static void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r)
+/**
+ * okvm_vcpu_set_regs() - KVM_SET_REGS: every value is accepted, as in KVM
+ * @vcpu: the vCPU (its mutex held)
+ * @r: the new registers
+ */
+void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r)
 {
 	unsigned long *g = vcpu->regs;
 

@@ -220,6 +220,8 @@ void okvm_make_request(struct okvm_vcpu *vcpu, int req);
 void okvm_vcpu_kick(struct okvm_vcpu *vcpu);
 void okvm_vcpu_wake(struct okvm_vcpu *vcpu);
 void okvm_vcpu_reset(struct okvm_vcpu *vcpu);
+void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *r);
+void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *r);
 int okvm_vcpu_start_at_vector(struct okvm_vcpu *vcpu, u8 vector);
 int okvm_vcpu_interrupt(struct okvm_vcpu *vcpu, u32 vector);
 void okvm_flush_remote_tlbs_range(struct okvm_vm *vm, gfn_t start, u64 nr_pages);

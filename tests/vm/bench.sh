@@ -9,9 +9,9 @@
 #     benchmark on okvm, then on kvm_amd, OKVM_BENCH_ROUNDS times
 #  4. tools/bench/report.py: the table, on stdout and in tests/vm/out/bench.txt
 # Environment: OKVM_BENCH_ROUNDS (default 5), OKVM_BENCH_ARGS (okvm-bench
-# options, e.g. "-m 64" for 64 MiB per vCPU), OKVM_BENCH_ONLY (one benchmark
-# by its okvm-bench name, e.g. dirty-log; default every one), and
-# OKVM_BENCH_KERNEL (default bench).
+# options, e.g. "-m 64" for 64 MiB per vCPU), OKVM_BENCH_ONLY (benchmarks
+# by their okvm-bench names, space-separated, e.g. "apic-timer ipi"; default
+# every one), and OKVM_BENCH_KERNEL (default bench).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -57,6 +57,8 @@ struct bench_options {
 	u64 nr_cpuids;		/* cpuid */
 	u64 region_size;	/* fault, invalidate, floor: bytes per vCPU */
 	u64 nr_churns;		/* churn: add+delete pairs */
+	u64 nr_timer_irqs;	/* apic-timer */
+	u64 nr_ipis;		/* ipi: round trips */
 };
 
 static struct bench_options options = {
@@ -64,6 +66,8 @@ static struct bench_options options = {
 	.nr_cpuids = 50000,
 	.region_size = 256 * 1024 * 1024,
 	.nr_churns = 200,
+	.nr_timer_irqs = 5000,
+	.nr_ipis = 2000,
 };
 
 static u64 now_ns(void)
@@ -576,6 +580,158 @@ static void bench_dirty_log(void)
 	free(bitmap);
 }
 
+/*
+ * 9. Local APIC timer: the guest arms the in-kernel APIC's timer in one-shot
+ * mode for APIC_TIMER_COUNT bus cycles (1 ns each at divide 1, KVM's APIC
+ * bus), waits with interrupts on until its handler took the interrupt
+ * (spinning: kvm_amd under TCG now and then misses the wakeup of an HLT
+ * whose interrupt came first, Documentation/testing.rst), and arms it
+ * again, N times. The count is short next to a delivery under TCG, so the
+ * time per interrupt is the hypervisor's: the hrtimer, the kick out of the
+ * guest, the injection, and the EOI and TMICT writes the guest's APIC
+ * page takes. Timed by the host around the KVM_RUN that holds them all.
+ */
+#define APIC_TIMER_VECTOR	0xec
+#define APIC_TIMER_COUNT	1000
+#define IPI_REQUEST_VECTOR	0xed
+#define IPI_REPLY_VECTOR	0xee
+
+u64 guest_timer_irqs;
+
+/* Count the interrupt and EOI it (a MOV of an immediate to the APIC page). */
+static __naked void guest_timer_handler(void)
+{
+	asm("push %rax\n\t"
+	    "incq guest_timer_irqs(%rip)\n\t"
+	    "mov $0xfee000b0, %eax\n\t"
+	    "movl $0, (%rax)\n\t"
+	    "pop %rax\n\t"
+	    "iretq");
+}
+
+static void guest_apic_enable(void)
+{
+	guest_xapic_write(APIC_REG_SVR, APIC_SVR_ENABLE | 0xff);
+	guest_xapic_write(APIC_REG_TDCR, APIC_TDCR_DIV_1);
+}
+
+static void guest_timer_loop(u64 nr_irqs)
+{
+	u64 i;
+
+	guest_apic_enable();
+	guest_xapic_write(APIC_REG_LVTT, APIC_TIMER_VECTOR);
+	GUEST_SYNC(0);
+	for (i = 1; i <= nr_irqs; i++) {
+		guest_xapic_write(APIC_REG_TMICT, APIC_TIMER_COUNT);
+		guest_spin_until(&guest_timer_irqs, i);
+	}
+	GUEST_SYNC(1);
+}
+
+static void bench_apic_timer(void)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 start;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_timer_loop, &vcpu);
+	okvm_guest_set_handler(vm, APIC_TIMER_VECTOR, guest_timer_handler);
+	okvm_vcpu_set_args(vcpu, 1, options.nr_timer_irqs);
+	run_to_step(vcpu, 0);
+
+	start = now_ns();
+	run_to_step(vcpu, 1);
+	report("apic_timer", (double)(now_ns() - start) / options.nr_timer_irqs,
+	       "ns/irq", "lower");
+	okvm_vm_free(vm);
+}
+
+/*
+ * 10. IPI round trip: vCPU 0 sends a fixed IPI to vCPU 1, whose handler
+ * answers with one back; vCPU 0 waits for the answer, N times. Both spin
+ * with interrupts on (not HLT, as in 9), each on its own host thread, so
+ * every IPI has to kick a vCPU that is in the guest on another CPU. Timed
+ * by the host around vCPU 0's KVM_RUN that holds the N rounds, once vCPU 1
+ * is in the guest.
+ */
+u64 guest_replies;
+u64 guest_responder_ready;
+u64 guest_stop_responding;
+
+/* vCPU 1: EOI, then the answer to vCPU 0. */
+static __naked void guest_ipi_request_handler(void)
+{
+	asm("push %rax\n\t"
+	    "mov $0xfee000b0, %eax\n\t"
+	    "movl $0, (%rax)\n\t"
+	    "mov $0xfee00310, %eax\n\t"
+	    "movl $0, (%rax)\n\t"
+	    "mov $0xfee00300, %eax\n\t"
+	    "movl $" __stringify(IPI_REPLY_VECTOR) ", (%rax)\n\t"
+	    "pop %rax\n\t"
+	    "iretq");
+}
+
+/* vCPU 0: count the answer and EOI it. */
+static __naked void guest_ipi_reply_handler(void)
+{
+	asm("push %rax\n\t"
+	    "incq guest_replies(%rip)\n\t"
+	    "mov $0xfee000b0, %eax\n\t"
+	    "movl $0, (%rax)\n\t"
+	    "pop %rax\n\t"
+	    "iretq");
+}
+
+static void guest_ipi_ping_pong(u64 nr_rounds)
+{
+	u32 id = guest_xapic_read(APIC_REG_ID) >> 24;
+	u64 i;
+
+	guest_apic_enable();
+	if (id == 1) {
+		WRITE_ONCE(guest_responder_ready, 1);
+		while (!READ_ONCE(guest_stop_responding))
+			asm volatile("sti; nop; cli" : : : "memory");
+		return;
+	}
+	GUEST_SYNC(0);
+	for (i = 1; i <= nr_rounds; i++) {
+		guest_xapic_write(APIC_REG_ICR2, 1 << 24);
+		guest_xapic_write(APIC_REG_ICR, IPI_REQUEST_VECTOR);
+		guest_spin_until(&guest_replies, i);
+	}
+	GUEST_SYNC(1);
+	WRITE_ONCE(guest_stop_responding, 1);
+}
+
+static void bench_ipi(void)
+{
+	struct okvm_vcpu *vcpus[2];
+	pthread_t responder;
+	struct okvm_vm *vm;
+	u64 start;
+
+	vm = okvm_vm_create_long_mode_irqchip(2, guest_ipi_ping_pong, vcpus);
+	okvm_guest_set_handler(vm, IPI_REQUEST_VECTOR, guest_ipi_request_handler);
+	okvm_guest_set_handler(vm, IPI_REPLY_VECTOR, guest_ipi_reply_handler);
+	okvm_vcpu_set_args(vcpus[0], 1, options.nr_ipis);
+	OKVM_REQUIRE(pthread_create(&responder, NULL, spinning_vcpu_run, vcpus[1]) == 0,
+		     "pthread_create");
+	run_to_step(vcpus[0], 0);
+	while (!READ_ONCE(*guest_global(vm, &guest_responder_ready)))
+		usleep(1000);
+
+	start = now_ns();
+	run_to_step(vcpus[0], 1);
+	report("ipi_roundtrip", (double)(now_ns() - start) / options.nr_ipis,
+	       "ns/round", "lower");
+	okvm_vcpu_expect_done(vcpus[0]);
+	pthread_join(responder, NULL);
+	okvm_vm_free(vm);
+}
+
 static void bench_fault_all(void)
 {
 	bench_fault(1, false);
@@ -605,6 +761,8 @@ static const struct benchmark benchmarks[] = {
 	{ "churn", bench_churn, true },
 	{ "zap", bench_zap, true },
 	{ "dirty-log", bench_dirty_log, true },
+	{ "apic-timer", bench_apic_timer, true },
+	{ "ipi", bench_ipi, true },
 	{ "floor", bench_floor, false },
 };
 
@@ -614,7 +772,7 @@ static void print_usage_and_exit(void)
 
 	fprintf(stderr,
 		"usage: okvm-bench [-n exits] [-c cpuids] [-m MiB per vCPU] [-s slot pairs]\n"
-		"                  all|vm|BENCHMARK...\n"
+		"                  [-t timer interrupts] [-i IPI round trips] all|vm|BENCHMARK...\n"
 		"  vm: every benchmark that needs the device (all but floor)\n"
 		"  the device is $OKVM_DEV, default /dev/okvm\n  benchmarks:");
 	for (i = 0; i < ARRAY_SIZE(benchmarks); i++)
@@ -657,7 +815,7 @@ int main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:c:m:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:m:s:t:i:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			options.nr_exits = parse_count(optarg);
@@ -670,6 +828,12 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			options.nr_churns = parse_count(optarg);
+			break;
+		case 't':
+			options.nr_timer_irqs = parse_count(optarg);
+			break;
+		case 'i':
+			options.nr_ipis = parse_count(optarg);
 			break;
 		default:
 			print_usage_and_exit();

@@ -32,6 +32,8 @@ ROWS = [
     ('7', 'delete 1G slot, 16 pages mapped', 'zap_sparse_1g', None),
     ('7', 'delete 64G slot, 16 pages mapped', 'zap_sparse_64g', None),
     ('8', 'dirty log cycle, 16 MiB written', 'dirty_log_cycle', None),
+    ('9', 'LAPIC timer interrupt, one-shot 1 us', 'apic_timer', None),
+    ('10', 'IPI round trip, 2 vCPUs', 'ipi_roundtrip', None),
 ]
 
 

@@ -32,9 +32,9 @@ unload_kvm_amd() {
 # run LABEL ROUND DEVICE WHICH: okvm-bench's lines, prefixed.
 run() {
 	start=$(date +%s)
-	# BENCH_ARGS holds several options: split it.
+	# BENCH_ARGS holds several options and WHICH several names: split them.
 	# shellcheck disable=SC2086
-	OKVM_DEV=$3 /okvm/tools/okvm-bench $BENCH_ARGS "$4" > /tmp/bench.out 2>&1
+	OKVM_DEV=$3 /okvm/tools/okvm-bench $BENCH_ARGS $4 > /tmp/bench.out 2>&1
 	rc=$?
 	sed "s/^/OKVM-BENCH $1 $2 /" /tmp/bench.out
 	[ "$rc" = 0 ] || echo "OKVM-BENCH $1 $2 FAILED exit code $rc"
