@@ -194,11 +194,12 @@ static void get_env(struct okvm_vm *vm, struct xsave_env *env)
 	env->pku = env->pku && env->pkru_offset;
 }
 
+/* KVM_SET_XCRS of XCR0 alone; its result as is (errno set). */
 static int set_xcr0(struct okvm_vcpu *vcpu, u64 xcr0)
 {
 	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = xcr0 } } };
 
-	return __okvm_vcpu_ioctl(vcpu, KVM_SET_XCRS, "KVM_SET_XCRS", &xcrs);
+	return ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs);
 }
 
 static u64 get_xcr0(struct okvm_vcpu *vcpu)
