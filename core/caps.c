@@ -12,6 +12,7 @@
 #include <okvm/irqchip.h>
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
+#include <okvm/xsave.h>
 #include <uapi/okvm.h>
 
 /* What KVM calls the recommended vCPU count: one per host CPU. */
@@ -49,6 +50,9 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_EXIT_ON_EMULATION_FAILURE, 1 },
 	{ KVM_CAP_VCPU_EVENTS, 1 },
 	{ KVM_CAP_SYNC_REGS, KVM_SYNC_X86_VALID_FIELDS },
+	{ KVM_CAP_XSAVE, 1 },
+	{ KVM_CAP_XSAVE2, .value_fn = okvm_xsave2_size },
+	{ KVM_CAP_XCRS, .value_fn = okvm_cap_xcrs },
 	{ KVM_CAP_SIGNAL_MSI, 1 },
 	{ KVM_CAP_X2APIC_API, OKVM_X2APIC_API_FLAGS },
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, OKVM_DIRTY_LOG_MANUAL_CAPS },

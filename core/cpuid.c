@@ -104,8 +104,14 @@ u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu)
 	return xcr0 | XFEATURE_MASK_FP;
 }
 
-/* Size of the XSAVE area holding @xfeatures (standard format). */
-static u32 okvm_xsave_size(u64 xfeatures)
+/**
+ * okvm_xsave_size() - size of the XSAVE area holding @xfeatures
+ * @xfeatures: XFEATURE_MASK_* bits, all of them enabled in the host's XCR0
+ *
+ * Return: bytes in the standard (non-compacted) format, from the host's
+ * CPUID leaf 0xd, the legacy area and the header included.
+ */
+u32 okvm_xsave_size(u64 xfeatures)
 {
 	u32 size = 512 + 64, eax, ebx, ecx, edx;
 	int i;

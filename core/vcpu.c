@@ -27,6 +27,7 @@
 #include <okvm/nmi.h>
 #include <okvm/vcpu_events.h>
 #include <okvm/vm.h>
+#include <okvm/xsave.h>
 
 static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
 {
@@ -328,6 +329,13 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		break;
 	case KVM_GET_CPUID2:
 		r = okvm_vcpu_get_cpuid(vcpu, argp);
+		break;
+	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:
+	case KVM_SET_XSAVE:
+	case KVM_GET_XCRS:
+	case KVM_SET_XCRS:
+		r = okvm_vcpu_xsave_ioctl(vcpu, ioctl, argp);
 		break;
 	case KVM_GET_DEBUGREGS:
 		okvm_hw->get_debugregs(vcpu, &u->dbg);

@@ -243,8 +243,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (pku) {
 		host_pkru = rdpkru();
-		if (svm->guest_pkru != host_pkru)
-			wrpkru(svm->guest_pkru);
+		if (vcpu->pkru != host_pkru)
+			wrpkru(vcpu->pkru);
 	}
 
 	/*
@@ -280,8 +280,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 		okvm_svm_entry_failed(vmcb);
 
 	if (pku) {
-		svm->guest_pkru = rdpkru();
-		if (svm->guest_pkru != host_pkru)
+		vcpu->pkru = rdpkru();
+		if (vcpu->pkru != host_pkru)
 			wrpkru(host_pkru);
 	}
 	if (okvm_host_xcr0)

@@ -45,7 +45,6 @@ DECLARE_PER_CPU(struct okvm_svm_cpu, okvm_svm_cpu);
  * @asid: its ASID on @asid_cpu
  * @asid_cpu: the CPU @asid belongs to
  * @asid_generation: that CPU's generation when @asid was handed out
- * @guest_pkru: the guest's PKRU while the host's is loaded
  * @guest_cr0: CR0 as the guest sees it; the VMCB holds it without CD and NW
  * @db: DR0-DR3 as the guest wrote them; loaded into the CPU for the guest
  *	while its DR7 enables a breakpoint, or while @dr_passthrough
@@ -69,7 +68,6 @@ struct okvm_svm_vcpu {
 	u32 asid;
 	int asid_cpu;
 	u64 asid_generation;
-	u32 guest_pkru;
 	u64 guest_cr0;
 	unsigned long db[4];
 	u64 dr6;

@@ -12,6 +12,7 @@
  * @cap: the KVM_CAP_* or OKVM_CAP_* number
  * @value: what KVM_CHECK_EXTENSION returns for it (> 0)
  * @value_fn: computes the value instead, for answers known only at run time
+ *	(0 where the host lacks what the capability needs)
  */
 struct okvm_cap {
 	u32 cap;

@@ -16,6 +16,7 @@ void okvm_vcpu_init_cpuid(struct okvm_vcpu *vcpu);
 u64 okvm_cr4_reserved_by(const struct kvm_cpuid_entry2 *entries, u32 nr);
 bool okvm_vcpu_cr4_valid(struct okvm_vcpu *vcpu, u64 cr4);
 u64 okvm_guest_xfeatures(void);
+u32 okvm_xsave_size(u64 xfeatures);
 u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu);
 bool okvm_guest_xcr0_valid(struct okvm_vcpu *vcpu, u64 xcr0);
 long okvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);

@@ -145,6 +145,8 @@ struct okvm_pending_read {
  * @rflags: flags
  * @guest_fpu: the guest's FPU/XSAVE state, swapped in for KVM_RUN
  * @xcr0: the guest's XCR0
+ * @pkru: the guest's PKRU while the host's is loaded (svm/run.c switches
+ *	it; KVM_GET/SET_XSAVE carry it as the PKRU component)
  * @cpuid: KVM_SET_CPUID2's table
  * @nr_cpuid: entries in @cpuid
  * @cr4_reserved: CR4 bits KVM_SET_SREGS and the guest's MOV to CR4 may not
@@ -184,6 +186,7 @@ struct okvm_vcpu {
 	u64 rflags;
 	struct fpu_guest guest_fpu;
 	u64 xcr0;
+	u32 pkru;
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 nr_cpuid;
 	u64 cr4_reserved;
