@@ -630,11 +630,11 @@ void okvm_lapic_reset(struct okvm_lapic *apic, bool init)
 	for (i = 0; i < ARRAY_SIZE(okvm_lvt_regs); i++)
 		okvm_set_reg(apic, okvm_lvt_regs[i], APIC_LVT_MASKED);
 	/*
-	 * The BSP's LINT0 passes the PIC's interrupts on from reset, as KVM's
-	 * (its LINT0_REENABLED quirk): firmware that never touches the APIC
-	 * still gets the timer through the PIC.
+	 * The boot vCPU's LINT0 passes the PIC's interrupts on from reset, as
+	 * KVM's (its LINT0_REENABLED quirk): firmware that never touches the
+	 * APIC still gets the timer through the PIC.
 	 */
-	if (!apic->vcpu->id)
+	if (okvm_vcpu_is_reset_bsp(apic->vcpu))
 		okvm_set_reg(apic, APIC_LVT0, APIC_DM_EXTINT);
 	apic->isr_count = 0;
 	apic->timer.tsc_deadline = 0;

@@ -149,7 +149,7 @@ void okvm_lapic_timer_set_deadline(struct okvm_lapic *apic, u64 deadline)
 
 	okvm_lapic_timer_cancel(apic);
 	t->tsc_deadline = deadline;
-	if (!deadline || okvm_get_msr(apic->vcpu, MSR_IA32_TSC, &now))
+	if (!deadline || okvm_get_msr(apic->vcpu, MSR_IA32_TSC, &now, true))
 		return;
 	ns = deadline > now && tsc_khz ?
 	     mul_u64_u64_div_u64(deadline - now, NSEC_PER_MSEC, tsc_khz) : 0;

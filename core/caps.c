@@ -29,6 +29,8 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_NR_VCPUS, .value_fn = okvm_cap_nr_vcpus },
 	{ KVM_CAP_MAX_VCPUS, OKVM_MAX_VCPUS },
 	{ KVM_CAP_MAX_VCPU_ID, OKVM_MAX_VCPU_ID },
+	{ KVM_CAP_SET_BOOT_CPU_ID, 1 },
+	{ KVM_CAP_MSR_PLATFORM_INFO, 1 },
 	{ KVM_CAP_NR_MEMSLOTS, OKVM_NR_MEMSLOTS },
 	{ KVM_CAP_IMMEDIATE_EXIT, 1 },
 	{ KVM_CAP_EXT_CPUID, 1 },

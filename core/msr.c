@@ -44,7 +44,7 @@ static const u32 okvm_msrs[] = {
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
-	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 };
 
 /*
@@ -92,6 +92,42 @@ static int okvm_set_hwcr(struct okvm_vcpu *vcpu, u64 data)
 	return 0;
 }
 
+/*
+ * MSR_PLATFORM_INFO is the VMM's to write: it says, among other things,
+ * whether CPUID faulting exists (bit 31), and cannot take that away while
+ * the guest has it on. KVM's rules.
+ */
+static int okvm_set_platform_info(struct okvm_vcpu *vcpu, u64 data, bool host)
+{
+	if (!host || (!(data & MSR_PLATFORM_INFO_CPUID_FAULT) && okvm_cpuid_fault_enabled(vcpu)))
+		return -EINVAL;
+	vcpu->platform_info = data;
+	return 0;
+}
+
+/* CPUID faulting is the only feature, and only where PLATFORM_INFO offers it. */
+static int okvm_set_misc_features_enables(struct okvm_vcpu *vcpu, u64 data)
+{
+	if (data & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT ||
+	    (data & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT &&
+	     !(vcpu->platform_info & MSR_PLATFORM_INFO_CPUID_FAULT)))
+		return -EINVAL;
+	vcpu->misc_features_enables = data;
+	return 0;
+}
+
+/**
+ * okvm_cpuid_fault_enabled() - CPUID outside CPL 0 raises #GP
+ * @vcpu: the vCPU
+ *
+ * Return: true if the guest turned CPUID faulting on in
+ * MSR_MISC_FEATURES_ENABLES.
+ */
+bool okvm_cpuid_fault_enabled(const struct okvm_vcpu *vcpu)
+{
+	return vcpu->misc_features_enables & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
+}
+
 static int okvm_set_de_cfg(struct okvm_vcpu *vcpu, u64 data)
 {
 	u64 supported;
@@ -110,6 +146,8 @@ static int okvm_set_de_cfg(struct okvm_vcpu *vcpu, u64 data)
 void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
 {
 	vcpu->ucode_rev = OKVM_UCODE_REV_DEFAULT;
+	/* CPUID faulting offered, as KVM's default (its STUFF_FEATURE_MSRS quirk). */
+	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 }
 
 /**
@@ -117,10 +155,12 @@ void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
  * @vcpu: the vCPU
  * @index: MSR number
  * @data: the value
+ * @host: for userspace (KVM_GET_MSRS) or okvm itself, not a guest RDMSR
  *
- * Return: 0, or -ENOENT for an MSR okvm does not virtualize.
+ * Return: 0, -ENOENT for an MSR okvm does not virtualize, -EINVAL for one
+ * the guest may not read (a #GP).
  */
-int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
+int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	if (vcpu->apic && okvm_lapic_msr(index))
 		return okvm_lapic_get_msr(vcpu, index, data);
@@ -139,6 +179,14 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	case MSR_K7_HWCR:
 		*data = vcpu->hwcr;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		if (!host && !READ_ONCE(vcpu->vm->guest_can_read_msr_platform_info))
+			return -EINVAL;
+		*data = vcpu->platform_info;
+		return 0;
+	case MSR_MISC_FEATURES_ENABLES:
+		*data = vcpu->misc_features_enables;
 		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
@@ -179,6 +227,10 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_set_de_cfg(vcpu, data);
 	case MSR_K7_HWCR:
 		return okvm_set_hwcr(vcpu, data);
+	case MSR_PLATFORM_INFO:
+		return okvm_set_platform_info(vcpu, data, host);
+	case MSR_MISC_FEATURES_ENABLES:
+		return okvm_set_misc_features_enables(vcpu, data);
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}
@@ -228,7 +280,7 @@ typedef int (*okvm_msr_io_fn)(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e);
 
 static int okvm_msr_io_get(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e)
 {
-	return okvm_get_msr(vcpu, e->index, &e->data);
+	return okvm_get_msr(vcpu, e->index, &e->data, true);
 }
 
 static int okvm_msr_io_set(struct okvm_vcpu *vcpu, struct kvm_msr_entry *e)

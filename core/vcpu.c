@@ -465,7 +465,7 @@ static bool okvm_vcpu_id_taken(struct okvm_vm *vm, u32 id)
 /**
  * okvm_create_vcpu() - KVM_CREATE_VCPU
  * @vm: the VM
- * @id: the vCPU id, below OKVM_MAX_VCPU_ID
+ * @id: the vCPU id, below OKVM_MAX_VCPU_ID and the VM's KVM_CAP_MAX_VCPU_ID
  *
  * Return: a vCPU fd; -EINVAL for a bad id or a full VM; -EEXIST for an id
  * in use; -ENOMEM.
@@ -480,7 +480,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
-	if (vm->nr_vcpus == OKVM_MAX_VCPUS)
+	if (vm->nr_vcpus == OKVM_MAX_VCPUS || !okvm_vcpu_id_allowed(vm, id))
 		goto out_unlock;
 	r = -EEXIST;
 	if (okvm_vcpu_id_taken(vm, id))
@@ -495,13 +495,13 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	okvm_vcpu_stats_init(&vcpu->stats, id);
 	mutex_init(&vcpu->mutex);
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			  (okvm_vcpu_is_reset_bsp(vcpu) ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	okvm_vcpu_init_msrs(vcpu);
 	okvm_vcpu_init_cpuid(vcpu);
 	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */
-	vcpu->mp_state = !vm->irqchip_kernel || id == 0 ? KVM_MP_STATE_RUNNABLE :
-			 KVM_MP_STATE_UNINITIALIZED;
+	vcpu->mp_state = !vm->irqchip_kernel || okvm_vcpu_is_reset_bsp(vcpu) ?
+			 KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	vcpu->user_irq = -1;
 	rcuwait_init(&vcpu->wait);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -63,7 +63,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_irq_routing_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 }
 
 /**
@@ -113,6 +113,12 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return okvm_enable_x2apic_api(vm, cap->args[0]);
 	case KVM_CAP_SPLIT_IRQCHIP:
 		return okvm_enable_split_irqchip(vm, cap->args[0]);
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* Any non-zero value lets the guest read it, as in KVM. */
+		WRITE_ONCE(vm->guest_can_read_msr_platform_info, !!cap->args[0]);
+		return 0;
+	case KVM_CAP_MAX_VCPU_ID:
+		return okvm_enable_max_vcpu_id(vm, cap->args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		/*
 		 * okvm always exits to userspace when it cannot emulate an
@@ -205,6 +211,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			return -EFAULT;
 		return okvm_vm_enable_cap(vm, &cap);
 	}
+	case KVM_SET_BOOT_CPU_ID:
+		return okvm_set_boot_cpu_id(vm, arg);
 	case KVM_CREATE_IRQCHIP:
 		return okvm_create_irqchip(vm);
 	case KVM_IRQ_LINE:
@@ -285,10 +293,12 @@ int okvm_create_vm(unsigned long type)
 	if (type)
 		return -EINVAL;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	/* vcpus[] makes it several pages: no need for them to be contiguous. */
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
 	refcount_set(&vm->users, 1);
+	vm->guest_can_read_msr_platform_info = true;
 	okvm_vm_stats_init(&vm->stats);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
@@ -323,6 +333,6 @@ out_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 out_mm:
 	mmdrop(vm->mm);
-	kfree(vm);
+	kvfree(vm);
 	return r;
 }

@@ -369,6 +369,8 @@ static int okvm_svm_hlt(struct okvm_svm_vcpu *svm)
 static int okvm_svm_cpuid(struct okvm_svm_vcpu *svm)
 {
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_CPUID_EXITS);
+	if (svm->vmcb->save.cpl && okvm_cpuid_fault_enabled(&svm->vcpu))
+		return okvm_svm_inject_gp(svm);
 	okvm_emulate_cpuid(&svm->vcpu, svm->vmcb->save.cr4);
 	return okvm_svm_skip(svm);
 }
@@ -385,7 +387,7 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 		if (okvm_set_msr(&svm->vcpu, index, data, false))
 			return okvm_svm_inject_gp(svm);
 	} else {
-		if (okvm_get_msr(&svm->vcpu, index, &data))
+		if (okvm_get_msr(&svm->vcpu, index, &data, false))
 			return okvm_svm_inject_gp(svm);
 		regs[OKVM_REG_RAX] = lower_32_bits(data);
 		regs[OKVM_REG_RDX] = upper_32_bits(data);

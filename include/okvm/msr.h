@@ -12,7 +12,8 @@ struct kvm_msr_list;
 struct kvm_msrs;
 struct okvm_vcpu;
 
-int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
+int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+bool okvm_cpuid_fault_enabled(const struct okvm_vcpu *vcpu);
 int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu);
 int okvm_get_feature_msr(u32 index, u64 *data);

@@ -29,8 +29,13 @@ struct okvm_ioapic;
 struct okvm_pic;
 struct okvm_irq_routing;
 
-#define OKVM_MAX_VCPUS		64
-#define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
+/*
+ * KVM's bounds on x86 (KVM_MAX_VCPUS, and vCPU ids up to four times as
+ * many, its KVM_VCPU_ID_RATIO): a vCPU id is also its APIC ID, and
+ * topologies with holes in the ID space need the room.
+ */
+#define OKVM_MAX_VCPUS		1024
+#define OKVM_MAX_VCPU_ID	(4 * OKVM_MAX_VCPUS)
 #define OKVM_MAX_CPUID_ENTRIES	256
 
 /* struct kvm_run, then the page that KVM_EXIT_IO's data_offset points into. */
@@ -75,6 +80,14 @@ struct okvm_irq_routing;
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
  *	a device's message to 0xff no longer reaches x2APICs too
+ * @bsp_vcpu_id: KVM_SET_BOOT_CPU_ID's vCPU id (0 by default): the vCPU
+ *	that comes out of reset as the BSP. Changed under @lock before any
+ *	vCPU exists, so fixed for every vCPU that reads it
+ * @max_vcpu_ids: KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID): vCPU ids are below
+ *	this; 0 until it is set or the first vCPU is created, which fixes it
+ *	at OKVM_MAX_VCPU_ID. Under @lock
+ * @guest_can_read_msr_platform_info: KVM_CAP_MSR_PLATFORM_INFO, on by
+ *	default: a guest's RDMSR of MSR_PLATFORM_INFO reads it, else #GP
  */
 struct okvm_vm {
 	refcount_t users;
@@ -103,6 +116,9 @@ struct okvm_vm {
 	u32 nr_reserved_ioapic_pins;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
+	u32 bsp_vcpu_id;
+	u32 max_vcpu_ids;
+	bool guest_can_read_msr_platform_info;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -157,6 +173,8 @@ struct okvm_pending_read {
  * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
  * @de_cfg: MSR_AMD64_DE_CFG
  * @hwcr: MSR_K7_HWCR
+ * @platform_info: MSR_PLATFORM_INFO, which only userspace writes
+ * @misc_features_enables: MSR_MISC_FEATURES_ENABLES: CPUID faulting
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -195,6 +213,8 @@ struct okvm_vcpu {
 	u64 ucode_rev;
 	u64 de_cfg;
 	u64 hwcr;
+	u64 platform_info;
+	u64 misc_features_enables;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
@@ -216,8 +236,26 @@ void okvm_vm_put(struct okvm_vm *vm);
 int okvm_create_vm(unsigned long type);
 
 int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id);
+int okvm_set_boot_cpu_id(struct okvm_vm *vm, unsigned long id);
+int okvm_enable_max_vcpu_id(struct okvm_vm *vm, u64 max_ids);
+bool okvm_vcpu_id_allowed(struct okvm_vm *vm, unsigned long id);
 void okvm_vcpu_free(struct okvm_vcpu *vcpu);
 long okvm_vcpu_ioctl_run(struct okvm_vcpu *vcpu);
+
+/**
+ * okvm_vcpu_is_reset_bsp() - the vCPU comes out of reset as the BSP
+ * @vcpu: the vCPU
+ *
+ * KVM_SET_BOOT_CPU_ID chose it (vCPU 0 unless told otherwise). Its
+ * IA32_APIC_BASE.BSP, which the guest may change, says whether it is the
+ * BSP now.
+ *
+ * Return: true for the boot vCPU.
+ */
+static inline bool okvm_vcpu_is_reset_bsp(const struct okvm_vcpu *vcpu)
+{
+	return vcpu->vm->bsp_vcpu_id == vcpu->id;
+}
 
 void okvm_make_request(struct okvm_vcpu *vcpu, int req);
 void okvm_vcpu_kick(struct okvm_vcpu *vcpu);

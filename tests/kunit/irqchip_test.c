@@ -902,6 +902,21 @@ static void okvm_pic_through_lint0(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, okvm_cpu_get_interrupt(ap), 0x24);
 }
 
+/* KVM_SET_BOOT_CPU_ID moves the reset LINT0 ExtINT to the boot vCPU. */
+static void okvm_lapic_lint0_follows_boot_cpu(struct kunit *test)
+{
+	struct lapic_fixture *f = test->priv;
+
+	f->vm->bsp_vcpu_id = 1;
+	okvm_lapic_reset(f->vcpus[0]->apic, false);
+	okvm_lapic_reset(f->vcpus[1]->apic, false);
+	KUNIT_EXPECT_EQ(test, rd(f->vcpus[0], APIC_LVT0), APIC_LVT_MASKED);
+	KUNIT_EXPECT_EQ(test, rd(f->vcpus[1], APIC_LVT0), APIC_DM_EXTINT);
+	/* INIT resets it the same way. */
+	okvm_lapic_reset(f->vcpus[1]->apic, true);
+	KUNIT_EXPECT_EQ(test, rd(f->vcpus[1], APIC_LVT0), APIC_DM_EXTINT);
+}
+
 static struct kunit_case okvm_pic_cases[] = {
 	KUNIT_CASE(okvm_pic_init_and_mask),
 	KUNIT_CASE(okvm_pic_edge_and_eoi),
@@ -909,6 +924,7 @@ static struct kunit_case okvm_pic_cases[] = {
 	KUNIT_CASE(okvm_pic_cascade),
 	KUNIT_CASE(okvm_pic_poll_and_rotation),
 	KUNIT_CASE(okvm_pic_through_lint0),
+	KUNIT_CASE(okvm_lapic_lint0_follows_boot_cpu),
 	{}
 };
 
