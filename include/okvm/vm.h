@@ -75,6 +75,13 @@ struct okvm_irq_routing;
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
  *	a device's message to 0xff no longer reaches x2APICs too
+ * @tsc_lock: protects @tsc_offset and @tsc_user_set
+ * @tsc_offset: the TSC offset new vCPUs start with: the first vCPU's, or
+ *	that of the VMM's last write of a vCPU's TSC (core/tsc.c)
+ * @tsc_user_set: the VMM has set a vCPU's TSC or TSC offset
+ * @apic_bus_cycle_ns: the local APICs' bus clock period, which their
+ *	timers count in (KVM_CAP_X86_APIC_BUS_CYCLES_NS); fixed before the
+ *	first vCPU, under @lock
  */
 struct okvm_vm {
 	refcount_t users;
@@ -103,6 +110,10 @@ struct okvm_vm {
 	u32 nr_reserved_ioapic_pins;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
+	spinlock_t tsc_lock;		/* see @tsc_lock above */
+	u64 tsc_offset;
+	bool tsc_user_set;
+	u64 apic_bus_cycle_ns;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -155,6 +166,8 @@ struct okvm_pending_read {
  * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
  * @de_cfg: MSR_AMD64_DE_CFG
  * @hwcr: MSR_K7_HWCR
+ * @tsc_offset: the guest's TSC minus the host's (core/tsc.c)
+ * @tsc_adjust: MSR_IA32_TSC_ADJUST
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -192,6 +205,8 @@ struct okvm_vcpu {
 	u64 ucode_rev;
 	u64 de_cfg;
 	u64 hwcr;
+	u64 tsc_offset;
+	u64 tsc_adjust;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
