@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The local APIC's timer on an hrtimer: one-shot and periodic counts of
- * TMICT at the bus clock over TDCR's divider, and TSC-deadline mode.
+ * TMICT at the bus clock over TDCR's divider, and TSC-deadline mode. The
+ * bus clock is the VM's (KVM_CAP_X86_APIC_BUS_CYCLES_NS), 1 GHz by default.
  *
  * The hrtimer fires in hard interrupt context: it only counts the expiry
  * and wakes the vCPU, whose thread puts the vector into its IRR before the
@@ -11,6 +12,7 @@
  */
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
+#include <linux/overflow.h>
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
@@ -21,8 +23,6 @@
 
 #include "trace/okvm_trace.h"
 
-/* KVM's bus clock: one count per nanosecond before the divider. */
-#define OKVM_APIC_BUS_CYCLE_NS	1
 /* A periodic timer fires at most every 200 us (KVM's min_timer_period_us). */
 #define OKVM_APIC_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
 
@@ -66,6 +66,37 @@ static enum hrtimer_restart okvm_lapic_timer_fire(struct hrtimer *hrtimer)
 }
 
 /**
+ * okvm_enable_apic_bus_cycles() - KVM_CAP_X86_APIC_BUS_CYCLES_NS
+ * @vm: the VM
+ * @bus_cycle_ns: the bus clock's period in nanoseconds
+ *
+ * The period the VM's local APIC timers count in, before TDCR's divider.
+ * KVM's rules: not 0, and small enough that the longest count (TMICT of
+ * 0xffffffff at a divider of 128) fits 64 bits of nanoseconds; with an
+ * in-kernel local APIC, before the first vCPU.
+ *
+ * Return: 0; -EINVAL for a period out of range or a VM with vCPUs;
+ * -ENXIO without an in-kernel irqchip.
+ */
+int okvm_enable_apic_bus_cycles(struct okvm_vm *vm, u64 bus_cycle_ns)
+{
+	u64 longest;
+	int r = 0;
+
+	if (!bus_cycle_ns || check_mul_overflow((u64)U32_MAX * 128, bus_cycle_ns, &longest))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (!vm->irqchip_kernel)
+		r = -ENXIO;
+	else if (vm->nr_vcpus)
+		r = -EINVAL;
+	else
+		vm->apic_bus_cycle_ns = bus_cycle_ns;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/**
  * okvm_lapic_timer_init() - set up an APIC's hrtimer
  * @apic: the APIC
  */
@@ -104,8 +135,12 @@ void okvm_lapic_timer_restart(struct okvm_lapic *apic)
 		atomic_set(&t->pending, 1);
 	if (!count || okvm_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE)
 		return;
-	t->ns_per_count = okvm_divide(apic) * OKVM_APIC_BUS_CYCLE_NS;
-	ns = (u64)count * t->ns_per_count;
+	t->ns_per_count = okvm_divide(apic) * apic->vcpu->vm->apic_bus_cycle_ns;
+	/*
+	 * okvm_enable_apic_bus_cycles() keeps this from wrapping; a count of
+	 * centuries must not wrap ktime_t into the past either.
+	 */
+	ns = min_t(u64, (u64)count * t->ns_per_count, KTIME_MAX / 2);
 	if (okvm_timer_mode(apic) == APIC_LVT_TIMER_PERIODIC)
 		t->period_ns = max_t(u64, ns, OKVM_APIC_MIN_PERIOD_NS);
 	t->start = ktime_get();
@@ -132,7 +167,7 @@ u32 okvm_lapic_timer_current_count(struct okvm_lapic *apic)
 	left = ktime_to_ns(hrtimer_get_remaining(&t->hrtimer));
 	if (left <= 0)
 		return 0;
-	return min_t(u64, div_u64(left, t->ns_per_count), okvm_reg(apic, APIC_TMICT));
+	return min_t(u64, div64_u64(left, t->ns_per_count), okvm_reg(apic, APIC_TMICT));
 }
 
 /**

@@ -7,7 +7,7 @@
  * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, XSAVE limited
  * to x87, SSE, AVX and PKRU state (PKU where the host uses it: svm/run.c
  * switches PKRU); plus the local APIC, x2APIC and TSC-deadline mode, which
- * okvm emulates (KVM_CREATE_IRQCHIP).
+ * okvm emulates (KVM_CREATE_IRQCHIP), and IA32_TSC_ADJUST.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -44,6 +44,8 @@
 /* CPUID.7.0 */
 #define OKVM_7_EBX	(F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(19) | F(20) | \
 			 F(23) | F(24) | F(29))
+/* IA32_TSC_ADJUST, emulated whatever the host has (core/tsc.c), as in KVM. */
+#define OKVM_7_EBX_TSC_ADJUST	F(1)
 #define OKVM_7_ECX_PKU		F(3)
 #define OKVM_7_ECX_OSPKE	F(4)
 /* CPUID.0xd.1: XSAVEOPT only; XSAVES would need MSR_IA32_XSS. */
@@ -278,7 +280,7 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 		if (!e)
 			return -E2BIG;
 		e->eax = 0;
-		e->ebx &= OKVM_7_EBX;
+		e->ebx = (e->ebx & OKVM_7_EBX) | OKVM_7_EBX_TSC_ADJUST;
 		if (!(xfeatures & XFEATURE_MASK_YMM))
 			e->ebx &= ~F(5);
 		/* PKU goes with PKRU state, where the host uses them. */

@@ -18,6 +18,7 @@
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
+#include <okvm/tsc.h>
 #include <okvm/vm.h>
 
 /* KVM's bound on one KVM_GET/SET_MSRS call. */
@@ -45,6 +46,7 @@ static const u32 okvm_msrs[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
+	MSR_IA32_TSC_ADJUST,
 };
 
 /*
@@ -188,6 +190,12 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_MISC_FEATURES_ENABLES:
 		*data = vcpu->misc_features_enables;
 		return 0;
+	case MSR_IA32_TSC:
+		*data = okvm_guest_tsc(vcpu);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
+		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
 	}
@@ -231,6 +239,9 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_set_platform_info(vcpu, data, host);
 	case MSR_MISC_FEATURES_ENABLES:
 		return okvm_set_misc_features_enables(vcpu, data);
+	case MSR_IA32_TSC:
+	case MSR_IA32_TSC_ADJUST:
+		return okvm_tsc_set_msr(vcpu, index, data, host);
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}

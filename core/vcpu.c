@@ -25,6 +25,7 @@
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
+#include <okvm/tsc.h>
 #include <okvm/vcpu_events.h>
 #include <okvm/vm.h>
 #include <okvm/xsave.h>
@@ -383,6 +384,11 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_SIGNAL_MASK:
 		r = okvm_vcpu_set_sigmask(vcpu, argp);
 		break;
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		r = okvm_vcpu_tsc_attr(vcpu, ioctl, argp);
+		break;
 	case KVM_GET_LAPIC:
 		r = -ENXIO;
 		if (!vcpu->apic)
@@ -498,6 +504,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 			  (okvm_vcpu_is_reset_bsp(vcpu) ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	okvm_vcpu_init_msrs(vcpu);
+	okvm_vcpu_init_tsc(vcpu);
 	okvm_vcpu_init_cpuid(vcpu);
 	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */
 	vcpu->mp_state = !vm->irqchip_kernel || okvm_vcpu_is_reset_bsp(vcpu) ?

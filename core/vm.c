@@ -20,6 +20,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/lapic.h>
 #include <okvm/pic.h>
 #include <okvm/vm.h>
 
@@ -119,6 +120,8 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return 0;
 	case KVM_CAP_MAX_VCPU_ID:
 		return okvm_enable_max_vcpu_id(vm, cap->args[0]);
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		return okvm_enable_apic_bus_cycles(vm, cap->args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		/*
 		 * okvm always exits to userspace when it cannot emulate an
@@ -304,6 +307,8 @@ int okvm_create_vm(unsigned long type)
 	mutex_init(&vm->slots_lock);
 	rwlock_init(&vm->mmu_lock);
 	init_waitqueue_head(&vm->invalidate_done);
+	spin_lock_init(&vm->tsc_lock);
+	vm->apic_bus_cycle_ns = OKVM_APIC_BUS_CYCLE_NS_DEFAULT;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -64,6 +64,7 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.set_sregs = okvm_svm_set_sregs,
 	.get_msr = okvm_svm_get_msr,
 	.set_msr = okvm_svm_set_msr,
+	.set_tsc_offset = okvm_svm_set_tsc_offset,
 	.get_cr4 = okvm_svm_get_cr4,
 	.get_debugregs = okvm_svm_get_debugregs,
 	.set_debugregs = okvm_svm_set_debugregs,

@@ -137,6 +137,7 @@ void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 int okvm_svm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data);
+void okvm_svm_set_tsc_offset(struct okvm_vcpu *vcpu, u64 offset);
 u64 okvm_svm_get_cr4(struct okvm_vcpu *vcpu);
 bool okvm_svm_switch_vmcb(struct okvm_svm_cpu *sd, struct okvm_svm_vcpu *svm);
 void okvm_svm_forget_vmcb(struct vmcb *vmcb);

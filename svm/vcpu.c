@@ -10,7 +10,6 @@
 #include <asm/processor-flags.h>
 #include <asm/svm.h>
 #include <asm/trapnr.h>
-#include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
@@ -69,7 +68,6 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __sme_set(okvm_mmu_root_pa(svm->vcpu.vm));
-	c->tsc_offset = -rdtsc();
 }
 
 static void okvm_svm_init_seg(struct vmcb_seg *seg, u16 selector, u64 base,
@@ -427,6 +425,16 @@ static bool okvm_pat_valid(u64 pat)
 }
 
 /**
+ * okvm_svm_set_tsc_offset() - the guest's TSC offset, in the VMCB
+ * @vcpu: the vCPU
+ * @offset: what the CPU adds to the host's TSC for the guest
+ */
+void okvm_svm_set_tsc_offset(struct okvm_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
+/**
  * okvm_svm_get_msr() - read an MSR held in the VMCB
  * @vcpu: the vCPU
  * @index: MSR number
@@ -471,9 +479,6 @@ int okvm_svm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 		break;
 	case MSR_IA32_SYSENTER_EIP:
 		*data = s->sysenter_eip;
-		break;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
 		break;
 	case MSR_IA32_CR_PAT:
 		*data = s->g_pat;
@@ -547,9 +552,6 @@ int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 		break;
 	case MSR_IA32_SYSENTER_EIP:
 		s->sysenter_eip = data;
-		break;
-	case MSR_IA32_TSC:
-		svm->vmcb->control.tsc_offset = data - rdtsc();
 		break;
 	case MSR_IA32_CR_PAT:
 		if (!okvm_pat_valid(data))

@@ -37,6 +37,8 @@ struct okvm_vm;
  * @set_sregs: load them; -EINVAL for values the architecture forbids
  * @get_msr: read an MSR the backend holds; -ENOENT if it holds no such MSR
  * @set_msr: write one; -ENOENT as above, -EINVAL for an illegal value
+ * @set_tsc_offset: the offset the CPU adds to the host's TSC for the
+ *	guest's RDTSC, RDTSCP and RDMSR of IA32_TSC
  * @get_cr4: the guest's CR4 (CPUID reflects some of its bits)
  * @get_debugregs: DR0-DR3, DR6 and DR7 as the guest sees them
  * @set_debugregs: load them; -EINVAL for what KVM_SET_DEBUGREGS refuses
@@ -84,6 +86,7 @@ struct okvm_hw_ops {
 	int (*set_sregs)(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 data);
+	void (*set_tsc_offset)(struct okvm_vcpu *vcpu, u64 offset);
 	u64 (*get_cr4)(struct okvm_vcpu *vcpu);
 	void (*get_debugregs)(struct okvm_vcpu *vcpu, struct kvm_debugregs *dbg);
 	int (*set_debugregs)(struct okvm_vcpu *vcpu, const struct kvm_debugregs *dbg);

@@ -19,12 +19,15 @@ struct okvm_vm;
 #define OKVM_APIC_INIT		0
 #define OKVM_APIC_SIPI		1
 
+/* KVM's APIC bus clock: one cycle per nanosecond, before TDCR's divider. */
+#define OKVM_APIC_BUS_CYCLE_NS_DEFAULT	1
+
 /**
  * struct okvm_lapic_timer - the LVT timer
  * @hrtimer: fires at the next expiry, in hard interrupt context
  * @period_ns: a periodic timer's period; 0 when one-shot
  * @start: when the current count began, for TMCCT
- * @ns_per_count: nanoseconds per count at the current divide value
+ * @ns_per_count: nanoseconds per count: the bus cycle times the divider
  * @tsc_deadline: IA32_TSC_DEADLINE as the guest wrote it; 0 once it fired
  * @pending: expiries the vCPU has not put into its IRR yet
  */
@@ -32,7 +35,7 @@ struct okvm_lapic_timer {
 	struct hrtimer hrtimer;
 	u64 period_ns;
 	ktime_t start;
-	u32 ns_per_count;
+	u64 ns_per_count;
 	u64 tsc_deadline;
 	atomic_t pending;
 };
@@ -116,6 +119,7 @@ bool okvm_apic_accept(struct okvm_lapic *apic, const struct okvm_apic_irq *irq);
 bool okvm_apic_match(const struct okvm_lapic *target, const struct okvm_lapic *src,
 		     const struct okvm_apic_irq *irq);
 
+int okvm_enable_apic_bus_cycles(struct okvm_vm *vm, u64 bus_cycle_ns);
 void okvm_lapic_timer_init(struct okvm_lapic *apic);
 void okvm_lapic_timer_cancel(struct okvm_lapic *apic);
 void okvm_lapic_timer_restart(struct okvm_lapic *apic);

@@ -88,6 +88,13 @@ struct okvm_irq_routing;
  *	at OKVM_MAX_VCPU_ID. Under @lock
  * @guest_can_read_msr_platform_info: KVM_CAP_MSR_PLATFORM_INFO, on by
  *	default: a guest's RDMSR of MSR_PLATFORM_INFO reads it, else #GP
+ * @tsc_lock: protects @tsc_offset and @tsc_user_set
+ * @tsc_offset: the TSC offset new vCPUs start with: the first vCPU's, or
+ *	that of the VMM's last write of a vCPU's TSC (core/tsc.c)
+ * @tsc_user_set: the VMM has set a vCPU's TSC or TSC offset
+ * @apic_bus_cycle_ns: the local APICs' bus clock period, which their
+ *	timers count in (KVM_CAP_X86_APIC_BUS_CYCLES_NS); fixed before the
+ *	first vCPU, under @lock
  */
 struct okvm_vm {
 	refcount_t users;
@@ -119,6 +126,10 @@ struct okvm_vm {
 	u32 bsp_vcpu_id;
 	u32 max_vcpu_ids;
 	bool guest_can_read_msr_platform_info;
+	spinlock_t tsc_lock;		/* see @tsc_lock above */
+	u64 tsc_offset;
+	bool tsc_user_set;
+	u64 apic_bus_cycle_ns;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -175,6 +186,8 @@ struct okvm_pending_read {
  * @hwcr: MSR_K7_HWCR
  * @platform_info: MSR_PLATFORM_INFO, which only userspace writes
  * @misc_features_enables: MSR_MISC_FEATURES_ENABLES: CPUID faulting
+ * @tsc_offset: the guest's TSC minus the host's (core/tsc.c)
+ * @tsc_adjust: MSR_IA32_TSC_ADJUST
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -215,6 +228,8 @@ struct okvm_vcpu {
 	u64 hwcr;
 	u64 platform_info;
 	u64 misc_features_enables;
+	u64 tsc_offset;
+	u64 tsc_adjust;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
