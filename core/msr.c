@@ -44,7 +44,7 @@ static const u32 okvm_msrs[] = {
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
-	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_IA32_POWER_CTL,
 };
 
 /*
@@ -140,6 +140,9 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_K7_HWCR:
 		*data = vcpu->hwcr;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = vcpu->power_ctl;
+		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
 	}
@@ -179,6 +182,10 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_set_de_cfg(vcpu, data);
 	case MSR_K7_HWCR:
 		return okvm_set_hwcr(vcpu, data);
+	case MSR_IA32_POWER_CTL:
+		/* KVM keeps any value the guest or the VMM writes, and does nothing. */
+		vcpu->power_ctl = data;
+		return 0;
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}

@@ -28,6 +28,7 @@ struct okvm_lapic;
 struct okvm_ioapic;
 struct okvm_pic;
 struct okvm_irq_routing;
+struct okvm_msr_filter;
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	OKVM_MAX_VCPUS
@@ -75,6 +76,10 @@ struct okvm_irq_routing;
  *	the 32-bit x2APIC ID, MSIs the high destination bits in address_hi
  * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK:
  *	a device's message to 0xff no longer reaches x2APICs too
+ * @user_space_msr_reasons: KVM_CAP_X86_USER_SPACE_MSR's KVM_MSR_EXIT_REASON_*:
+ *	guest MSR accesses that fail for one of them exit to userspace
+ * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, read under RCU, replaced
+ *	under @lock; NULL allows everything
  */
 struct okvm_vm {
 	refcount_t users;
@@ -103,6 +108,8 @@ struct okvm_vm {
 	u32 nr_reserved_ioapic_pins;
 	bool x2apic_format;
 	bool x2apic_broadcast_quirk_disabled;
+	u64 user_space_msr_reasons;
+	struct okvm_msr_filter __rcu *msr_filter;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -131,6 +138,18 @@ struct okvm_pending_read {
 };
 
 /**
+ * struct okvm_pending_msr - an RDMSR or WRMSR userspace is handling
+ * @pending: the next KVM_RUN completes it (core/msr_exit.c)
+ * @read: RDMSR: kvm_run.msr.data goes to EDX:EAX
+ * @next_rip: where the guest goes on unless userspace sets msr.error
+ */
+struct okvm_pending_msr {
+	bool pending;
+	bool read;
+	u64 next_rip;
+};
+
+/**
  * struct okvm_vcpu - one virtual CPU
  * @vm: its VM
  * @id: the id userspace gave KVM_CREATE_VCPU
@@ -155,6 +174,7 @@ struct okvm_pending_read {
  * @ucode_rev: MSR_IA32_UCODE_REV, the microcode revision the guest reads
  * @de_cfg: MSR_AMD64_DE_CFG
  * @hwcr: MSR_K7_HWCR
+ * @power_ctl: MSR_IA32_POWER_CTL, kept and otherwise ignored, as in KVM
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -165,6 +185,7 @@ struct okvm_pending_read {
  * @nmi_pending: NMIs waiting for injection, at most 2; the vCPU's thread's
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @pending_ins: an INS whose data userspace gives; KVM_RUN writes it
+ * @pending_msr: a KVM_EXIT_X86_RDMSR or _WRMSR that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
@@ -192,6 +213,7 @@ struct okvm_vcpu {
 	u64 ucode_rev;
 	u64 de_cfg;
 	u64 hwcr;
+	u64 power_ctl;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
@@ -201,6 +223,7 @@ struct okvm_vcpu {
 	unsigned int nmi_pending;
 	struct okvm_pending_read pending_read;
 	struct okvm_pio_string pending_ins;
+	struct okvm_pending_msr pending_msr;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
 	bool sigset_active;
