@@ -53,6 +53,8 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_USER_NMI, 1 },
 	{ KVM_CAP_GET_MSR_FEATURES, 1 },
 	{ KVM_CAP_EXIT_ON_EMULATION_FAILURE, 1 },
+	{ KVM_CAP_X86_USER_SPACE_MSR, 1 },
+	{ KVM_CAP_X86_MSR_FILTER, 1 },
 	{ KVM_CAP_VCPU_EVENTS, 1 },
 	{ KVM_CAP_SYNC_REGS, KVM_SYNC_X86_VALID_FIELDS },
 	{ KVM_CAP_XSAVE, 1 },

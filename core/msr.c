@@ -46,7 +46,7 @@ static const u32 okvm_msrs[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
-	MSR_IA32_TSC_ADJUST,
+	MSR_IA32_TSC_ADJUST, MSR_IA32_POWER_CTL,
 };
 
 /*
@@ -196,6 +196,9 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_TSC_ADJUST:
 		*data = vcpu->tsc_adjust;
 		return 0;
+	case MSR_IA32_POWER_CTL:
+		*data = vcpu->power_ctl;
+		return 0;
 	default:
 		return okvm_hw->get_msr(vcpu, index, data);
 	}
@@ -242,6 +245,10 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_TSC:
 	case MSR_IA32_TSC_ADJUST:
 		return okvm_tsc_set_msr(vcpu, index, data, host);
+	case MSR_IA32_POWER_CTL:
+		/* KVM keeps any value the guest or the VMM writes, and does nothing. */
+		vcpu->power_ctl = data;
+		return 0;
 	default:
 		return okvm_hw->set_msr(vcpu, index, data);
 	}

@@ -22,6 +22,7 @@
 #include <okvm/cpu_irq.h>
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
+#include <okvm/msr.h>
 #include <okvm/nmi.h>
 #include <okvm/pio.h>
 #include <okvm/sync_regs.h>
@@ -529,6 +530,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 	if (r)
 		return r;
 	okvm_complete_pending_read(vcpu);
+	okvm_complete_msr_exit(vcpu);
 	if (!okvm_complete_pio_string(vcpu))
 		return 0;
 	/*

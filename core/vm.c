@@ -21,6 +21,8 @@
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
 #include <okvm/lapic.h>
+#include <okvm/msr.h>
+#include <okvm/msr_filter.h>
 #include <okvm/pic.h>
 #include <okvm/vm.h>
 
@@ -62,6 +64,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);
 	okvm_irq_routing_free(vm);
+	okvm_msr_filter_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kvfree(vm);
@@ -129,9 +132,24 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		 * is nothing to switch (Documentation/api.rst).
 		 */
 		return cap->args[0] & ~1ULL ? -EINVAL : 0;
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return okvm_enable_user_space_msr(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
+}
+
+/* KVM_X86_SET_MSR_FILTER: 16 ranges, 388 bytes, too many for the stack. */
+static int okvm_vm_set_msr_filter(struct okvm_vm *vm, void __user *argp)
+{
+	struct kvm_msr_filter *filter = memdup_user(argp, sizeof(*filter));
+	int r;
+
+	if (IS_ERR(filter))
+		return PTR_ERR(filter);
+	r = okvm_set_msr_filter(vm, filter);
+	kfree(filter);
+	return r;
 }
 
 /* KVM_GET/SET_IRQCHIP: the state is 520 bytes, too many for the stack. */
@@ -218,6 +236,8 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_set_boot_cpu_id(vm, arg);
 	case KVM_CREATE_IRQCHIP:
 		return okvm_create_irqchip(vm);
+	case KVM_X86_SET_MSR_FILTER:
+		return okvm_vm_set_msr_filter(vm, argp);
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS: {
 		struct kvm_irq_level irq;

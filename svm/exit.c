@@ -219,17 +219,31 @@ static int okvm_svm_emulation_failure(struct okvm_svm_vcpu *svm)
  * Step over the intercepted instruction: by the next RIP the CPU saved if
  * it has NRIPS, else by decoding it.
  */
-static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
+/*
+ * Where the intercepted instruction ends: the CPU says so with NRIPS,
+ * else it is decoded. Return: 0, or -EINVAL if it cannot be decoded.
+ */
+static int okvm_svm_next_rip(struct okvm_svm_vcpu *svm, u64 *next_rip)
 {
 	struct okvm_insn insn;
 
 	if (boot_cpu_has(X86_FEATURE_NRIPS)) {
-		svm->vcpu.rip = svm->vmcb->control.next_rip;
-		return 1;
+		*next_rip = svm->vmcb->control.next_rip;
+		return 0;
 	}
 	if (okvm_svm_decode(svm, &insn))
+		return -EINVAL;
+	*next_rip = svm->vcpu.rip + insn.len;
+	return 0;
+}
+
+static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
+{
+	u64 next_rip;
+
+	if (okvm_svm_next_rip(svm, &next_rip))
 		return okvm_svm_emulation_failure(svm);
-	svm->vcpu.rip += insn.len;
+	svm->vcpu.rip = next_rip;
 	return 1;
 }
 
@@ -375,24 +389,17 @@ static int okvm_svm_cpuid(struct okvm_svm_vcpu *svm)
 	return okvm_svm_skip(svm);
 }
 
+/* EXITINFO1 is 1 for WRMSR, 0 for RDMSR; core/msr_exit.c does the rest. */
 static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 {
-	unsigned long *regs = svm->vcpu.regs;
-	u32 index = regs[OKVM_REG_RCX];
-	u64 data;
+	u64 next_rip;
 
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_MSR_EXITS);
-	if (svm->vmcb->control.exit_info_1) {
-		data = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
-		if (okvm_set_msr(&svm->vcpu, index, data, false))
-			return okvm_svm_inject_gp(svm);
-	} else {
-		if (okvm_get_msr(&svm->vcpu, index, &data, false))
-			return okvm_svm_inject_gp(svm);
-		regs[OKVM_REG_RAX] = lower_32_bits(data);
-		regs[OKVM_REG_RDX] = upper_32_bits(data);
-	}
-	return okvm_svm_skip(svm);
+	if (okvm_svm_next_rip(svm, &next_rip))
+		return okvm_svm_emulation_failure(svm);
+	if (svm->vmcb->control.exit_info_1)
+		return okvm_emulate_wrmsr(&svm->vcpu, next_rip);
+	return okvm_emulate_rdmsr(&svm->vcpu, next_rip);
 }
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * MSRs a guest may access; every other MSR is refused (#GP in the guest,
- * a short count for KVM_GET/SET_MSRS).
+ * MSRs a guest may access; every other MSR is refused (#GP in the guest
+ * or an exit to userspace, a short count for KVM_GET/SET_MSRS).
  */
 #ifndef _OKVM_MSR_H
 #define _OKVM_MSR_H
@@ -11,6 +11,7 @@
 struct kvm_msr_list;
 struct kvm_msrs;
 struct okvm_vcpu;
+struct okvm_vm;
 
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 bool okvm_cpuid_fault_enabled(const struct okvm_vcpu *vcpu);
@@ -22,5 +23,11 @@ long okvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist);
 long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 			  bool set);
 long okvm_get_feature_msrs(struct kvm_msrs __user *umsrs);
+
+/* Guest RDMSR and WRMSR, and their exits to userspace (core/msr_exit.c). */
+int okvm_enable_user_space_msr(struct okvm_vm *vm, u64 reasons);
+int okvm_emulate_rdmsr(struct okvm_vcpu *vcpu, u64 next_rip);
+int okvm_emulate_wrmsr(struct okvm_vcpu *vcpu, u64 next_rip);
+void okvm_complete_msr_exit(struct okvm_vcpu *vcpu);
 
 #endif /* _OKVM_MSR_H */

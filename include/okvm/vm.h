@@ -28,6 +28,7 @@ struct okvm_lapic;
 struct okvm_ioapic;
 struct okvm_pic;
 struct okvm_irq_routing;
+struct okvm_msr_filter;
 
 /*
  * KVM's bounds on x86 (KVM_MAX_VCPUS, and vCPU ids up to four times as
@@ -95,6 +96,10 @@ struct okvm_irq_routing;
  * @apic_bus_cycle_ns: the local APICs' bus clock period, which their
  *	timers count in (KVM_CAP_X86_APIC_BUS_CYCLES_NS); fixed before the
  *	first vCPU, under @lock
+ * @user_space_msr_reasons: KVM_CAP_X86_USER_SPACE_MSR's KVM_MSR_EXIT_REASON_*:
+ *	guest MSR accesses that fail for one of them exit to userspace
+ * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, read under RCU, replaced
+ *	under @lock; NULL allows everything
  */
 struct okvm_vm {
 	refcount_t users;
@@ -130,6 +135,8 @@ struct okvm_vm {
 	u64 tsc_offset;
 	bool tsc_user_set;
 	u64 apic_bus_cycle_ns;
+	u64 user_space_msr_reasons;
+	struct okvm_msr_filter __rcu *msr_filter;
 };
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
@@ -155,6 +162,18 @@ struct okvm_pending_read {
 	bool pending;
 	bool mmio;
 	struct okvm_mmio_op op;
+};
+
+/**
+ * struct okvm_pending_msr - an RDMSR or WRMSR userspace is handling
+ * @pending: the next KVM_RUN completes it (core/msr_exit.c)
+ * @read: RDMSR: kvm_run.msr.data goes to EDX:EAX
+ * @next_rip: where the guest goes on unless userspace sets msr.error
+ */
+struct okvm_pending_msr {
+	bool pending;
+	bool read;
+	u64 next_rip;
 };
 
 /**
@@ -188,6 +207,7 @@ struct okvm_pending_read {
  * @misc_features_enables: MSR_MISC_FEATURES_ENABLES: CPUID faulting
  * @tsc_offset: the guest's TSC minus the host's (core/tsc.c)
  * @tsc_adjust: MSR_IA32_TSC_ADJUST
+ * @power_ctl: MSR_IA32_POWER_CTL, kept and otherwise ignored, as in KVM
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -198,6 +218,7 @@ struct okvm_pending_read {
  * @nmi_pending: NMIs waiting for injection, at most 2; the vCPU's thread's
  * @pending_read: an IN or MMIO read that KVM_RUN completes
  * @pending_ins: an INS whose data userspace gives; KVM_RUN writes it
+ * @pending_msr: a KVM_EXIT_X86_RDMSR or _WRMSR that KVM_RUN completes
  * @page_cache: table pages for the next page fault
  * @stats: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
@@ -230,6 +251,7 @@ struct okvm_vcpu {
 	u64 misc_features_enables;
 	u64 tsc_offset;
 	u64 tsc_adjust;
+	u64 power_ctl;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
@@ -239,6 +261,7 @@ struct okvm_vcpu {
 	unsigned int nmi_pending;
 	struct okvm_pending_read pending_read;
 	struct okvm_pio_string pending_ins;
+	struct okvm_pending_msr pending_msr;
 	struct okvm_mmu_page_cache page_cache;
 	struct okvm_vcpu_stats stats;
 	bool sigset_active;
