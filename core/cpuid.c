@@ -7,9 +7,16 @@
  * SVM or VMX, no MONITOR/MWAIT, no MTRRs, no machine checks, XSAVE limited
  * to x87, SSE, AVX and PKRU state (PKU where the host uses it: svm/run.c
  * switches PKRU); plus the local APIC, x2APIC and TSC-deadline mode, which
- * okvm emulates (KVM_CREATE_IRQCHIP), and IA32_TSC_ADJUST.
+ * okvm emulates (KVM_CREATE_IRQCHIP), and IA32_TSC_ADJUST; plus KVM's
+ * paravirtual leaves (KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES) with the
+ * features okvm has.
+ *
+ * After the vCPU first ran, KVM_SET_CPUID2 only accepts the table it has,
+ * as KVM does: what the guest saw of its CPU must not change under it.
  */
+#include <linux/kvm_para.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
@@ -53,6 +60,19 @@
 /* CPUID.0x80000001 */
 #define OKVM_81_ECX	(F(0) | F(5) | F(6) | F(7) | F(8))
 #define OKVM_81_EDX	(F(11) | F(20) | F(22) | F(26) | F(29))
+
+/*
+ * The KVM paravirtual features okvm offers: only the hint that port I/O
+ * needs no delay, which holds for every okvm guest. kvmclock, steal time,
+ * async page faults, PV EOI, PV unhalt, PV IPIs and PV yield are not
+ * implemented (their MSRs #GP, their hypercalls fail with -KVM_ENOSYS).
+ */
+#define OKVM_PV_FEATURES	BIT(KVM_FEATURE_NOP_IO_DELAY)
+
+/* Hypervisor leaves are looked for at 0x40000000 + 0x100 * n, as KVM does. */
+#define OKVM_HV_CPUID_FIRST	0x40000000U
+#define OKVM_HV_CPUID_LAST	0x4000ff00U
+#define OKVM_HV_CPUID_STEP	0x100U
 
 /**
  * okvm_guest_xfeatures() - XSAVE components a guest may enable in XCR0
@@ -252,6 +272,31 @@ static struct kvm_cpuid_entry2 *okvm_cpuid_add(struct okvm_cpuid_builder *b,
 	return e;
 }
 
+/* KVM's paravirtual leaves: the signature and highest leaf, the features. */
+static int okvm_cpuid_build_pv(struct okvm_cpuid_builder *b)
+{
+	struct kvm_cpuid_entry2 *e;
+	u32 sig[3];
+
+	memcpy(sig, KVM_SIGNATURE, sizeof(sig));
+	e = okvm_cpuid_add(b, KVM_CPUID_SIGNATURE, 0, false);
+	if (!e)
+		return -E2BIG;
+	/* The host's own hypervisor leaves are not the guest's. */
+	e->eax = KVM_CPUID_FEATURES;
+	e->ebx = sig[0];
+	e->ecx = sig[1];
+	e->edx = sig[2];
+	e = okvm_cpuid_add(b, KVM_CPUID_FEATURES, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = OKVM_PV_FEATURES;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+	return 0;
+}
+
 static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 {
 	u64 xfeatures = okvm_guest_xfeatures();
@@ -335,7 +380,7 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 			e->edx = 0;
 		}
 	}
-	return 0;
+	return okvm_cpuid_build_pv(b);
 }
 
 /**
@@ -373,17 +418,78 @@ out:
 	return r;
 }
 
+/*
+ * The KVM paravirtual features leaf of a table: KVM_CPUID_FEATURES above the
+ * first hypervisor base that has KVM's signature, found as KVM finds it.
+ */
+static struct kvm_cpuid_entry2 *okvm_cpuid_kvm_features(struct kvm_cpuid_entry2 *entries,
+							u32 nr)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u32 base, sig[3];
+
+	for (base = OKVM_HV_CPUID_FIRST; base <= OKVM_HV_CPUID_LAST; base += OKVM_HV_CPUID_STEP) {
+		e = okvm_cpuid_find(entries, nr, base, 0);
+		if (!e)
+			continue;
+		sig[0] = e->ebx;
+		sig[1] = e->ecx;
+		sig[2] = e->edx;
+		if (memcmp(sig, KVM_SIGNATURE, sizeof(sig)))
+			continue;
+		e = okvm_cpuid_find(entries, nr, base | KVM_CPUID_FEATURES, 0);
+		return e ? &entries[e - entries] : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * What KVM changes in a table it is given, and so okvm: while the VM's
+ * HLT does not exit (KVM_X86_DISABLE_EXITS_HLT), PV unhalt is gone.
+ */
+static void okvm_cpuid_adjust(struct okvm_vm *vm, struct kvm_cpuid_entry2 *entries, u32 nr)
+{
+	struct kvm_cpuid_entry2 *pv = okvm_cpuid_kvm_features(entries, nr);
+
+	if (pv && READ_ONCE(vm->hlt_in_guest))
+		pv->eax &= ~BIT(KVM_FEATURE_PV_UNHALT);
+}
+
+/* Whether @entries is the vCPU's table, entry for entry, as KVM compares. */
+static bool okvm_cpuid_is_current(const struct okvm_vcpu *vcpu,
+				  const struct kvm_cpuid_entry2 *entries, u32 nr)
+{
+	u32 i;
+
+	if (nr != vcpu->nr_cpuid)
+		return false;
+	for (i = 0; i < nr; i++) {
+		const struct kvm_cpuid_entry2 *a = &entries[i], *b = &vcpu->cpuid[i];
+
+		if (a->function != b->function || a->index != b->index ||
+		    a->flags != b->flags || a->eax != b->eax || a->ebx != b->ebx ||
+		    a->ecx != b->ecx || a->edx != b->edx)
+			return false;
+	}
+	return true;
+}
+
 /**
  * okvm_vcpu_set_cpuid() - KVM_SET_CPUID2: replace the vCPU's table
  * @vcpu: the vCPU (its mutex held)
  * @ucpuid: the table
  *
- * Return: 0, -E2BIG beyond OKVM_MAX_CPUID_ENTRIES, -EFAULT or -ENOMEM.
+ * Once the vCPU ran, only its current table is accepted (and changes
+ * nothing), as in KVM: the guest may have acted on what it read.
+ *
+ * Return: 0, -E2BIG beyond OKVM_MAX_CPUID_ENTRIES, -EINVAL for a new table
+ * after KVM_RUN, -EFAULT or -ENOMEM.
  */
 int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid)
 {
-	struct kvm_cpuid_entry2 *entries = NULL;
+	struct kvm_cpuid_entry2 *entries = NULL, *pv;
 	struct kvm_cpuid2 cpuid;
+	int r;
 
 	if (copy_from_user(&cpuid, ucpuid, sizeof(cpuid)))
 		return -EFAULT;
@@ -395,9 +501,17 @@ int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
+	okvm_cpuid_adjust(vcpu->vm, entries, cpuid.nent);
+	if (vcpu->has_run) {
+		r = okvm_cpuid_is_current(vcpu, entries, cpuid.nent) ? 0 : -EINVAL;
+		kvfree(entries);
+		return r;
+	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->nr_cpuid = cpuid.nent;
+	pv = okvm_cpuid_kvm_features(entries, cpuid.nent);
+	vcpu->pv_features = pv ? pv->eax : 0;
 	vcpu->cr4_reserved = okvm_cr4_reserved_host |
 			     okvm_cr4_reserved_by(entries, cpuid.nent);
 	return 0;

@@ -500,6 +500,7 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
 
 	okvm_hw->run(vcpu, flush);
+	vcpu->has_run = true;
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_EXITS);
 	/*
 	 * VMSCAPE: the guest may have trained branch predictors that the VMM

@@ -269,6 +269,24 @@ static int okvm_vcpu_set_sigmask(struct okvm_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * KVM_ENABLE_CAP on a vCPU: the capabilities okvm lets userspace enable
+ * per vCPU. Any other answers -EINVAL, as in KVM.
+ */
+static int okvm_vcpu_enable_cap(struct okvm_vcpu *vcpu, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:
+		/* Any non-zero value enables it, as in KVM. */
+		vcpu->pv_enforce = cap->args[0];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 				  void __user *argp)
 {
@@ -281,6 +299,7 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_lapic_state lapic;
 		struct kvm_interrupt irq;
 		struct kvm_vcpu_events events;
+		struct kvm_enable_cap cap;
 	} *u;
 	long r;
 
@@ -388,6 +407,12 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_GET_DEVICE_ATTR:
 	case KVM_SET_DEVICE_ATTR:
 		r = okvm_vcpu_tsc_attr(vcpu, ioctl, argp);
+		break;
+	case KVM_ENABLE_CAP:
+		r = -EFAULT;
+		if (copy_from_user(&u->cap, argp, sizeof(u->cap)))
+			break;
+		r = okvm_vcpu_enable_cap(vcpu, &u->cap);
 		break;
 	case KVM_GET_LAPIC:
 		r = -ENXIO;

@@ -103,6 +103,39 @@ static int okvm_vm_set_memory_region(struct okvm_vm *vm, unsigned int ioctl,
 }
 
 /*
+ * KVM_CAP_DISABLE_QUIRKS2: each bit of @quirks turns that quirk off for
+ * good; a bit of a quirk okvm does not have fails the call, as in KVM.
+ */
+static int okvm_disable_quirks(struct okvm_vm *vm, u64 quirks)
+{
+	if (quirks & ~(u64)OKVM_QUIRKS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->disabled_quirks, vm->disabled_quirks | quirks);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * KVM_CAP_X86_DISABLE_EXITS. okvm never intercepts PAUSE, so that exit is
+ * off already; HLT stops exiting for the vCPUs created after this, as KVM
+ * sets it up only when it creates (or resets) a vCPU's controls. MWAIT and
+ * C-state exits are accepted and stay as they are, as in KVM on a host
+ * where the guest cannot have them.
+ */
+static int okvm_disable_exits(struct okvm_vm *vm, u64 exits)
+{
+	if (exits & ~(u64)KVM_X86_DISABLE_VALID_EXITS)
+		return -EINVAL;
+	if (exits & KVM_X86_DISABLE_EXITS_HLT) {
+		mutex_lock(&vm->lock);
+		WRITE_ONCE(vm->hlt_in_guest, true);
+		mutex_unlock(&vm->lock);
+	}
+	return 0;
+}
+
+/*
  * KVM_ENABLE_CAP on the VM: the capabilities okvm lets userspace enable.
  * Any other answers -EINVAL, as KVM does for a capability it cannot enable.
  */
@@ -125,6 +158,10 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return okvm_enable_max_vcpu_id(vm, cap->args[0]);
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return okvm_enable_apic_bus_cycles(vm, cap->args[0]);
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return okvm_disable_quirks(vm, cap->args[0]);
+	case KVM_CAP_X86_DISABLE_EXITS:
+		return okvm_disable_exits(vm, cap->args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		/*
 		 * okvm always exits to userspace when it cannot emulate an

@@ -58,7 +58,13 @@ static void okvm_svm_inject_exception(struct okvm_svm_vcpu *svm, u8 vector,
 	c->event_inj_err = error;
 }
 
-static int okvm_svm_inject_ud(struct okvm_svm_vcpu *svm)
+/**
+ * okvm_svm_inject_ud() - raise #UD in the guest at its instruction
+ * @svm: the vCPU
+ *
+ * Return: 1, to re-enter the guest.
+ */
+int okvm_svm_inject_ud(struct okvm_svm_vcpu *svm)
 {
 	okvm_svm_inject_exception(svm, X86_TRAP_UD, false, 0);
 	return 1;
@@ -109,7 +115,14 @@ static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
 	return okvm_read_guest(vm, gpa, buf, len);
 }
 
-static enum okvm_cpu_mode okvm_svm_cpu_mode(const struct vmcb_save_area *s)
+/**
+ * okvm_svm_cpu_mode() - the code size the guest executes in
+ * @s: its VMCB save area
+ *
+ * Return: 64-bit mode with EFER.LMA and CS.L, 32-bit in protected mode
+ * with CS.D, else 16-bit.
+ */
+enum okvm_cpu_mode okvm_svm_cpu_mode(const struct vmcb_save_area *s)
 {
 	if ((s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK))
 		return OKVM_MODE_64;
@@ -161,11 +174,17 @@ void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u6
 	okvm_svm_inject_exception(svm, vector, true, error_code);
 }
 
-/*
- * Read the instruction bytes at CS:RIP through the guest's page tables.
+/**
+ * okvm_svm_fetch() - read the instruction bytes at CS:RIP
+ * @svm: the vCPU
+ * @bytes: room for OKVM_INSN_MAX bytes
+ * @mode: set to the guest's code size
+ *
+ * Through the guest's page tables, as an instruction fetch at its CPL.
+ *
  * Return: how many bytes could be read, up to OKVM_INSN_MAX.
  */
-static unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes,
+unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes,
 				   enum okvm_cpu_mode *mode)
 {
 	const struct vmcb_save_area *s = &svm->vmcb->save;
@@ -216,10 +235,6 @@ static int okvm_svm_emulation_failure(struct okvm_svm_vcpu *svm)
 }
 
 /*
- * Step over the intercepted instruction: by the next RIP the CPU saved if
- * it has NRIPS, else by decoding it.
- */
-/*
  * Where the intercepted instruction ends: the CPU says so with NRIPS,
  * else it is decoded. Return: 0, or -EINVAL if it cannot be decoded.
  */
@@ -237,7 +252,15 @@ static int okvm_svm_next_rip(struct okvm_svm_vcpu *svm, u64 *next_rip)
 	return 0;
 }
 
-static int okvm_svm_skip(struct okvm_svm_vcpu *svm)
+/**
+ * okvm_svm_skip() - step over the intercepted instruction
+ * @svm: the vCPU
+ *
+ * By the next RIP the CPU saved if it has NRIPS, else by decoding it.
+ *
+ * Return: 1 to re-enter, or 0 with an emulation failure for userspace.
+ */
+int okvm_svm_skip(struct okvm_svm_vcpu *svm)
 {
 	u64 next_rip;
 
@@ -744,6 +767,8 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 		return okvm_svm_cr8_write(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 		return okvm_svm_db(svm);
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_UD:
+		return okvm_svm_ud(svm);
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
 		/* #AC always pushes an error code of zero. */
 		okvm_svm_inject_exception(svm, X86_TRAP_AC, true, 0);
@@ -782,8 +807,9 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_INVD:
 		/* Dropping dirty lines would corrupt the host: treat as a no-op. */
 		return okvm_svm_skip(svm);
-	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMMCALL:
+		return okvm_svm_vmmcall(svm);
+	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:

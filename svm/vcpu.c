@@ -51,8 +51,10 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 	 * breakpoint on the #DB frame, CVE-2015-8104): as exits, okvm reflects
 	 * each one, and the host gets its CPU back in between. An #MC in the
 	 * guest is the host's, for its machine-check handler (svm/run.c).
+	 * #UD exits so that okvm can rewrite a guest's VMCALL, Intel's
+	 * hypercall, to VMMCALL (svm/hypercall.c).
 	 */
-	static const int exceptions[] = { X86_TRAP_DB, X86_TRAP_AC, X86_TRAP_MC };
+	static const int exceptions[] = { X86_TRAP_DB, X86_TRAP_UD, X86_TRAP_AC, X86_TRAP_MC };
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	int i;
 
@@ -60,6 +62,9 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 		okvm_svm_set_intercept(c, intercepts[i]);
 	for (i = 0; i < ARRAY_SIZE(exceptions); i++)
 		okvm_svm_set_intercept(c, INTERCEPT_EXCEPTION_OFFSET + exceptions[i]);
+	/* KVM_X86_DISABLE_EXITS_HLT: the CPU halts in the guest until an interrupt. */
+	if (READ_ONCE(svm->vcpu.vm->hlt_in_guest))
+		okvm_svm_clr_intercept(c, INTERCEPT_HLT);
 	okvm_svm_dr_intercepts(svm, true);
 
 	c->iopm_base_pa = okvm_svm_iopm_pa;

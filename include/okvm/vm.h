@@ -100,6 +100,10 @@ struct okvm_msr_filter;
  *	guest MSR accesses that fail for one of them exit to userspace
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, read under RCU, replaced
  *	under @lock; NULL allows everything
+ * @disabled_quirks: KVM_CAP_DISABLE_QUIRKS2's KVM_X86_QUIRK_* bits, only
+ *	ever added to, under @lock; read with okvm_vm_has_quirk()
+ * @hlt_in_guest: KVM_X86_DISABLE_EXITS_HLT: vCPUs created from now on
+ *	execute HLT themselves, without an exit (under @lock)
  */
 struct okvm_vm {
 	refcount_t users;
@@ -137,7 +141,18 @@ struct okvm_vm {
 	u64 apic_bus_cycle_ns;
 	u64 user_space_msr_reasons;
 	struct okvm_msr_filter __rcu *msr_filter;
+	u64 disabled_quirks;
+	bool hlt_in_guest;
 };
+
+/* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
+#define OKVM_QUIRKS		KVM_X86_QUIRK_FIX_HYPERCALL_INSN
+
+/* Whether @vm still has @quirk, a KVM_X86_QUIRK_* bit of OKVM_QUIRKS. */
+static inline bool okvm_vm_has_quirk(struct okvm_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
 
 /* Where a vCPU is, for kicks: see okvm_vcpu_kick(). */
 enum okvm_vcpu_mode {
@@ -195,6 +210,10 @@ struct okvm_pending_msr {
  *	it; KVM_GET/SET_XSAVE carry it as the PKRU component)
  * @cpuid: KVM_SET_CPUID2's table
  * @nr_cpuid: entries in @cpuid
+ * @pv_features: the KVM_FEATURE_* bits of the guest's KVM paravirtual
+ *	leaf (KVM_CPUID_FEATURES under the "KVMKVMKVM" signature), 0 without
+ * @pv_enforce: KVM_CAP_ENFORCE_PV_FEATURE_CPUID: a hypercall the guest's
+ *	@pv_features lack fails with -KVM_ENOSYS
  * @cr4_reserved: CR4 bits KVM_SET_SREGS and the guest's MOV to CR4 may not
  *	set: those okvm does not offer and, after KVM_SET_CPUID2, those the
  *	guest's CPUID lacks
@@ -223,6 +242,7 @@ struct okvm_pending_msr {
  * @stats: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
  * @sigset: KVM_SET_SIGNAL_MASK's mask, without SIGKILL and SIGSTOP
+ * @has_run: it entered the guest once: its CPUID is frozen from then on
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -241,6 +261,8 @@ struct okvm_vcpu {
 	u32 pkru;
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 nr_cpuid;
+	u32 pv_features;
+	bool pv_enforce;
 	u64 cr4_reserved;
 	u64 apic_base;
 	u64 misc_enable;
@@ -266,6 +288,7 @@ struct okvm_vcpu {
 	struct okvm_vcpu_stats stats;
 	bool sigset_active;
 	sigset_t sigset;
+	bool has_run;
 };
 
 long okvm_tsc_khz(void);

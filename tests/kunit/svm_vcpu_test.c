@@ -57,11 +57,12 @@ static bool okvm_test_intercepted(const struct vmcb *vmcb, int bit)
 /*
  * #AC and #DB must exit, or a guest can make the CPU deliver them in a
  * loop that no host interrupt ends (CVE-2015-5307, CVE-2015-8104); #MC must
- * exit so the host's machine-check handler sees it.
+ * exit so the host's machine-check handler sees it; #UD so that okvm can
+ * rewrite VMCALL to VMMCALL. HLT exits unless the VM disabled that exit.
  */
 static void okvm_svm_vcpu_intercepts_exceptions(struct kunit *test)
 {
-	static const int vectors[] = { X86_TRAP_AC, X86_TRAP_DB, X86_TRAP_MC };
+	static const int vectors[] = { X86_TRAP_AC, X86_TRAP_DB, X86_TRAP_MC, X86_TRAP_UD };
 	const struct vmcb *vmcb = okvm_test_vmcb(test);
 	size_t i;
 
@@ -71,6 +72,7 @@ static void okvm_svm_vcpu_intercepts_exceptions(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, okvm_test_intercepted(vmcb, bit),
 				      "vector %d", vectors[i]);
 	}
+	KUNIT_EXPECT_TRUE(test, okvm_test_intercepted(vmcb, INTERCEPT_HLT));
 }
 
 /*
@@ -185,12 +187,28 @@ static void okvm_svm_vcpu_cr4_checked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmcb->save.cr4, (u64)X86_CR4_PAE);
 }
 
+/* KVM_X86_DISABLE_EXITS_HLT: a vCPU created after it lets the guest halt. */
+static void okvm_svm_vcpu_hlt_in_guest(struct kunit *test)
+{
+	struct okvm_svm_vcpu_fixture *f = test->priv;
+	struct okvm_vcpu *vcpu;
+
+	f->vm->hlt_in_guest = true;
+	vcpu = okvm_svm_vcpu_create(f->vm);
+	KUNIT_ASSERT_NOT_NULL(test, vcpu);
+	KUNIT_EXPECT_FALSE(test, okvm_test_intercepted(to_svm(vcpu)->vmcb, INTERCEPT_HLT));
+	KUNIT_EXPECT_TRUE(test, okvm_test_intercepted(to_svm(vcpu)->vmcb,
+						      INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_UD));
+	okvm_svm_vcpu_free(vcpu);
+}
+
 static struct kunit_case okvm_svm_vcpu_cases[] = {
 	KUNIT_CASE(okvm_svm_vcpu_intercepts_exceptions),
 	KUNIT_CASE(okvm_svm_vcpu_debugregs),
 	KUNIT_CASE(okvm_svm_vcpu_reset_cr0),
 	KUNIT_CASE(okvm_svm_vcpu_set_sregs_cd),
 	KUNIT_CASE(okvm_svm_vcpu_cr4_checked),
+	KUNIT_CASE(okvm_svm_vcpu_hlt_in_guest),
 	{}
 };
 
