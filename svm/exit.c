@@ -185,7 +185,7 @@ void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u6
  * Return: how many bytes could be read, up to OKVM_INSN_MAX.
  */
 unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes,
-				   enum okvm_cpu_mode *mode)
+			    enum okvm_cpu_mode *mode)
 {
 	const struct vmcb_save_area *s = &svm->vmcb->save;
 	struct okvm_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };

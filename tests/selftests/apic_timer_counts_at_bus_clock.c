@@ -79,10 +79,12 @@ static u64 measure(u64 bus_cycle_ns, u64 tdcr)
 }
 
 /* @rate within 10% of @expected. */
-#define EXPECT_RATE(expected, rate)					\
-	EXPECT_TRUE((rate) * 10 >= (expected) * 9 && (rate) * 10 <= (expected) * 11) \
-		TH_LOG("%llu counts/ms, expected %llu", (unsigned long long)(rate), \
-		       (unsigned long long)(expected))
+static void expect_rate(struct __test_metadata *_metadata, u64 expected, u64 rate)
+{
+	EXPECT_TRUE(rate * 10 >= expected * 9 && rate * 10 <= expected * 11)
+		TH_LOG("%llu counts/ms, expected %llu", (unsigned long long)rate,
+		       (unsigned long long)expected);
+}
 
 TEST(default_bus_cycle_is_one_ns)
 {
@@ -96,7 +98,7 @@ TEST(default_bus_cycle_is_one_ns)
 	EXPECT_EQ(1, ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_APIC_BUS_CYCLES_NS));
 	okvm_vm_free(vm);
 	/* 1 GHz over a divider of 2: 500000 counts a millisecond. */
-	EXPECT_RATE(500000ULL, measure(0, TDCR_DIV_2));
+	expect_rate(_metadata, 500000ULL, measure(0, TDCR_DIV_2));
 }
 
 TEST(twice_the_bus_cycle_counts_half_as_fast)
@@ -104,15 +106,15 @@ TEST(twice_the_bus_cycle_counts_half_as_fast)
 	u64 fast = measure(1, TDCR_DIV_2);
 	u64 slow = measure(2, TDCR_DIV_2);
 
-	EXPECT_RATE(500000ULL, fast);
-	EXPECT_RATE(250000ULL, slow);
-	EXPECT_RATE(fast / 2, slow);
+	expect_rate(_metadata, 500000ULL, fast);
+	expect_rate(_metadata, 250000ULL, slow);
+	expect_rate(_metadata, fast / 2, slow);
 }
 
 TEST(bus_cycle_and_divider_multiply)
 {
 	/* 25 MHz (40 ns) over 16. */
-	EXPECT_RATE(25000ULL / 16, measure(40, TDCR_DIV_16));
+	expect_rate(_metadata, 25000ULL / 16, measure(40, TDCR_DIV_16));
 }
 
 TEST(enable_cap_rules)

@@ -30,8 +30,8 @@
  * between two reads that holds under an emulator (2^32 cycles: a second or
  * more at any TSC rate of today).
  */
-#define STEP			(1ULL << 40)
-#define TOLERANCE		(1ULL << 32)
+#define STEP			BIT_ULL(40)
+#define TOLERANCE		BIT_ULL(32)
 
 static inline u64 distance(u64 a, u64 b)
 {
