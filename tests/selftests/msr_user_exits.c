@@ -67,25 +67,26 @@ static int enable_user_space_msr(struct okvm_vm *vm, u64 reasons)
  * Run to the next exit, which must be @want_exit (KVM_EXIT_X86_RDMSR or
  * _WRMSR) for @want_index with @want_reason, msr.error and the pad clear.
  */
-#define expect_msr_exit(vcpu, want_exit, want_reason, want_index) do {		\
-	struct kvm_run *__run = (vcpu)->run;				\
-	struct okvm_ucall __uc;						\
-	char __what[256] = "";						\
-									\
-	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno)); \
-	if (__run->exit_reason == KVM_EXIT_IO) {			\
-		okvm_vcpu_decode_ucall(vcpu, &__uc);			\
-		okvm_ucall_describe((vcpu)->vm, &__uc, __what, sizeof(__what)); \
-	}								\
-	ASSERT_EQ((u32)(want_exit), __run->exit_reason)		\
-		TH_LOG("exit %s %s", okvm_exit_reason_name(__run->exit_reason), __what); \
-	EXPECT_EQ((u32)(want_reason), __run->msr.reason);			\
-	EXPECT_EQ((u32)(want_index), __run->msr.index);			\
-	EXPECT_EQ(0, __run->msr.error);					\
-	EXPECT_EQ(0, __run->msr.pad[0] | __run->msr.pad[1] | __run->msr.pad[2] | \
-		  __run->msr.pad[3] | __run->msr.pad[4] | __run->msr.pad[5] | \
-		  __run->msr.pad[6]);					\
-} while (0)
+static void expect_msr_exit(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu,
+			    u32 want_exit, u32 want_reason, u32 want_index)
+{
+	struct kvm_run *run = vcpu->run;
+	struct okvm_ucall uc;
+	char what[256] = "";
+
+	ASSERT_EQ(0, okvm_vcpu_run_raw(vcpu)) TH_LOG("KVM_RUN: %s", strerror(errno));
+	if (run->exit_reason == KVM_EXIT_IO) {
+		okvm_vcpu_decode_ucall(vcpu, &uc);
+		okvm_ucall_describe(vcpu->vm, &uc, what, sizeof(what));
+	}
+	ASSERT_EQ(want_exit, run->exit_reason)
+		TH_LOG("exit %s %s", okvm_exit_reason_name(run->exit_reason), what);
+	EXPECT_EQ(want_reason, run->msr.reason);
+	EXPECT_EQ(want_index, run->msr.index);
+	EXPECT_EQ(0, run->msr.error);
+	EXPECT_EQ(0, run->msr.pad[0] | run->msr.pad[1] | run->msr.pad[2] | run->msr.pad[3] |
+		  run->msr.pad[4] | run->msr.pad[5] | run->msr.pad[6]);
+}
 
 static int get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 {
@@ -144,14 +145,18 @@ TEST(unknown_msr_exits_to_userspace)
 	vm = create_vm(guest_unknown_msr, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_UNKNOWN));
 
-	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR,
+			KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
 	vcpu->run->msr.data = USER_DATA;
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
 	EXPECT_EQ(USER_DATA + 1, vcpu->run->msr.data);
 
-	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR,
+			KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
 	vcpu->run->msr.error = 1;
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_UNKNOWN, MSR_UNKNOWN);
 	EXPECT_EQ(0, vcpu->run->msr.data);
 	vcpu->run->msr.error = 1;
 	okvm_vcpu_expect_sync(vcpu, 1);
@@ -197,9 +202,11 @@ TEST(invalid_write_exits_to_userspace)
 
 	vm = create_vm(guest_invalid_write, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_INVAL));
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_INVAL, MSR_K7_HWCR);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_INVAL, MSR_K7_HWCR);
 	EXPECT_EQ(HWCR_SMMLOCK, vcpu->run->msr.data);
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_INVAL, MSR_K7_HWCR);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_INVAL, MSR_K7_HWCR);
 	vcpu->run->msr.error = 1;
 	okvm_vcpu_expect_done(vcpu);
 	ASSERT_EQ(1, get_msr(vcpu, MSR_K7_HWCR, &hwcr));
@@ -253,7 +260,8 @@ TEST(filter_decides_reads_and_writes_apart)
 	/* A filter refused leaves the one before in place. */
 	ASSERT_EQ(-1, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &bad));
 
-	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR,
+			KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
 	/* KVM_GET_MSRS is not filtered: it sees the guest's write. */
 	ASSERT_EQ(1, get_msr(vcpu, MSR_KERNEL_GS_BASE, &data));
 	EXPECT_EQ(KGS_IN_KERNEL, data);
@@ -261,7 +269,8 @@ TEST(filter_decides_reads_and_writes_apart)
 	okvm_vcpu_expect_sync(vcpu, 1);
 
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &deny_writes));
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
 	EXPECT_EQ(KGS_IN_KERNEL + 1, vcpu->run->msr.data);
 	/* Nor is KVM_SET_MSRS. */
 	ASSERT_EQ(1, set_msr(vcpu, MSR_KERNEL_GS_BASE, KGS_FROM_VMM));
@@ -311,27 +320,31 @@ TEST(default_deny_and_first_range_wins)
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_FILTER));
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter)) TH_LOG("%s", strerror(errno));
 
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
-	expect_msr_exit(vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_STAR);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_STAR);
 	vcpu->run->msr.data = USER_DATA;
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_STAR);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_STAR);
 	okvm_vcpu_expect_sync(vcpu, 1);
 
 	filter.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter));
-	expect_msr_exit(vcpu, KVM_EXIT_X86_WRMSR, KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
+	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
+			KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
 }
 
-#define expect_filter_errno(vm, filter, err) do {			\
-	int __r;							\
-									\
-	errno = 0;							\
-	__r = ioctl((vm)->fd, KVM_X86_SET_MSR_FILTER, filter);		\
-	EXPECT_EQ((err) ? -1 : 0, __r);					\
-	EXPECT_EQ(err, errno) TH_LOG("%s", strerror(errno));		\
-} while (0)
+static void expect_filter_errno(struct __test_metadata *_metadata, struct okvm_vm *vm,
+				struct kvm_msr_filter *filter, int err)
+{
+	int r;
+
+	errno = 0;
+	r = ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, filter);
+	EXPECT_EQ(err ? -1 : 0, r);
+	EXPECT_EQ(err, errno) TH_LOG("%s", strerror(errno));
+}
 
 TEST(bad_filters_refused)
 {
@@ -351,25 +364,25 @@ TEST(bad_filters_refused)
 			.flags = KVM_MSR_FILTER_READ, .nmsrs = 1, .bitmap = bitmap,
 		};
 		want = filter.flags & KVM_MSR_FILTER_VALID_MASK ? 0 : EINVAL;
-		expect_filter_errno(vm, &filter, want);
+		expect_filter_errno(_metadata, vm, &filter, want);
 
 		filter.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
 		filter.ranges[0].flags = 1u << bit;
 		want = filter.ranges[0].flags & KVM_MSR_FILTER_RANGE_VALID_MASK ? 0 : EINVAL;
-		expect_filter_errno(vm, &filter, want);
+		expect_filter_errno(_metadata, vm, &filter, want);
 	}
 
 	/* A range with MSRs must name reads, writes or both. */
 	memset(&filter, 0, sizeof(filter));
 	filter.ranges[0] = (struct kvm_msr_filter_range){ .nmsrs = 1, .bitmap = bitmap };
-	expect_filter_errno(vm, &filter, EINVAL);
+	expect_filter_errno(_metadata, vm, &filter, EINVAL);
 
 	/* A range without MSRs is skipped whatever else it holds... */
 	filter.ranges[0] = (struct kvm_msr_filter_range){ .flags = ~0u, .bitmap = NULL };
 	EXPECT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter));
 	/* ...so that default deny with no MSRs in any range is refused. */
 	filter.flags = KVM_MSR_FILTER_DEFAULT_DENY;
-	expect_filter_errno(vm, &filter, EINVAL);
+	expect_filter_errno(_metadata, vm, &filter, EINVAL);
 
 	/* Bitmaps: at most KVM_MSR_FILTER_MAX_BITMAP_SIZE bytes, readable. */
 	filter.flags = KVM_MSR_FILTER_DEFAULT_DENY;
@@ -379,12 +392,12 @@ TEST(bad_filters_refused)
 	};
 	EXPECT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter)) TH_LOG("%s", strerror(errno));
 	filter.ranges[0].nmsrs++;
-	expect_filter_errno(vm, &filter, EINVAL);
+	expect_filter_errno(_metadata, vm, &filter, EINVAL);
 	filter.ranges[0].nmsrs = ~0u;
-	expect_filter_errno(vm, &filter, EINVAL);
+	expect_filter_errno(_metadata, vm, &filter, EINVAL);
 	filter.ranges[0].nmsrs = 1;
 	filter.ranges[0].bitmap = (u8 *)8;
-	expect_filter_errno(vm, &filter, EFAULT);
+	expect_filter_errno(_metadata, vm, &filter, EFAULT);
 
 	/* All 16 ranges, overlapping, and one that runs past 2^32. */
 	for (i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
