@@ -56,6 +56,7 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x0fbe, OP_MODRM },		/* MOVSX r, r/m8 */
 	{ 0x0fbf, OP_MODRM },		/* MOVSX r, r/m16 */
 	{ 0x0f01d1, 0 },		/* XSETBV */
+	{ 0x0f01d9, 0 },		/* VMMCALL */
 	{ OKVM_OP_SMSW_REG, 0 },	/* SMSW r (the ModRM was the third byte) */
 	{ OKVM_OP_LMSW_REG, 0 },	/* LMSW r */
 };

@@ -237,7 +237,8 @@ static void fi_vcpu_op(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 			return;
 		c.nr = KVM_SET_CPUID2;
 		c.arg = (unsigned long)cpuid;
-		fi_call(&c, true);
+		/* After KVM_RUN only the vCPU's own table passes, as in KVM. */
+		fi_call(&c, false);
 		break;
 	case 1:
 		c.what = "KVM_GET_STATS_FD on a vCPU";
