@@ -238,7 +238,7 @@ static void fi_vcpu_op(struct fuzz_rng *r, struct fuzz_obj *vcpu)
 		c.nr = KVM_SET_CPUID2;
 		c.arg = (unsigned long)cpuid;
 		/* After KVM_RUN only the vCPU's own table passes, as in KVM. */
-		fi_call(&c, false);
+		fi_call(&c, !vcpu->ran);
 		break;
 	case 1:
 		c.what = "KVM_GET_STATS_FD on a vCPU";

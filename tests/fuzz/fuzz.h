@@ -145,6 +145,7 @@ struct fuzz_obj {
 	u32 vcpu_id;
 	struct kvm_run *run;
 	size_t run_size;
+	bool ran;		/* KVM_RUN was called: its CPUID may be frozen */
 	/* OBJ_VM */
 	unsigned int nr_vcpus;
 	struct fuzz_slot slots[MAX_TRACKED_SLOTS];

@@ -138,6 +138,7 @@ int vcpu_run(struct fuzz_obj *vcpu, struct fuzz_rng *r)
 	int ret, err;
 
 	trace("  KVM_RUN fd %d", vcpu->fd);
+	vcpu->ran = true;
 	trace_state(vcpu->fd);
 	if (run)
 		run->immediate_exit = 0;
