@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/coalesced_io.h>
 #include <okvm/insn.h>
 #include <okvm/ioapic.h>
 #include <okvm/lapic.h>
@@ -59,7 +60,8 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		return 0;
 	}
 
-	if (!okvm_kernel_mmio(vcpu, gpa, &op)) {
+	if (!okvm_kernel_mmio(vcpu, gpa, &op) ||
+	    (op.is_write && okvm_coalesced_io_write(vcpu->vm, gpa, op.size, false, &op.value))) {
 		vcpu->rip += insn.len;
 		return 1;
 	}

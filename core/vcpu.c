@@ -22,6 +22,7 @@
 
 #include <okvm/cpuid.h>
 #include <okvm/hw.h>
+#include <okvm/coalesced_io.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
@@ -41,6 +42,9 @@ static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
 		break;
 	case OKVM_RUN_PIO_PAGE:
 		addr = vcpu->pio_page;
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		addr = okvm_coalesced_io_ring(vcpu->vm);
 		break;
 	default:
 		return VM_FAULT_SIGBUS;

@@ -16,6 +16,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/caps.h>
+#include <okvm/coalesced_io.h>
 #include <okvm/hw.h>
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
@@ -65,6 +66,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_pic_free(vm);
 	okvm_irq_routing_free(vm);
 	okvm_msr_filter_free(vm);
+	okvm_coalesced_io_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kvfree(vm);
@@ -275,6 +277,16 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_create_irqchip(vm);
 	case KVM_X86_SET_MSR_FILTER:
 		return okvm_vm_set_msr_filter(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO: {
+		struct kvm_coalesced_mmio_zone zone;
+
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+			return okvm_coalesced_io_register(vm, &zone);
+		return okvm_coalesced_io_unregister(vm, &zone);
+	}
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS: {
 		struct kvm_irq_level irq;
@@ -378,15 +390,20 @@ int okvm_create_vm(unsigned long type)
 	r = okvm_mmu_init(vm);
 	if (r)
 		goto out_slots;
-	r = okvm_mmu_notifier_register(vm);
+	r = okvm_coalesced_io_init(vm);
 	if (r)
 		goto out_mmu;
+	r = okvm_mmu_notifier_register(vm);
+	if (r)
+		goto out_coalesced;
 
 	fd = anon_inode_getfd("okvm-vm", &okvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		okvm_vm_put(vm);
 	return fd;
 
+out_coalesced:
+	okvm_coalesced_io_free(vm);
 out_mmu:
 	okvm_mmu_destroy(vm);
 out_slots:

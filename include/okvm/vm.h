@@ -29,6 +29,7 @@ struct okvm_ioapic;
 struct okvm_pic;
 struct okvm_irq_routing;
 struct okvm_msr_filter;
+struct okvm_coalesced_io;
 
 /*
  * KVM's bounds on x86 (KVM_MAX_VCPUS, and vCPU ids up to four times as
@@ -39,9 +40,12 @@ struct okvm_msr_filter;
 #define OKVM_MAX_VCPU_ID	(4 * OKVM_MAX_VCPUS)
 #define OKVM_MAX_CPUID_ENTRIES	256
 
-/* struct kvm_run, then the page that KVM_EXIT_IO's data_offset points into. */
+/*
+ * struct kvm_run, the page that KVM_EXIT_IO's data_offset points into, and
+ * the VM's coalesced I/O ring (KVM_COALESCED_MMIO_PAGE_OFFSET), as in KVM.
+ */
 #define OKVM_RUN_PIO_PAGE	1
-#define OKVM_RUN_PAGES		2
+#define OKVM_RUN_PAGES		(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
 /**
  * struct okvm_vm - one virtual machine
@@ -104,6 +108,7 @@ struct okvm_msr_filter;
  *	ever added to, under @lock; read with okvm_vm_has_quirk()
  * @hlt_in_guest: KVM_X86_DISABLE_EXITS_HLT: vCPUs created from now on
  *	execute HLT themselves, without an exit (under @lock)
+ * @coalesced_io: the coalesced MMIO and PIO zones and ring (core/coalesced_io.c)
  */
 struct okvm_vm {
 	refcount_t users;
@@ -143,6 +148,7 @@ struct okvm_vm {
 	struct okvm_msr_filter __rcu *msr_filter;
 	u64 disabled_quirks;
 	bool hlt_in_guest;
+	struct okvm_coalesced_io *coalesced_io;
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
