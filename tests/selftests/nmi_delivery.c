@@ -85,6 +85,22 @@ static u64 nmi_injections(struct okvm_vcpu *vcpu)
 	return n;
 }
 
+/*
+ * okvm counts the NMIs it injects: @exact. KVM counts each injection, also
+ * the one again after an exit interrupted a delivery (an NPF on the
+ * guest's stack or IDT), which kvm_amd on the stock kernel showed once.
+ */
+static void expect_nmi_injections(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu,
+				  bool exact, u64 expected)
+{
+	u64 n = nmi_injections(vcpu);
+
+	EXPECT_LE(expected, n);
+	if (!exact)
+		return;
+	EXPECT_EQ(expected, n);
+}
+
 static void send_nmis(struct __test_metadata *_metadata, bool irqchip, int n,
 		      u64 expected_nmis)
 {
@@ -103,7 +119,7 @@ static void send_nmis(struct __test_metadata *_metadata, bool irqchip, int n,
 	/* The first handler's exits let nothing in before its IRET. */
 	okvm_vcpu_expect_sync(vcpu, 1);
 	okvm_vcpu_expect_done(vcpu);
-	EXPECT_EQ(expected_nmis, nmi_injections(vcpu));
+	expect_nmi_injections(_metadata, vcpu, okvm_dev_is_okvm(vm->dev_fd), expected_nmis);
 	okvm_vm_free(vm);
 }
 
