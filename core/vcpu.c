@@ -20,10 +20,11 @@
 #include <asm/msr-index.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/coalesced_io.h>
 #include <okvm/cpuid.h>
 #include <okvm/hw.h>
-#include <okvm/coalesced_io.h>
 #include <okvm/lapic.h>
+#include <okvm/mmu.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
 #include <okvm/tsc.h>
@@ -304,6 +305,7 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_interrupt irq;
 		struct kvm_vcpu_events events;
 		struct kvm_enable_cap cap;
+		struct kvm_pre_fault_memory pre_fault;
 	} *u;
 	long r;
 
@@ -433,6 +435,15 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&u->lapic, argp, sizeof(u->lapic)))
 			break;
 		r = okvm_lapic_set_state(vcpu->apic, &u->lapic);
+		break;
+	case KVM_PRE_FAULT_MEMORY:
+		r = -EFAULT;
+		if (copy_from_user(&u->pre_fault, argp, sizeof(u->pre_fault)))
+			break;
+		r = okvm_mmu_pre_fault_memory(vcpu, &u->pre_fault);
+		/* What is left, also after an error, as KVM does. */
+		if (copy_to_user(argp, &u->pre_fault, sizeof(u->pre_fault)))
+			r = -EFAULT;
 		break;
 	default:
 		r = -ENOTTY;

@@ -132,27 +132,27 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 }
 
 /**
- * okvm_mmu_page_fault() - handle a nested page fault of the guest
- * @vcpu: the faulting vCPU
+ * okvm_mmu_map_gpa() - map the leaf that covers a guest physical address
+ * @vcpu: the vCPU whose fault (or KVM_PRE_FAULT_MEMORY) it is
  * @gpa: the guest physical address
- * @write: the access was a write
+ * @write: map it for a write
+ * @level: set to the level of the leaf mapped (1 = 4K, 2 = 2M, 3 = 1G),
+ *	or 0 when the fault lost a race and nothing was mapped
  *
- * Return: 1 to re-enter the guest (mapped, or retry after a race);
- * OKVM_PF_EMULATE for a gpa outside every memslot or a write to a read-only
- * memslot, which the caller emulates as MMIO (nothing is mapped for it);
- * -EFAULT if the memslot's memory is gone or cannot be written; -ENOMEM.
+ * Return: as okvm_mmu_page_fault().
  */
-int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
+int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level)
 {
 	struct okvm_vm *vm = vcpu->vm;
 	gfn_t gfn = gpa >> PAGE_SHIFT;
 	enum okvm_fault_retry why = OKVM_FAULT_NO_RETRY;
 	const struct okvm_memslot *slot;
 	unsigned long seq, hva;
-	int idx, r, level;
 	struct page *page;
+	int idx, r;
 	bool writable;
 
+	*level = 0;
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
 	idx = srcu_read_lock(&vm->srcu);
 	slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
@@ -171,6 +171,7 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 	/* A write after KVM_GET_DIRTY_LOG: usually the leaf only lost its W bit. */
 	if (write && slot->dirty_bitmap && okvm_mmu_fast_write_fault(vm, slot, gfn)) {
 		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_PF_FAST);
+		*level = 1;
 		r = 1;
 		goto out;
 	}
@@ -208,8 +209,8 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 		 * Under the lock, no invalidation can start changing the host
 		 * page tables: the size seen now belongs with the page.
 		 */
-		level = okvm_fault_level(vm, slot, gfn, hva);
-		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), level,
+		*level = okvm_fault_level(vm, slot, gfn, hva);
+		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), *level,
 				 writable))
 			why = OKVM_FAULT_RETRY_LOST_RACE;
 		else if (writable)
@@ -219,8 +220,10 @@ int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
 			 */
 			okvm_memslot_mark_dirty(slot, gfn);
 	}
-	if (why)
+	if (why) {
+		*level = 0;
 		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
+	}
 	read_unlock(&vm->mmu_lock);
 	/*
 	 * The guest's writes do not set the dirty bit of the host's PTE, so
@@ -238,4 +241,22 @@ out:
 	trace_okvm_fault_retry(vcpu->id, gfn, why);
 	trace_okvm_page_fault(vcpu->id, gpa, write, r, why);
 	return r;
+}
+
+/**
+ * okvm_mmu_page_fault() - handle a nested page fault of the guest
+ * @vcpu: the faulting vCPU
+ * @gpa: the guest physical address
+ * @write: the access was a write
+ *
+ * Return: 1 to re-enter the guest (mapped, or retry after a race);
+ * OKVM_PF_EMULATE for a gpa outside every memslot or a write to a read-only
+ * memslot, which the caller emulates as MMIO (nothing is mapped for it);
+ * -EFAULT if the memslot's memory is gone or cannot be written; -ENOMEM.
+ */
+int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
+{
+	int level;
+
+	return okvm_mmu_map_gpa(vcpu, gpa, write, &level);
 }

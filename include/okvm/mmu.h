@@ -93,6 +93,10 @@ phys_addr_t okvm_mmu_root_pa(struct okvm_vm *vm);
 #define OKVM_PF_EMULATE		2
 
 int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write);
+int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level);
+
+struct kvm_pre_fault_memory;
+int okvm_mmu_pre_fault_memory(struct okvm_vcpu *vcpu, struct kvm_pre_fault_memory *range);
 void okvm_mmu_page_cache_free(struct okvm_mmu_page_cache *cache);
 int okvm_mmu_page_cache_fill(struct okvm_vcpu *vcpu);
 
