@@ -975,6 +975,37 @@ void op_dirty_log(struct fuzz_rng *r)
 	pool_put(vm);
 }
 
+/*
+ * KVM_PRE_FAULT_MEMORY mostly inside or across the edge of a memslot the
+ * VM has, sometimes anywhere; the run timer's signal may interrupt it.
+ */
+void op_pre_fault(struct fuzz_rng *r)
+{
+	struct fuzz_obj *vcpu = pool_get(r, OBJ_VCPU);
+	struct kvm_pre_fault_memory range = {};
+	struct fuzz_slot *s, slot = {};
+	u64 npages;
+
+	if (!vcpu)
+		return;
+	pool_lock();
+	s = random_slot(r, vcpu->vm);
+	if (s)
+		slot = *s;
+	pool_unlock();
+	npages = slot.size / FUZZ_PAGE;
+	if (s && rng_chance(r, 85)) {
+		range.gpa = slot.gpa + rng_below(r, npages + 1) * FUZZ_PAGE;
+		range.size = (rng_below(r, npages + 2) + rng_chance(r, 10)) * FUZZ_PAGE;
+	} else {
+		range.gpa = rng_boundary(r);
+		range.size = rng_boundary(r);
+	}
+	range.flags = rng_chance(r, 95) ? 0 : rng_boundary(r);
+	fuzz_ioctl(vcpu->fd, KVM_PRE_FAULT_MEMORY, (unsigned long)&range, true);
+	pool_put(vcpu);
+}
+
 /* --- the in-kernel irqchip --- */
 
 /*

@@ -236,6 +236,7 @@ static const struct weighted_op fuzz_ops[] = {
 	{ "guest", op_guest, 20 },
 	{ "ioctl", op_ioctl, 25 },
 	{ "dirty_log", op_dirty_log, 6 },
+	{ "pre_fault", op_pre_fault, 3 },
 	{ "irqchip", op_irqchip, 4 },
 	{ "stats", op_stats, 5 },
 	{ "dev", op_dev, 3 },
