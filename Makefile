@@ -4,12 +4,19 @@
 # machine; `make check` runs every test; `make bench` times okvm against
 # kvm_amd (Documentation/performance.rst); `make fuzz` fuzzes both as long as
 # asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1); `make check-upstream`
-# runs upstream KVM's selftests on both test kernels. See README.md.
+# runs upstream KVM's selftests on both test kernels. `make install` puts
+# okvm.ko under /lib/modules/<release>/updates and runs depmod; `make
+# uninstall` takes it out again (INSTALL_MOD_PATH= for a staging root).
+# dkms.conf builds it through DKMS. See README.md.
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64))))
 
-.PHONY: all modules clean check check-upstream demo selftests install bench fuzz
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)
+
+.PHONY: all modules module-clean clean check check-upstream demo selftests install uninstall
+.PHONY: bench fuzz
 
 all: modules
 
@@ -17,8 +24,18 @@ modules:
 	@test -n "$(KDIR)" || { echo "no kernel headers: install linux-headers-$$(uname -r) or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# depmod of our own: Kbuild's needs System.map, which Debian's headers lack.
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
+
+uninstall:
+	@test -n "$(KRELEASE)" || { echo "no kernel headers: set KDIR" >&2; exit 1; }
+	rm -f $(MODDIR)/updates/okvm.ko $(MODDIR)/updates/okvm.ko.*
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
+
+module-clean:
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 
 selftests:
 	$(MAKE) -C tests/selftests
@@ -44,8 +61,7 @@ fuzz:
 	OKVM_FUZZ_FAIL_SECONDS=$(FAIL_SECONDS) OKVM_FUZZ_ARGS="$(FUZZ_ARGS)" \
 	tests/vm/fuzz.sh $(if $(KASAN),--kasan)
 
-clean:
-	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+clean: module-clean
 	$(MAKE) -C tests/selftests clean
 	$(MAKE) -C tools/bench clean
 	$(MAKE) -C tests/fuzz clean

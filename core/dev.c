@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/kvm.h>
 
@@ -73,21 +74,28 @@ static const struct file_operations okvm_dev_fops = {
 };
 
 static struct miscdevice okvm_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
 	.fops = &okvm_dev_fops,
-	/* Only root may create VMs unless the administrator says otherwise. */
-	.mode = 0600,
 };
 
 /**
  * okvm_dev_register() - create the device node
  * @name: node name under /dev
  *
+ * Under its own name okvm's node has a dynamic minor and mode 0600: only
+ * root may create VMs unless the administrator says otherwise. Named "kvm"
+ * it is a drop-in for KVM's node: KVM's minor, so that it and KVM's never
+ * both exist (misc_register() answers -EBUSY for a taken minor), and KVM's
+ * mode 0660, for the group udev gives it (Debian: kvm).
+ *
  * Return: 0 or the error of misc_register().
  */
 int okvm_dev_register(const char *name)
 {
+	bool drop_in = !strcmp(name, "kvm");
+
 	okvm_miscdev.name = name;
+	okvm_miscdev.minor = drop_in ? KVM_MINOR : MISC_DYNAMIC_MINOR;
+	okvm_miscdev.mode = drop_in ? 0660 : 0600;
 	return misc_register(&okvm_miscdev);
 }
 

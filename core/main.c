@@ -19,7 +19,8 @@
 
 static char *devname = "okvm";
 module_param(devname, charp, 0444);
-MODULE_PARM_DESC(devname, "name of the device node under /dev (default okvm)");
+MODULE_PARM_DESC(devname,
+		 "name of the device node under /dev (default okvm, mode 0600); kvm makes okvm a drop-in /dev/kvm with KVM's minor and mode 0660");
 
 const struct okvm_hw_ops *okvm_hw;
 
@@ -58,10 +59,13 @@ static int __init okvm_init(void)
 		goto out_hw;
 
 	r = okvm_dev_register(devname);
-	if (r) {
+	if (r == -EBUSY)
+		pr_err("/dev/%s is taken: its misc minor belongs to another driver (kvm_amd or kvm_intel, maybe loaded with kvm.enable_virt_at_load=0); unload it or pick another devname\n",
+		       devname);
+	else if (r)
 		pr_err("cannot register /dev/%s: %d\n", devname, r);
+	if (r)
 		goto out_virt;
-	}
 	pr_info("%s backend ready, /dev/%s\n", okvm_hw->name, devname);
 	return 0;
 
@@ -86,3 +90,4 @@ module_exit(okvm_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("okvm: a KVM-compatible x86 hypervisor");
+MODULE_VERSION(OKVM_VERSION);
