@@ -4,7 +4,8 @@
 # `make check`: everything that proves okvm, ending in "N passed, N failed".
 #  1. install what is missing; build (or reuse) the test kernel
 #  2. build okvm.ko against the test kernel (KUnit in) and against Debian's
-#     stock 6.12 headers (KUnit out), W=1 and sparse clean; checkpatch clean
+#     stock 6.12 headers (KUnit out), W=1 and sparse clean; checkpatch clean;
+#     DKMS and make install against the stock headers (packaging.sh)
 #  3. build the selftests (static, kselftest_harness.h from the source tree)
 #     and the fuzzer
 #  4. boot the test kernel: KUnit at load, selftests and the fuzzer on okvm
@@ -61,6 +62,17 @@ log "test kernel $krel ($variant), stock kernel $stock"
 
 build_okvm "$variant" "$kdir"
 build_okvm stock "/usr/src/linux-headers-$stock"
+
+# okvm as a package (DKMS, make install, modinfo), once: it does not depend
+# on the test kernel.
+if [ "$variant" = debug ] && [ "$upstream_only" = 0 ]; then
+	packaged=0
+	while read -r word verdict name; do
+		[ "$word" = result ] && record "packaging: $name" "$verdict"
+		[ "$word" = done ] && packaged=1
+	done < <("$OKVM_TOP/tests/vm/packaging.sh" "$stock")
+	[ "$packaged" = 1 ] || record "packaging.sh runs to its end" fail
+fi
 
 # shellcheck disable=SC2046
 if perl "$src/scripts/checkpatch.pl" --no-tree --strict --terse -q \

@@ -7,7 +7,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(qemu-system-x86 busybox-static cpio linux-source-6.12 build-essential bc
-      bison flex libelf-dev libssl-dev python3 ccache kmod xz-utils sparse)
+      bison flex libelf-dev libssl-dev python3 ccache kmod xz-utils sparse
+      dkms udev)
 
 missing=()
 for p in "${pkgs[@]}"; do

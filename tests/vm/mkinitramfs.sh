@@ -44,6 +44,15 @@ for rel in $(echo "$deps" | tr ' ' '\n' | sed '$d' | tac) $(echo "$deps" | tr ' 
 	kos="$kos /okvm/kvm/$name.ko"
 done
 
+# Drop-in mode (module_load): the group and mode Debian's udev rule gives
+# /dev/kvm, which the test machine (no udev) applies by hand as udev would.
+rule=$(grep -h '^KERNEL=="kvm",' /usr/lib/udev/rules.d/50-udev-default.rules 2>/dev/null || true)
+node_group=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' <<< "$rule")
+node_mode=$(sed -n 's/.*MODE="\([0-7]*\)".*/\1/p' <<< "$rule")
+node_gid=$(getent group "${node_group:-kvm}" | cut -d: -f3)
+[ -n "$node_gid" ] && [ -n "$node_mode" ] ||
+	die "no /dev/kvm rule with a known group in /usr/lib/udev/rules.d/50-udev-default.rules"
+
 # The fuzzer's run (tests/fuzz): how long, from which seed (empty: init
 # picks one), on which hypervisors (make fuzz), with how much fault injection.
 cat > "$root/okvm/env" <<ENV
@@ -57,7 +66,9 @@ OKVM_FUZZ_HV="${OKVM_FUZZ_HV:-okvm kvm}"
 OKVM_FUZZ_ARGS="${OKVM_FUZZ_ARGS:-}"
 OKVM_FUZZ_KVM_ARGS="${OKVM_FUZZ_KVM_ARGS:-}"
 OKVM_UPSTREAM_LIMIT=${OKVM_UPSTREAM_LIMIT:-30}
-export OKVM_KVM_AMD_KOS
+OKVM_KVM_NODE_GID=$node_gid
+OKVM_KVM_NODE_MODE=$node_mode
+export OKVM_KVM_AMD_KOS OKVM_KVM_NODE_GID OKVM_KVM_NODE_MODE
 ENV
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
