@@ -106,93 +106,89 @@ static void expect_einval(struct __test_metadata *_metadata, struct okvm_vcpu *v
 	EXPECT_EQ(size, range.size);
 }
 
-TEST(the_cap_is_there_and_bad_ranges_are_einval)
-{
+/* REGION_PAGES of 4K-backed memory in slot SLOT, the guest in its first SYNC. */
+FIXTURE(region_4k) {
+	struct okvm_leaf_counts before;
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	u64 sum, map_size;
 	void *map;
 	char *mem;
+};
 
-	mem = filled_anon(REGION_PAGES * PAGE, false, &sum, &map, &map_size);
-	vm = start_vm(mem, REGION_PAGES, &vcpu);
-	EXPECT_EQ(1, ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_PRE_FAULT_MEMORY));
+FIXTURE_SETUP(region_4k)
+{
+	self->mem = filled_anon(REGION_PAGES * PAGE, false, &self->sum, &self->map,
+				&self->map_size);
+	ASSERT_EQ(0, okvm_anon_huge_kb(self->mem));
+	self->vm = start_vm(self->mem, REGION_PAGES, &self->vcpu);
+	self->before = okvm_stats_leaf_counts(self->vm->fd);
+}
+
+FIXTURE_TEARDOWN(region_4k)
+{
+	if (self->vm)
+		okvm_vm_free(self->vm);
+	if (self->map)
+		munmap(self->map, self->map_size);
+}
+
+TEST_F(region_4k, the_cap_is_there_and_bad_ranges_are_einval)
+{
+	struct okvm_vcpu *vcpu = self->vcpu;
+
+	EXPECT_EQ(1, ioctl(self->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_PRE_FAULT_MEMORY));
 	expect_einval(_metadata, vcpu, REGION_GPA, PAGE, 1);
 	expect_einval(_metadata, vcpu, REGION_GPA + 8, PAGE, 0);
 	expect_einval(_metadata, vcpu, REGION_GPA, PAGE + 8, 0);
 	expect_einval(_metadata, vcpu, REGION_GPA, 0, 0);
 	expect_einval(_metadata, vcpu, -PAGE, 2 * PAGE, 0);
-	okvm_vm_free(vm);
-	munmap(map, map_size);
 }
 
-TEST(leaves_appear_and_the_guest_reads_through_them)
+TEST_F(region_4k, leaves_appear_and_the_guest_reads_through_them)
 {
-	struct okvm_leaf_counts before, l;
+	struct okvm_leaf_counts before = self->before, l;
 	struct kvm_pre_fault_memory range;
-	struct okvm_vcpu *vcpu;
-	struct okvm_vm *vm;
-	u64 sum, map_size;
-	void *map;
-	char *mem;
 
-	mem = filled_anon(REGION_PAGES * PAGE, false, &sum, &map, &map_size);
-	ASSERT_EQ(0, okvm_anon_huge_kb(mem));
-	vm = start_vm(mem, REGION_PAGES, &vcpu);
-	before = okvm_stats_leaf_counts(vm->fd);
-
-	ASSERT_EQ(0, pre_fault(vcpu, &range, REGION_GPA, REGION_PAGES * PAGE));
+	ASSERT_EQ(0, pre_fault(self->vcpu, &range, REGION_GPA, REGION_PAGES * PAGE));
 	EXPECT_EQ(REGION_GPA + REGION_PAGES * PAGE, range.gpa);
 	EXPECT_EQ(0, range.size);
-	l = okvm_stats_leaf_counts(vm->fd);
+	l = okvm_stats_leaf_counts(self->vm->fd);
 	EXPECT_EQ(REGION_PAGES, l.pages_4k - before.pages_4k);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 
 	/* The guest's pass needs no leaf of its own. */
 	before = l;
-	EXPECT_EQ(sum, run_to_sync(vcpu));
-	l = okvm_stats_leaf_counts(vm->fd);
+	EXPECT_EQ(self->sum, run_to_sync(self->vcpu));
+	l = okvm_stats_leaf_counts(self->vm->fd);
 	EXPECT_EQ(before.pages_4k, l.pages_4k);
 
 	/* A pre-faulted page follows the host like any other. */
-	ASSERT_EQ(0, madvise(mem + 5 * PAGE, PAGE, MADV_DONTNEED));
-	l = okvm_stats_leaf_counts(vm->fd);
+	ASSERT_EQ(0, madvise(self->mem + 5 * PAGE, PAGE, MADV_DONTNEED));
+	l = okvm_stats_leaf_counts(self->vm->fd);
 	EXPECT_EQ(before.pages_4k - 1, l.pages_4k);
-	EXPECT_EQ(sum - (MAGIC | 5), run_to_sync(vcpu));
-	okvm_vm_free(vm);
-	munmap(map, map_size);
+	EXPECT_EQ(self->sum - (MAGIC | 5), run_to_sync(self->vcpu));
 }
 
-TEST(the_memslot_end_stops_it_then_enoent)
+TEST_F(region_4k, the_memslot_end_stops_it_then_enoent)
 {
-	struct okvm_leaf_counts before, l;
-	struct kvm_pre_fault_memory range;
 	u64 end = REGION_GPA + REGION_PAGES * PAGE;
-	struct okvm_vcpu *vcpu;
-	struct okvm_vm *vm;
-	u64 sum, map_size;
-	void *map;
-	char *mem;
-
-	mem = filled_anon(REGION_PAGES * PAGE, false, &sum, &map, &map_size);
-	vm = start_vm(mem, REGION_PAGES, &vcpu);
-	before = okvm_stats_leaf_counts(vm->fd);
+	struct kvm_pre_fault_memory range;
+	struct okvm_leaf_counts l;
 
 	/* The last two pages of the slot and two beyond: progress, so 0. */
-	ASSERT_EQ(0, pre_fault(vcpu, &range, end - 2 * PAGE, 4 * PAGE));
+	ASSERT_EQ(0, pre_fault(self->vcpu, &range, end - 2 * PAGE, 4 * PAGE));
 	EXPECT_EQ(end, range.gpa);
 	EXPECT_EQ(2 * PAGE, range.size);
-	l = okvm_stats_leaf_counts(vm->fd);
-	EXPECT_EQ(2, l.pages_4k - before.pages_4k);
+	l = okvm_stats_leaf_counts(self->vm->fd);
+	EXPECT_EQ(2, l.pages_4k - self->before.pages_4k);
 
 	/* Where no memslot is, nothing moves. */
-	EXPECT_EQ(-1, pre_fault(vcpu, &range, end, 2 * PAGE));
+	EXPECT_EQ(-1, pre_fault(self->vcpu, &range, end, 2 * PAGE));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(end, range.gpa);
 	EXPECT_EQ(2 * PAGE, range.size);
-	EXPECT_EQ(sum, run_to_sync(vcpu));
-	okvm_vm_free(vm);
-	munmap(map, map_size);
+	EXPECT_EQ(self->sum, run_to_sync(self->vcpu));
 }
 
 TEST(a_huge_leaf_counts_to_its_end)
