@@ -93,18 +93,46 @@ out:
 	return level;
 }
 
-/*
- * The largest leaf that may map @gfn: no larger than the host's mapping of
- * its hva, than max_huge_level and than the CPU's NPT supports; gfn and hva
- * congruent modulo the leaf size (so one host huge page backs it), the
- * whole leaf inside the memslot, and no part of it being invalidated (the
- * fault's retry check covers @gfn only). A logging memslot maps 4K only.
+/**
+ * struct okvm_page_fault - one fault as it goes through its steps
+ * @gpa: the guest physical address
+ * @gfn: its frame
+ * @write: the access is a write
+ * @slot: the memslot of @gfn
+ * @seq: the invalidation sequence, read before @page was looked up
+ * @hva: the host address of @gfn
+ * @page: the host page, referenced until the fault ends
+ * @writable: the leaf may map @page writable
+ * @level: the leaf mapped (1 = 4K, 2 = 2M, 3 = 1G), 0 until one is
+ * @why: why nothing was mapped, if something was expected to be
  */
-static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
-			    gfn_t gfn, unsigned long hva)
+struct okvm_page_fault {
+	gpa_t gpa;
+	gfn_t gfn;
+	bool write;
+	const struct okvm_memslot *slot;
+	unsigned long seq;
+	unsigned long hva;
+	struct page *page;
+	bool writable;
+	int level;
+	enum okvm_fault_retry why;
+};
+
+/*
+ * The largest leaf that may map the fault's gfn: no larger than the host's
+ * mapping of its hva, than max_huge_level and than the CPU's NPT supports;
+ * gfn and hva congruent modulo the leaf size (so one host huge page backs
+ * it), the whole leaf inside the memslot, and no part of it being
+ * invalidated (the fault's retry check covers its gfn only). A logging
+ * memslot maps 4K only.
+ */
+static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_page_fault *fault)
 {
 	const struct okvm_mmu_invalidate *inv = &vm->mmu_invalidate;
+	const struct okvm_memslot *slot = fault->slot;
 	int level = clamp(READ_ONCE(max_huge_level), 1, 3);
+	gfn_t gfn = fault->gfn;
 
 	lockdep_assert_held(&vm->mmu_lock);
 
@@ -115,12 +143,12 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 		level = min(level, 2);
 	/* Walk the host's page tables only when a huge leaf is possible. */
 	if (level > 1)
-		level = min(level, okvm_host_mapping_level(vm->mm, hva));
+		level = min(level, okvm_host_mapping_level(vm->mm, fault->hva));
 	for (; level > 1; level--) {
 		u64 pages = okvm_tdp_level_pages(level);
 		struct okvm_gfn_range leaf = { gfn & ~(pages - 1), (gfn & ~(pages - 1)) + pages };
 
-		if (((hva >> PAGE_SHIFT) ^ gfn) & (pages - 1))
+		if (((fault->hva >> PAGE_SHIFT) ^ gfn) & (pages - 1))
 			continue;
 		if (leaf.start < slot->base_gfn || leaf.end > slot->base_gfn + slot->npages)
 			continue;
@@ -129,6 +157,123 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
 		break;
 	}
 	return level;
+}
+
+/*
+ * The fault's memslot: OKVM_PF_EMULATE where none is, or for a write to a
+ * read-only one; 1 (retry) while it is being deleted or moved, since a
+ * leaf mapped now would outlive the zap of its removal; 0 to go on.
+ */
+static int okvm_fault_find_slot(struct okvm_vm *vm, struct okvm_page_fault *fault)
+{
+	fault->slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), fault->gfn);
+	if (!fault->slot || (fault->write && (fault->slot->flags & KVM_MEM_READONLY)))
+		return OKVM_PF_EMULATE;
+	if (fault->slot->flags & OKVM_MEMSLOT_INVALID) {
+		fault->why = OKVM_FAULT_RETRY_SLOT_INVALID;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The host page behind the fault's gfn, with the invalidation sequence read
+ * before it: 0, 1 if a signal interrupted the host's fault (the run loop
+ * reports it), or -EFAULT.
+ */
+static int okvm_fault_translate(struct okvm_vm *vm, struct okvm_page_fault *fault)
+{
+	const struct okvm_memslot *slot = fault->slot;
+	int r;
+
+	fault->seq = READ_ONCE(vm->mmu_invalidate.seq);
+	/* Read the sequence before the host page tables; pairs with mmu_lock. */
+	smp_rmb();
+	fault->hva = okvm_memslot_hva(slot, fault->gfn);
+	r = okvm_hva_to_page(fault->hva, fault->write, &fault->page, &fault->writable);
+	if (r) {
+		if (r != -EINTR && r != -ERESTARTSYS && r != -EAGAIN)
+			return -EFAULT;
+		fault->why = OKVM_FAULT_RETRY_INTERRUPTED;
+		return 1;
+	}
+	/*
+	 * A read-only slot is mapped read-only, whatever the host allows; so
+	 * is a read in a logging slot, so that the first write faults and is
+	 * logged.
+	 */
+	if ((slot->flags & KVM_MEM_READONLY) ||
+	    ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) && !fault->write))
+		fault->writable = false;
+	return 0;
+}
+
+/*
+ * Map the translated page under mmu_lock held for read, unless an
+ * invalidation raced with the translation or another vCPU won; then drop
+ * the page.
+ */
+static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
+{
+	struct okvm_vm *vm = vcpu->vm;
+
+	read_lock(&vm->mmu_lock);
+	fault->why = okvm_mmu_invalidate_retry(&vm->mmu_invalidate, fault->seq, fault->gfn);
+	if (!fault->why) {
+		/*
+		 * Under the lock, no invalidation can start changing the host
+		 * page tables: the size seen now belongs with the page.
+		 */
+		fault->level = okvm_fault_level(vm, fault);
+		if (okvm_tdp_map(vm, &vcpu->page_cache, fault->gfn, page_to_pfn(fault->page),
+				 fault->level, fault->writable))
+			fault->why = OKVM_FAULT_RETRY_LOST_RACE;
+		else if (fault->writable)
+			/*
+			 * Under the read lock, so KVM_GET_DIRTY_LOG (write
+			 * lock) sees the bit and the writable leaf together.
+			 */
+			okvm_memslot_mark_dirty(fault->slot, fault->gfn);
+	}
+	if (fault->why)
+		fault->level = 0;
+	read_unlock(&vm->mmu_lock);
+	/*
+	 * The guest's writes do not set the dirty bit of the host's PTE, so
+	 * the host would take the page as clean (and could drop it for its
+	 * copy in swap or on disk). Marking it once here is enough: anything
+	 * that cleans the page goes through the notifier first, which zaps
+	 * the leaf, and the next write faults here again.
+	 */
+	if (!fault->why && fault->writable)
+		set_page_dirty_lock(fault->page);
+	put_page(fault->page);
+}
+
+/* Find the memslot, translate, install: okvm_mmu_map_gpa() inside SRCU. */
+static int okvm_fault_map(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
+{
+	struct okvm_vm *vm = vcpu->vm;
+	int r;
+
+	r = okvm_fault_find_slot(vm, fault);
+	if (r)
+		return r;
+	/* A write after KVM_GET_DIRTY_LOG: usually the leaf only lost its W bit. */
+	if (fault->write && fault->slot->dirty_bitmap &&
+	    okvm_mmu_fast_write_fault(vm, fault->slot, fault->gfn)) {
+		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_PF_FAST);
+		fault->level = 1;
+		return 1;
+	}
+	r = okvm_mmu_page_cache_fill(vcpu);
+	if (r)
+		return r;
+	r = okvm_fault_translate(vm, fault);
+	if (r)
+		return r;
+	okvm_fault_install(vcpu, fault);
+	return 1;
 }
 
 /**
@@ -143,103 +288,20 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_memslot *slot,
  */
 int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level)
 {
+	struct okvm_page_fault fault = { .gpa = gpa, .gfn = gpa >> PAGE_SHIFT, .write = write };
 	struct okvm_vm *vm = vcpu->vm;
-	gfn_t gfn = gpa >> PAGE_SHIFT;
-	enum okvm_fault_retry why = OKVM_FAULT_NO_RETRY;
-	const struct okvm_memslot *slot;
-	unsigned long seq, hva;
-	struct page *page;
 	int idx, r;
-	bool writable;
 
-	*level = 0;
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULTS, 1);
 	idx = srcu_read_lock(&vm->srcu);
-	slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		r = OKVM_PF_EMULATE;
-		goto out;
-	}
-	/* Mapping it now would outlive the zap of its removal. */
-	if (slot->flags & OKVM_MEMSLOT_INVALID) {
-		why = OKVM_FAULT_RETRY_SLOT_INVALID;
-		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
-		r = 1;
-		goto out;
-	}
-
-	/* A write after KVM_GET_DIRTY_LOG: usually the leaf only lost its W bit. */
-	if (write && slot->dirty_bitmap && okvm_mmu_fast_write_fault(vm, slot, gfn)) {
-		okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_PF_FAST);
-		*level = 1;
-		r = 1;
-		goto out;
-	}
-
-	r = okvm_mmu_page_cache_fill(vcpu);
-	if (r)
-		goto out;
-
-	seq = READ_ONCE(vm->mmu_invalidate.seq);
-	/* Read the sequence before the host page tables; pairs with mmu_lock. */
-	smp_rmb();
-	hva = okvm_memslot_hva(slot, gfn);
-	r = okvm_hva_to_page(hva, write, &page, &writable);
-	if (r) {
-		/* A signal interrupted the host fault: the run loop reports it. */
-		r = (r == -EINTR || r == -ERESTARTSYS || r == -EAGAIN) ? 1 : -EFAULT;
-		if (r > 0)
-			why = OKVM_FAULT_RETRY_INTERRUPTED;
-		goto out;
-	}
-
-	/*
-	 * A read-only slot is mapped read-only, whatever the host allows; so
-	 * is a read in a logging slot, so that the first write faults and is
-	 * logged.
-	 */
-	if ((slot->flags & KVM_MEM_READONLY) ||
-	    ((slot->flags & KVM_MEM_LOG_DIRTY_PAGES) && !write))
-		writable = false;
-
-	read_lock(&vm->mmu_lock);
-	why = okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn);
-	if (!why) {
-		/*
-		 * Under the lock, no invalidation can start changing the host
-		 * page tables: the size seen now belongs with the page.
-		 */
-		*level = okvm_fault_level(vm, slot, gfn, hva);
-		if (okvm_tdp_map(vm, &vcpu->page_cache, gfn, page_to_pfn(page), *level,
-				 writable))
-			why = OKVM_FAULT_RETRY_LOST_RACE;
-		else if (writable)
-			/*
-			 * Under the read lock, so KVM_GET_DIRTY_LOG (write
-			 * lock) sees the bit and the writable leaf together.
-			 */
-			okvm_memslot_mark_dirty(slot, gfn);
-	}
-	if (why) {
-		*level = 0;
-		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
-	}
-	read_unlock(&vm->mmu_lock);
-	/*
-	 * The guest's writes do not set the dirty bit of the host's PTE, so
-	 * the host would take the page as clean (and could drop it for its
-	 * copy in swap or on disk). Marking it once here is enough: anything
-	 * that cleans the page goes through the notifier first, which zaps
-	 * the leaf, and the next write faults here again.
-	 */
-	if (!why && writable)
-		set_page_dirty_lock(page);
-	put_page(page);
-	r = 1;
-out:
+	r = okvm_fault_map(vcpu, &fault);
 	srcu_read_unlock(&vm->srcu, idx);
-	trace_okvm_fault_retry(vcpu->id, gfn, why);
-	trace_okvm_page_fault(vcpu->id, gpa, write, r, why);
+	/* fault_retries counts races; a signal is none. */
+	if (fault.why && fault.why != OKVM_FAULT_RETRY_INTERRUPTED)
+		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
+	*level = fault.level;
+	trace_okvm_fault_retry(vcpu->id, fault.gfn, fault.why);
+	trace_okvm_page_fault(vcpu->id, gpa, write, r, fault.why);
 	return r;
 }
 
