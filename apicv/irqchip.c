@@ -47,6 +47,8 @@ int okvm_create_irqchip(struct okvm_vm *vm)
 		smp_store_release(&vm->irqchip_kernel, true);
 	}
 	mutex_unlock(&vm->lock);
+	if (!r)
+		okvm_apicv_uninhibit(vm, OKVM_APICV_INHIBIT_NO_IRQCHIP);
 	return r;
 }
 
@@ -78,6 +80,8 @@ int okvm_enable_split_irqchip(struct okvm_vm *vm, u64 nr_ioapic_pins)
 		smp_store_release(&vm->irqchip_kernel, true);
 	}
 	mutex_unlock(&vm->lock);
+	if (!r)
+		okvm_apicv_uninhibit(vm, OKVM_APICV_INHIBIT_NO_IRQCHIP);
 	return r;
 }
 

@@ -556,6 +556,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (test_and_clear_bit(OKVM_REQ_APICV_UPDATE, &vcpu->requests))
+			okvm_apicv_vcpu_refresh(vcpu);
 		if (vcpu->apic) {
 			okvm_vcpu_check_events(vcpu);
 			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE) {

@@ -50,6 +50,8 @@ static const struct kvm_stats_desc okvm_vm_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VM_STAT_ZAPS, "zaps"),
 	OKVM_COUNTER(OKVM_VM_STAT_SPTES_ZAPPED, "sptes_zapped"),
 	OKVM_COUNTER(OKVM_VM_STAT_NOTIFIER_INVALIDATIONS, "notifier_invalidations"),
+	OKVM_GAUGE(OKVM_VM_STAT_APICV_INHIBITS, "apicv_inhibit_reasons"),
+	OKVM_COUNTER(OKVM_VM_STAT_APICV_CHANGES, "apicv_inhibit_changes"),
 };
 
 static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {
@@ -67,6 +69,7 @@ static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VCPU_STAT_IRQ_INJECTIONS, "irq_injections"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_NMI_INJECTIONS, "nmi_injections"),
 	OKVM_COUNTER(OKVM_VCPU_STAT_HALT_WAKEUP, "halt_wakeup"),
+	OKVM_GAUGE(OKVM_VCPU_STAT_APICV_ACTIVE, "apicv_active"),
 };
 
 /*

@@ -551,6 +551,8 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 			 KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	vcpu->user_irq = -1;
 	rcuwait_init(&vcpu->wait);
+	/* It takes the VM's APICv state before it first enters the guest. */
+	okvm_make_request(vcpu, OKVM_REQ_APICV_UPDATE);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_page)

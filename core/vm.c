@@ -14,7 +14,9 @@
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
 #include <uapi/linux/kvm.h>
+#include <uapi/okvm.h>
 
+#include <okvm/apicv.h>
 #include <okvm/caps.h>
 #include <okvm/coalesced_io.h>
 #include <okvm/hw.h>
@@ -173,6 +175,8 @@ static int okvm_vm_enable_cap(struct okvm_vm *vm, const struct kvm_enable_cap *c
 		return cap->args[0] & ~1ULL ? -EINVAL : 0;
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		return okvm_enable_user_space_msr(vm, cap->args[0]);
+	case OKVM_CAP_APICV_USER_INHIBIT:
+		return okvm_apicv_enable_user_inhibit(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -378,6 +382,7 @@ int okvm_create_vm(unsigned long type)
 	init_waitqueue_head(&vm->invalidate_done);
 	spin_lock_init(&vm->tsc_lock);
 	vm->apic_bus_cycle_ns = OKVM_APIC_BUS_CYCLE_NS_DEFAULT;
+	okvm_apicv_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -49,6 +49,12 @@ static struct page *okvm_svm_alloc_permission_map(unsigned int order)
 	return page;
 }
 
+/* No AVIC in okvm yet: QEMU's TCG, where okvm is tested, has none. */
+static bool okvm_svm_maps_apic_access_page(void)
+{
+	return false;
+}
+
 static const struct okvm_hw_ops okvm_svm_ops = {
 	.name = "SVM",
 	.exit = okvm_svm_exit,
@@ -58,6 +64,7 @@ static const struct okvm_hw_ops okvm_svm_ops = {
 	.disable_cpu = okvm_svm_disable_cpu,
 	.emergency_disable_cpu = okvm_svm_emergency_disable_cpu,
 	.spte_format = okvm_npt_format,
+	.maps_apic_access_page = okvm_svm_maps_apic_access_page,
 	.vcpu_create = okvm_svm_vcpu_create,
 	.vcpu_free = okvm_svm_vcpu_free,
 	.get_sregs = okvm_svm_get_sregs,

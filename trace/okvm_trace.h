@@ -126,6 +126,20 @@ TRACE_EVENT(okvm_zap_range,
 		      __entry->start, __entry->end, __entry->zapped)
 );
 
+/* @inhibits: the VM's inhibit reasons after @reason was set or cleared. */
+TRACE_EVENT(okvm_apicv_inhibit,
+	    TP_PROTO(u32 reason, bool set, unsigned long inhibits),
+	    TP_ARGS(reason, set, inhibits),
+	    TP_STRUCT__entry(__field(u32, reason)
+			     __field(bool, set)
+			     __field(unsigned long, inhibits)),
+	    TP_fast_assign(__entry->reason = reason;
+			   __entry->set = set;
+			   __entry->inhibits = inhibits;),
+	    TP_printk("reason=%u %s inhibits=0x%lx", __entry->reason,
+		      __entry->set ? "set" : "cleared", __entry->inhibits)
+);
+
 TRACE_EVENT(okvm_notifier_invalidate,
 	    TP_PROTO(unsigned long start, unsigned long end, enum okvm_trace_invalidate event),
 	    TP_ARGS(start, end, event),

@@ -33,6 +33,12 @@ static inline bool okvm_gfn_range_empty(struct okvm_gfn_range range)
 	return range.end <= range.start;
 }
 
+/* [@gfn, @gfn + 1): the one gfn. */
+static inline struct okvm_gfn_range okvm_gfn_range_one(gfn_t gfn)
+{
+	return (struct okvm_gfn_range){ gfn, gfn + 1 };
+}
+
 static inline u64 okvm_gfn_range_nr_pages(struct okvm_gfn_range range)
 {
 	return okvm_gfn_range_empty(range) ? 0 : range.end - range.start;

@@ -31,6 +31,9 @@ struct okvm_vm;
  * @emergency_disable_cpu: crash/kexec path: turn virtualization off on this
  *	CPU from NMI context, whatever state the CPU was left in
  * @spte_format: the TDP page-table format (NPT or EPT)
+ * @maps_apic_access_page: true if guest accesses to the APIC gfn are
+ *	accelerated, so that the APIC-access page is mapped there while
+ *	APICv is active (apicv/); false leaves APICv inhibited for good
  * @vcpu_create: allocate a vCPU of @vm in its power-on state
  * @vcpu_free: free what @vcpu_create allocated
  * @get_sregs: segment, control and descriptor-table registers for userspace
@@ -80,6 +83,7 @@ struct okvm_hw_ops {
 	void (*emergency_disable_cpu)(void);
 
 	const struct okvm_spte_format *(*spte_format)(void);
+	bool (*maps_apic_access_page)(void);
 	struct okvm_vcpu *(*vcpu_create)(struct okvm_vm *vm);
 	void (*vcpu_free)(struct okvm_vcpu *vcpu);
 	void (*get_sregs)(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs);

@@ -19,7 +19,10 @@
 struct okvm_vm;
 struct okvm_vcpu;
 
-/* Counters of a VM; the first three are gauges (leaves mapped now). */
+/*
+ * Counters of a VM; the first three are gauges (leaves mapped now), and so
+ * is APICV_INHIBITS (the inhibit reasons set now).
+ */
 enum okvm_vm_stat {
 	OKVM_VM_STAT_PAGES_4K,
 	OKVM_VM_STAT_PAGES_2M,
@@ -31,13 +34,15 @@ enum okvm_vm_stat {
 	OKVM_VM_STAT_ZAPS,
 	OKVM_VM_STAT_SPTES_ZAPPED,
 	OKVM_VM_STAT_NOTIFIER_INVALIDATIONS,
+	OKVM_VM_STAT_APICV_INHIBITS,
+	OKVM_VM_STAT_APICV_CHANGES,
 	OKVM_NR_VM_STATS,
 };
 
 /*
  * Counters of a vCPU: exits, in all and by reason; lockless write faults;
  * branch-predictor barriers before entering it; interrupts injected, and
- * wakeups from HLT.
+ * wakeups from HLT; whether APICv was active when it last looked (a gauge).
  */
 enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_EXITS,
@@ -54,6 +59,7 @@ enum okvm_vcpu_stat {
 	OKVM_VCPU_STAT_IRQ_INJECTIONS,
 	OKVM_VCPU_STAT_NMI_INJECTIONS,
 	OKVM_VCPU_STAT_HALT_WAKEUP,
+	OKVM_VCPU_STAT_APICV_ACTIVE,
 	OKVM_NR_VCPU_STATS,
 };
 
@@ -81,6 +87,19 @@ static inline void okvm_vm_stat_add(struct okvm_vm_stats *stats,
 				    enum okvm_vm_stat id, s64 n)
 {
 	atomic64_add(n, &stats->v[id]);
+}
+
+static inline void okvm_vm_stat_set(struct okvm_vm_stats *stats,
+				    enum okvm_vm_stat id, s64 value)
+{
+	atomic64_set(&stats->v[id], value);
+}
+
+static inline void okvm_vcpu_stat_set(struct okvm_vcpu_stats *stats,
+				      enum okvm_vcpu_stat id, u64 value)
+{
+	/* The stats fd reads it from other threads. */
+	WRITE_ONCE(stats->v[id], value);
 }
 
 static inline void okvm_vcpu_stat_inc(struct okvm_vcpu_stats *stats,

@@ -17,6 +17,7 @@
 #include <asm/fpu/types.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/apicv.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
@@ -109,6 +110,7 @@ struct okvm_coalesced_io;
  * @hlt_in_guest: KVM_X86_DISABLE_EXITS_HLT: vCPUs created from now on
  *	execute HLT themselves, without an exit (under @lock)
  * @coalesced_io: the coalesced MMIO and PIO zones and ring (core/coalesced_io.c)
+ * @apicv: APICv inhibit reasons and the APIC gfn (apicv/apicv.c)
  */
 struct okvm_vm {
 	refcount_t users;
@@ -149,6 +151,7 @@ struct okvm_vm {
 	u64 disabled_quirks;
 	bool hlt_in_guest;
 	struct okvm_coalesced_io *coalesced_io;
+	struct okvm_apicv apicv;
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
@@ -172,6 +175,8 @@ enum okvm_vcpu_mode {
 #define OKVM_REQ_EVENT		1
 /* A guest EOI the userspace IOAPIC must hear of: KVM_EXIT_IOAPIC_EOI. */
 #define OKVM_REQ_IOAPIC_EOI_EXIT	2
+/* The VM's APICv state changed: okvm_apicv_vcpu_refresh(). */
+#define OKVM_REQ_APICV_UPDATE	3
 
 /**
  * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data

@@ -12,7 +12,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
+#include <okvm/spte.h>
 #include <okvm/vm.h>
 
 #include "../../mmu/tdp_mmu.h"
@@ -23,6 +25,8 @@ static inline struct okvm_vm *okvm_test_vm(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	rwlock_init(&vm->mmu_lock);
+	/* okvm_mmu_zap_gfn_range() wakes it when its invalidation ends. */
+	init_waitqueue_head(&vm->invalidate_done);
 	vm->mmu.fmt = okvm_npt_format();
 	vm->mmu.root_level = 4;
 	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL);

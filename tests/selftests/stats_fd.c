@@ -88,6 +88,8 @@ static const struct known_stat vm_okvm[] = {
 	{ "zaps", KVM_STATS_TYPE_CUMULATIVE },
 	{ "sptes_zapped", KVM_STATS_TYPE_CUMULATIVE },
 	{ "notifier_invalidations", KVM_STATS_TYPE_CUMULATIVE },
+	{ "apicv_inhibit_reasons", KVM_STATS_TYPE_INSTANT },
+	{ "apicv_inhibit_changes", KVM_STATS_TYPE_CUMULATIVE },
 };
 
 static const struct known_stat vcpu_okvm[] = {
@@ -95,6 +97,7 @@ static const struct known_stat vcpu_okvm[] = {
 	{ "cpuid_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "msr_exits", KVM_STATS_TYPE_CUMULATIVE },
 	{ "ibpb", KVM_STATS_TYPE_CUMULATIVE },
+	{ "apicv_active", KVM_STATS_TYPE_INSTANT },
 };
 
 /*
