@@ -296,6 +296,17 @@ def report_fuzz_seeds(label, lines, dmesg, splatted):
           ', '.join(f'{seed} ({secs} s)' for seed, secs in seeds))
 
 
+def splat_context(lines, splat):
+    """What was running when @splat first reached the console: the last marker before it."""
+    for l in reversed(lines[:lines.index(splat)]):
+        for marker in ('OKVM-SELFTEST-BEGIN ', 'OKVM-UPSTREAM-BEGIN '):
+            if l.startswith(marker):
+                return l[len(marker):].split()[0]
+        if 'OKVM-KUNIT-BEGIN' in l:
+            return 'KUnit'
+    return 'boot'
+
+
 def judge_log(label, path, kunit_py, tally, args=None):
     with open(path, errors='replace') as f:
         lines = [l.rstrip('\n') for l in f]
@@ -312,7 +323,12 @@ def judge_log(label, path, kunit_py, tally, args=None):
               (TIMESTAMP.match(l) or l in in_dmesg)]
     for l in splats[:20]:
         print(f'{label}: kernel: {l}')
-    tally.add(f'{label}: kernel log free of splats', 'fail' if splats else 'pass')
+    # The first splat and where it came, in the name: CI shows the tail only.
+    name = f'{label}: kernel log free of splats'
+    if splats:
+        name += f' (first, during {splat_context(lines, splats[0])}: ' \
+                f'{TIMESTAMP.sub("", splats[0]).strip()[:160]})'
+    tally.add(name, 'fail' if splats else 'pass')
     if kunit_py:
         judge_kunit(label, dmesg, kunit_py, tally)
     if args and label in args.upstream:
