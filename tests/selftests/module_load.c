@@ -329,8 +329,8 @@ static int run_as(uid_t uid, gid_t gid, const char *path, int log_fd)
 	return WEXITSTATUS(status);
 }
 
-/* errno of opening /dev/kvm as @uid (in group @gid unless -1), 0 if it opens. */
-static int open_errno_as(uid_t uid, gid_t gid)
+/* errno of opening @path as @uid (in group @gid unless -1), 0 if it opens. */
+static int open_errno_as(uid_t uid, gid_t gid, const char *path)
 {
 	int status, fd;
 	pid_t pid;
@@ -341,7 +341,7 @@ static int open_errno_as(uid_t uid, gid_t gid)
 	if (!pid) {
 		if (!become_user(uid, gid))
 			_exit(255);
-		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		fd = open(path, O_RDWR | O_CLOEXEC);
 		_exit(fd < 0 ? errno : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
@@ -397,8 +397,10 @@ TEST_F(okvm_ko, drop_in_group_kvm_may_open_it_others_may_not)
 	if (status)
 		print_log(DROP_IN_LOG);
 
-	EXPECT_EQ(0, open_errno_as(MEMBER_UID, gid));
-	EXPECT_EQ(EACCES, open_errno_as(STRANGER_UID, -1));
+	EXPECT_EQ(0, open_errno_as(MEMBER_UID, gid, "/dev/kvm"));
+	/* The stranger reaches /dev; only the node's group and mode stop it. */
+	EXPECT_EQ(0, open_errno_as(STRANGER_UID, -1, "/dev/null"));
+	EXPECT_EQ(EACCES, open_errno_as(STRANGER_UID, -1, "/dev/kvm"));
 	ASSERT_EQ(0, unload_module("okvm"));
 }
 

@@ -18,6 +18,9 @@ out=$1 mode=$2 ko=$3 selftests=$4 moddir=$5 tools=${6:-}
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp's 0700 would become /'s mode: unprivileged users (module_load's
+# drop-in test) must get through it.
+chmod 755 "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,okvm/selftests,okvm/kvm,okvm/tools}
 cp /bin/busybox "$root/bin/busybox"
 cp "$OKVM_TOP/tests/vm/init.sh" "$root/init"
