@@ -63,6 +63,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		okvm_vcpu_free(vm->vcpus[i]);
 	okvm_mmu_destroy(vm);
+	okvm_apicv_destroy(vm);
 	okvm_memslots_free(vm);
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);

@@ -14,6 +14,7 @@
 #include <linux/srcu.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/apicv.h>
 #include <okvm/memslot.h>
 #include <okvm/mmu.h>
 #include <okvm/vm.h>
@@ -124,7 +125,8 @@ struct okvm_page_fault {
  * mapping of its hva, than max_huge_level and than the CPU's NPT supports;
  * gfn and hva congruent modulo the leaf size (so one host huge page backs
  * it), the whole leaf inside the memslot, and no part of it being
- * invalidated (the fault's retry check covers its gfn only). A logging
+ * invalidated (the fault's retry check covers its gfn only), and not over
+ * the APIC gfn where that is special (apicv/access_page.c). A logging
  * memslot maps 4K only.
  */
 static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_page_fault *fault)
@@ -154,6 +156,8 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_page_fault *fa
 			continue;
 		if (inv->in_progress && okvm_gfn_ranges_overlap(inv->range, leaf))
 			continue;
+		if (okvm_apicv_leaf_covers_apic_gfn(vm, leaf))
+			continue;
 		break;
 	}
 	return level;
@@ -177,18 +181,14 @@ static int okvm_fault_find_slot(struct okvm_vm *vm, struct okvm_page_fault *faul
 }
 
 /*
- * The host page behind the fault's gfn, with the invalidation sequence read
- * before it: 0, 1 if a signal interrupted the host's fault (the run loop
- * reports it), or -EFAULT.
+ * The host page behind the fault's gfn: 0, 1 if a signal interrupted the
+ * host's fault (the run loop reports it), or -EFAULT.
  */
-static int okvm_fault_translate(struct okvm_vm *vm, struct okvm_page_fault *fault)
+static int okvm_fault_translate(struct okvm_page_fault *fault)
 {
 	const struct okvm_memslot *slot = fault->slot;
 	int r;
 
-	fault->seq = READ_ONCE(vm->mmu_invalidate.seq);
-	/* Read the sequence before the host page tables; pairs with mmu_lock. */
-	smp_rmb();
 	fault->hva = okvm_memslot_hva(slot, fault->gfn);
 	r = okvm_hva_to_page(fault->hva, fault->write, &fault->page, &fault->writable);
 	if (r) {
@@ -250,12 +250,56 @@ static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *f
 	put_page(fault->page);
 }
 
-/* Find the memslot, translate, install: okvm_mmu_map_gpa() inside SRCU. */
+/*
+ * The APIC gfn where it is special: OKVM_PF_EMULATE while APICv is
+ * inhibited, with nothing installed; the APIC-access page mapped at 4K
+ * while it is active (1), unless an inhibit raced with the fault; 0 for
+ * any other gfn.
+ */
+static int okvm_fault_apic_gfn(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
+{
+	struct okvm_vm *vm = vcpu->vm;
+	struct page *page;
+	int r;
+
+	r = okvm_apicv_fault(vcpu, fault->gfn, &page);
+	if (r == OKVM_APIC_FAULT_NONE)
+		return 0;
+	if (r == OKVM_APIC_FAULT_EMULATE)
+		return OKVM_PF_EMULATE;
+	if (r < 0)
+		return r;
+	r = okvm_mmu_page_cache_fill(vcpu);
+	if (r)
+		return r;
+	read_lock(&vm->mmu_lock);
+	fault->why = okvm_mmu_invalidate_retry(&vm->mmu_invalidate, fault->seq, fault->gfn);
+	if (!fault->why &&
+	    okvm_tdp_map(vm, &vcpu->page_cache, fault->gfn, page_to_pfn(page), 1, true))
+		fault->why = OKVM_FAULT_RETRY_LOST_RACE;
+	fault->level = fault->why ? 0 : 1;
+	read_unlock(&vm->mmu_lock);
+	return 1;
+}
+
+/*
+ * The APIC gfn, else find the memslot, translate, install:
+ * okvm_mmu_map_gpa() inside SRCU.
+ */
 static int okvm_fault_map(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
 {
 	struct okvm_vm *vm = vcpu->vm;
 	int r;
 
+	fault->seq = READ_ONCE(vm->mmu_invalidate.seq);
+	/*
+	 * Read the sequence before the APICv state and the host page tables;
+	 * pairs with mmu_lock, which invalidations and inhibits write under.
+	 */
+	smp_rmb();
+	r = okvm_fault_apic_gfn(vcpu, fault);
+	if (r)
+		return r;
 	r = okvm_fault_find_slot(vm, fault);
 	if (r)
 		return r;
@@ -269,7 +313,7 @@ static int okvm_fault_map(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
 		return r;
-	r = okvm_fault_translate(vm, fault);
+	r = okvm_fault_translate(fault);
 	if (r)
 		return r;
 	okvm_fault_install(vcpu, fault);

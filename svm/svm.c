@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
@@ -49,10 +50,21 @@ static struct page *okvm_svm_alloc_permission_map(unsigned int order)
 	return page;
 }
 
+/*
+ * For tests only: map the APIC-access page while APICv is active although
+ * nothing accelerates it, so that guest writes land in the page, where a
+ * test sees them, instead of reaching the in-kernel APIC. Guests that use
+ * their APIC break with it. Fixed at load.
+ */
+static bool apicv_test_access_page;
+module_param(apicv_test_access_page, bool, 0444);
+MODULE_PARM_DESC(apicv_test_access_page,
+		 "tests only: map the APIC-access page without AVIC (guests lose their xAPIC MMIO)");
+
 /* No AVIC in okvm yet: QEMU's TCG, where okvm is tested, has none. */
 static bool okvm_svm_maps_apic_access_page(void)
 {
-	return false;
+	return apicv_test_access_page;
 }
 
 static const struct okvm_hw_ops okvm_svm_ops = {

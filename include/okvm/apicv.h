@@ -12,6 +12,7 @@
 #include <linux/kvm_types.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <okvm/gfn_range.h>
 #include <uapi/okvm.h>
 
 struct okvm_vm;
@@ -24,11 +25,21 @@ struct okvm_vcpu;
  * @inhibits: BIT(enum okvm_apicv_inhibit) of the reasons set; written
  *	under @lock, read locklessly (READ_ONCE) by faults and vCPUs
  * @apic_gfn: where the APIC-access page is mapped while APICv is active
+ * @access_page: the APIC-access page, allocated by the first fault that
+ *	maps it (under @lock, published with release) and freed with the VM
  */
 struct okvm_apicv {
 	struct mutex lock;		/* see @lock above */
 	unsigned long inhibits;
 	gfn_t apic_gfn;
+	struct page *access_page;
+};
+
+/* What a page fault does about the APIC: okvm_apicv_fault(). */
+enum okvm_apic_fault {
+	OKVM_APIC_FAULT_NONE,
+	OKVM_APIC_FAULT_EMULATE,
+	OKVM_APIC_FAULT_MAP,
 };
 
 void okvm_apicv_init(struct okvm_vm *vm);
@@ -36,6 +47,10 @@ void okvm_apicv_inhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason);
 void okvm_apicv_uninhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason);
 void okvm_apicv_vcpu_refresh(struct okvm_vcpu *vcpu);
 int okvm_apicv_enable_user_inhibit(struct okvm_vm *vm, u64 inhibit);
+bool okvm_apicv_gfn_special(struct okvm_vm *vm);
+bool okvm_apicv_leaf_covers_apic_gfn(struct okvm_vm *vm, struct okvm_gfn_range leaf);
+int okvm_apicv_fault(struct okvm_vcpu *vcpu, gfn_t gfn, struct page **page);
+void okvm_apicv_destroy(struct okvm_vm *vm);
 
 /* No reason keeps APICv off. */
 static inline bool okvm_apicv_inhibits_active(unsigned long inhibits)

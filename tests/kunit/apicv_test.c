@@ -3,11 +3,12 @@
  * KUnit: the APICv state machine (apicv/apicv.c) on a VM with only its TDP
  * tables: active only while no reason is set, whatever the order reasons
  * come and go in; the inhibit that ends "active" moves the invalidation
- * sequence, so a fault that read it before retries; and it zaps the APIC
- * gfn alone.
+ * sequence, so a fault that read it before retries; it zaps the APIC gfn
+ * alone; and no huge leaf may cover that gfn.
  */
 #include <kunit/test.h>
 #include <linux/bitops.h>
+#include <linux/sizes.h>
 
 #include <okvm/apicv.h>
 #include <okvm/mmu.h>
@@ -116,11 +117,36 @@ static void okvm_apicv_inhibit_zaps_the_apic_gfn_alone(struct kunit *test)
 	okvm_test_vm_free(vm, &cache);
 }
 
+/*
+ * No huge leaf over the APIC gfn where it is special; elsewhere, and where
+ * the backend maps no access page, leaves are not held back.
+ */
+static void okvm_apicv_no_huge_leaf_over_the_apic_gfn(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_apicv_test_vm(test);
+	gfn_t gfn = vm->apicv.apic_gfn;
+	struct okvm_gfn_range leaf_2m = { gfn & ~511ULL, (gfn & ~511ULL) + 512 };
+	struct okvm_gfn_range leaf_1g = { gfn & ~(SZ_256K - 1), (gfn & ~(SZ_256K - 1)) + SZ_256K };
+	struct okvm_gfn_range next_2m = { leaf_2m.end, leaf_2m.end + 512 };
+
+	KUNIT_EXPECT_TRUE(test, okvm_apicv_leaf_covers_apic_gfn(vm, leaf_2m));
+	KUNIT_EXPECT_TRUE(test, okvm_apicv_leaf_covers_apic_gfn(vm, leaf_1g));
+	KUNIT_EXPECT_FALSE(test, okvm_apicv_leaf_covers_apic_gfn(vm, next_2m));
+	/* Inhibited for now is still special: the gfn must stay emulated. */
+	okvm_apicv_inhibit(vm, OKVM_APICV_INHIBIT_USER);
+	KUNIT_EXPECT_TRUE(test, okvm_apicv_leaf_covers_apic_gfn(vm, leaf_2m));
+	/* Without an access page ever, the APIC gfn is a gfn like any other. */
+	okvm_apicv_inhibit(vm, OKVM_APICV_INHIBIT_NO_HARDWARE);
+	KUNIT_EXPECT_FALSE(test, okvm_apicv_leaf_covers_apic_gfn(vm, leaf_2m));
+	okvm_test_vm_free(vm, &(struct okvm_mmu_page_cache){});
+}
+
 static struct kunit_case okvm_apicv_cases[] = {
 	KUNIT_CASE(okvm_apicv_init_inhibits_until_irqchip),
 	KUNIT_CASE(okvm_apicv_active_only_without_reasons),
 	KUNIT_CASE(okvm_apicv_inhibit_makes_a_racing_fault_retry),
 	KUNIT_CASE(okvm_apicv_inhibit_zaps_the_apic_gfn_alone),
+	KUNIT_CASE(okvm_apicv_no_huge_leaf_over_the_apic_gfn),
 	{}
 };
 
