@@ -16,10 +16,12 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <asm/apicdef.h>
+#include <asm/msr-index.h>
 #include <uapi/okvm.h>
 
 #include <okvm/apicv.h>
 #include <okvm/hw.h>
+#include <okvm/lapic.h>
 #include <okvm/mmu.h>
 #include <okvm/vm.h>
 
@@ -64,28 +66,34 @@ static void okvm_apicv_request_all(struct okvm_vm *vm)
 	}
 }
 
-static void okvm_apicv_change(struct okvm_vm *vm, enum okvm_apicv_inhibit reason, bool set)
+static void okvm_apicv_change_locked(struct okvm_vm *vm, enum okvm_apicv_inhibit reason,
+				     bool set)
 {
 	struct okvm_apicv *av = &vm->apicv;
 	unsigned long old, new;
 
-	mutex_lock(&av->lock);
+	lockdep_assert_held(&av->lock);
 	old = av->inhibits;
 	new = set ? old | BIT(reason) : old & ~BIT(reason);
 	if (new == old)
-		goto out;
+		return;
 	/* Before the zap: a fault that reads the sequence after it sees this. */
 	WRITE_ONCE(av->inhibits, new);
 	okvm_vm_stat_set(&vm->stats, OKVM_VM_STAT_APICV_INHIBITS, new);
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_APICV_CHANGES, 1);
 	trace_okvm_apicv_inhibit(reason, set, new);
 	if (okvm_apicv_inhibits_active(old) == okvm_apicv_inhibits_active(new))
-		goto out;
+		return;
 	okvm_apicv_request_all(vm);
 	if (!okvm_apicv_inhibits_active(new))
 		okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(av->apic_gfn));
-out:
-	mutex_unlock(&av->lock);
+}
+
+static void okvm_apicv_change(struct okvm_vm *vm, enum okvm_apicv_inhibit reason, bool set)
+{
+	mutex_lock(&vm->apicv.lock);
+	okvm_apicv_change_locked(vm, reason, set);
+	mutex_unlock(&vm->apicv.lock);
 }
 
 /**
@@ -109,6 +117,72 @@ void okvm_apicv_inhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason)
 void okvm_apicv_uninhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason)
 {
 	okvm_apicv_change(vm, reason, false);
+}
+
+/*
+ * The APIC gfn moves to @gfn. Written before the zaps, as the inhibits are:
+ * the old gfn loses the access page (and becomes memory again), the new
+ * one any memslot leaf, huge or not, that covers it; a fault that read the
+ * old gfn before retries.
+ */
+static void okvm_apicv_move_locked(struct okvm_vm *vm, gfn_t gfn)
+{
+	struct okvm_apicv *av = &vm->apicv;
+	gfn_t old = av->apic_gfn;
+
+	lockdep_assert_held(&av->lock);
+	WRITE_ONCE(av->apic_gfn, gfn);
+	if (!okvm_apicv_gfn_special(vm))
+		return;
+	okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(old));
+	okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(gfn));
+}
+
+/**
+ * okvm_apicv_apics_changed() - a local APIC's mode, base or ID changed
+ * @vm: the VM, with an in-kernel irqchip
+ *
+ * Sets or clears X2APIC (an APIC in x2APIC mode), APIC_ID (an xAPIC ID
+ * other than its vCPU's id) and APIC_BASE (an APIC disabled, or xAPICs at
+ * different bases), from every vCPU's APIC as it is now; and when all
+ * enabled xAPICs share a base, the APIC gfn moves there. The vCPUs are
+ * read under the lock, so the last change to take it sees every write
+ * made before it, whatever order the callers ran in.
+ */
+void okvm_apicv_apics_changed(struct okvm_vm *vm)
+{
+	/* Pairs with the release in okvm_create_vcpu(): vcpus[] is filled. */
+	unsigned int i, nr = smp_load_acquire(&vm->nr_vcpus);
+	bool x2apic = false, other_id = false, other_base = false, any_xapic = false;
+	gfn_t gfn = 0;
+
+	mutex_lock(&vm->apicv.lock);
+	for (i = 0; i < nr; i++) {
+		struct okvm_vcpu *vcpu = vm->vcpus[i];
+		u64 base = READ_ONCE(vcpu->apic_base);
+
+		if (!vcpu->apic)
+			continue;
+		if (!(base & MSR_IA32_APICBASE_ENABLE)) {
+			other_base = true;
+			continue;
+		}
+		if (base & X2APIC_ENABLE) {
+			x2apic = true;
+			continue;
+		}
+		if (any_xapic && (base & MSR_IA32_APICBASE_BASE) >> PAGE_SHIFT != gfn)
+			other_base = true;
+		gfn = (base & MSR_IA32_APICBASE_BASE) >> PAGE_SHIFT;
+		any_xapic = true;
+		other_id |= okvm_lapic_id(vcpu->apic) != vcpu->id;
+	}
+	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_X2APIC, x2apic);
+	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_APIC_ID, other_id);
+	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_APIC_BASE, other_base);
+	if (any_xapic && !other_base && gfn != vm->apicv.apic_gfn)
+		okvm_apicv_move_locked(vm, gfn);
+	mutex_unlock(&vm->apicv.lock);
 }
 
 /**

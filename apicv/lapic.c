@@ -378,8 +378,10 @@ static void okvm_lapic_write(struct okvm_lapic *apic, u32 reg, u32 value)
 
 	switch (reg) {
 	case APIC_ID:
-		if (!x2apic)
-			okvm_set_reg(apic, APIC_ID, value & 0xff000000);
+		if (x2apic)
+			break;
+		okvm_set_reg(apic, APIC_ID, value & 0xff000000);
+		okvm_apicv_apics_changed(apic->vcpu->vm);
 		break;
 	case APIC_TASKPRI:
 		okvm_lapic_set_tpr(apic, value);
@@ -606,6 +608,8 @@ int okvm_lapic_set_base(struct okvm_lapic *apic, u64 value, bool host)
 			okvm_set_reg(apic, APIC_ID, vcpu->id << 24);
 		okvm_make_request(vcpu, OKVM_REQ_EVENT);
 	}
+	if ((old ^ value) & (mode | MSR_IA32_APICBASE_BASE))
+		okvm_apicv_apics_changed(vcpu->vm);
 	return 0;
 }
 
@@ -727,5 +731,6 @@ int okvm_lapic_set_state(struct okvm_lapic *apic, const struct kvm_lapic_state *
 	okvm_lapic_update_ppr(apic);
 	okvm_lapic_timer_restart(apic);
 	okvm_make_request(apic->vcpu, OKVM_REQ_EVENT);
+	okvm_apicv_apics_changed(apic->vcpu->vm);
 	return 0;
 }

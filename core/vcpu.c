@@ -579,6 +579,9 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vcpu->mutex);
 	mutex_unlock(&vm->lock);
+	/* Its APIC, at the reset base with its own ID, may change what APICv can do. */
+	if (vcpu->apic)
+		okvm_apicv_apics_changed(vm);
 	return r;
 
 out_mutex:

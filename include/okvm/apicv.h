@@ -46,6 +46,7 @@ void okvm_apicv_init(struct okvm_vm *vm);
 void okvm_apicv_inhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason);
 void okvm_apicv_uninhibit(struct okvm_vm *vm, enum okvm_apicv_inhibit reason);
 void okvm_apicv_vcpu_refresh(struct okvm_vcpu *vcpu);
+void okvm_apicv_apics_changed(struct okvm_vm *vm);
 int okvm_apicv_enable_user_inhibit(struct okvm_vm *vm, u64 inhibit);
 bool okvm_apicv_gfn_special(struct okvm_vm *vm);
 bool okvm_apicv_leaf_covers_apic_gfn(struct okvm_vm *vm, struct okvm_gfn_range leaf);

@@ -36,6 +36,11 @@ static int lapic_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->vm = kunit_kzalloc(test, sizeof(*f->vm), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->vm);
+	/*
+	 * The APICs' changes reach the APICv state; without TDP tables the
+	 * VM must stay inhibited (NO_IRQCHIP), so that nothing is zapped.
+	 */
+	okvm_apicv_init(f->vm);
 	for (i = 0; i < NR_TEST_VCPUS; i++) {
 		struct okvm_vcpu *vcpu = kunit_kzalloc(test, sizeof(*vcpu), GFP_KERNEL);
 

@@ -190,20 +190,22 @@ else
 	echo "OKVM-SELFTEST-END okvm:module_load $?"
 	rmmod okvm 2>/dev/null
 
-	# The APIC-access page race needs okvm's test parameter, which takes
-	# every other guest's xAPIC MMIO away: a load of its own.
-	if [ -x /okvm/selftests/apicv_access_page_race ]; then
-		echo "OKVM-SELFTEST-BEGIN okvm-apicv-test:apicv_access_page_race"
+	# The APIC-access page tests need okvm's test parameter, which takes
+	# every other guest's xAPIC MMIO away: a load of their own.
+	for t in apicv_access_page_race apicv_toggles_touch_nothing_else \
+		 apicv_apic_base_relocation; do
+		[ -x "/okvm/selftests/$t" ] || continue
+		echo "OKVM-SELFTEST-BEGIN okvm-apicv-test:$t"
 		if insmod /okvm/okvm.ko apicv_test_access_page=1; then
-			OKVM_DEV=/dev/okvm /okvm/selftests/apicv_access_page_race 2>&1
+			OKVM_DEV=/dev/okvm "/okvm/selftests/$t" 2>&1
 			rc=$?
 			rmmod okvm
 		else
 			echo "not ok 1 insmod okvm.ko apicv_test_access_page=1"
 			rc=1
 		fi
-		echo "OKVM-SELFTEST-END okvm-apicv-test:apicv_access_page_race $rc"
-	fi
+		echo "OKVM-SELFTEST-END okvm-apicv-test:$t $rc"
+	done
 
 	# The same binaries against upstream KVM: differences are bugs.
 	for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done

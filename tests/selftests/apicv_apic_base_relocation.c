@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A relocated xAPIC takes the APIC gfn with it: with guest memory under
+ * both the old and the new base, the APIC's registers are at the new base
+ * once the guest moves IA32_APIC_BASE there, and the old page is memory
+ * again; moving back swaps them back. The inhibit reasons stay clear of
+ * APIC_BASE, as the one vCPU's xAPIC is where the gfn is.
+ *
+ * okvm-only, and only with okvm loaded with apicv_test_access_page=1 (see
+ * apicv_access_page_race.c), APICv inhibited by userspace so that every
+ * access is emulated. Skips elsewhere.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <okvm.h>
+
+#include "kselftest_harness.h"
+#include "lib/stats.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+#include "lib/x86.h"
+
+#define MEM_SLOT	2
+#define MEM_GPA		0xfec00000ULL	/* 4M: 0xfed00000 and 0xfee00000 in it */
+#define MEM_SIZE	0x400000ULL
+#define OLD_BASE	0xfee00000ULL
+#define NEW_BASE	0xfed00000ULL
+#define LVR		0x30
+#define OLD_MARKER	0x5a5a5a5aU
+#define NEW_MARKER	0x6b6b6b6bU
+#define MSR_APIC_BASE	0x1b
+#define APIC_EN_BSP	((1ULL << 11) | (1ULL << 8))
+#define TEST_PARAM	"/sys/module/okvm/parameters/apicv_test_access_page"
+
+static u32 read32(u64 gpa)
+{
+	return READ_ONCE(*(u32 *)gpa);
+}
+
+static void guest_relocate_and_back(void)
+{
+	GUEST_SYNC(read32(OLD_BASE + LVR));
+	guest_wrmsr(MSR_APIC_BASE, NEW_BASE | APIC_EN_BSP);
+	GUEST_SYNC(read32(NEW_BASE + LVR));
+	GUEST_SYNC(read32(OLD_BASE + LVR));
+	guest_wrmsr(MSR_APIC_BASE, OLD_BASE | APIC_EN_BSP);
+	GUEST_SYNC(read32(OLD_BASE + LVR));
+	GUEST_SYNC(read32(NEW_BASE + LVR));
+	GUEST_DONE();
+}
+
+static bool test_param_on(void)
+{
+	FILE *f = fopen(TEST_PARAM, "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c == 'Y';
+}
+
+static u64 vm_stat(struct okvm_vm *vm, const char *name)
+{
+	struct okvm_stats st;
+	u64 v;
+
+	okvm_stats_open(&st, vm->fd);
+	v = okvm_stats_get(&st, name);
+	okvm_stats_close(&st);
+	return v;
+}
+
+static u64 run_to_sync(struct okvm_vcpu *vcpu)
+{
+	struct okvm_ucall uc;
+
+	if (okvm_vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC)
+		okvm_fail("the guest stopped for something else than a SYNC");
+	return uc.args[0];
+}
+
+TEST(the_apic_gfn_follows_the_base)
+{
+	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { 1 } };
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 lvr, v;
+	char *mem;
+
+	if (!test_param_on())
+		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_relocate_and_back, &vcpu);
+	mem = okvm_vm_add_anon_region(vm, MEM_SLOT, MEM_GPA, MEM_SIZE);
+	okvm_guest_identity_map(vm, MEM_GPA, MEM_SIZE);
+	*(u32 *)(mem + OLD_BASE - MEM_GPA + LVR) = OLD_MARKER;
+	*(u32 *)(mem + NEW_BASE - MEM_GPA + LVR) = NEW_MARKER;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+
+	lvr = run_to_sync(vcpu);
+	EXPECT_NE(OLD_MARKER, lvr);
+	EXPECT_NE(0, lvr & 0xff) TH_LOG("LVR 0x%llx has no version", lvr);
+	/* Moved: the APIC at the new base, memory at the old. */
+	EXPECT_EQ(lvr, run_to_sync(vcpu));
+	EXPECT_EQ(OLD_MARKER, run_to_sync(vcpu));
+	EXPECT_EQ(0, vm_stat(vm, "apicv_inhibit_reasons") & (1ULL << OKVM_APICV_INHIBIT_APIC_BASE));
+	/* And back. */
+	EXPECT_EQ(lvr, run_to_sync(vcpu));
+	v = run_to_sync(vcpu);
+	EXPECT_EQ(NEW_MARKER, v);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * APICv toggles touch the APIC gfn and nothing else: a thousand inhibits
+ * and re-enables with 64 MiB of guest memory mapped leave every leaf in
+ * place (each inhibit zaps one gfn, which nothing mapped here), and no
+ * memslot is involved: one that userspace puts over the APIC gfn is
+ * accepted, and is shadowed there by the APIC (inhibited: the APIC's
+ * registers; active: the access page), while the rest of it is memory.
+ *
+ * KVM does otherwise: it keeps a private memslot for the access page, so
+ * a user memslot over the APIC gfn fails with EEXIST, and before 5.16 an
+ * inhibit deleted that memslot, zapping every leaf of the VM.
+ *
+ * okvm-only, and only with okvm loaded with apicv_test_access_page=1 (see
+ * apicv_access_page_race.c). Skips elsewhere.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <okvm.h>
+
+#include "kselftest_harness.h"
+#include "lib/stats.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+
+#define TOGGLES		1000
+#define PAGE		0x1000ULL
+#define REGION_SLOT	1
+#define REGION_GPA	0x40000000ULL
+#define REGION_SIZE	(64ULL << 20)
+#define APIC_SLOT	2
+#define APIC_GPA	0xfee00000ULL
+#define APIC_SLOT_SIZE	0x200000ULL
+#define APIC_LVR_OFFSET	0x30
+#define MARKER		0x5a5a5a5aU
+#define MARKER_NEXT	0x6b6b6b6b6b6b6b6bULL
+#define TEST_PARAM	"/sys/module/okvm/parameters/apicv_test_access_page"
+
+static bool test_param_on(void)
+{
+	FILE *f = fopen(TEST_PARAM, "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c == 'Y';
+}
+
+static int set_user_inhibit(struct okvm_vm *vm, u64 value)
+{
+	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { value } };
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+}
+
+static u64 vm_stat(struct okvm_vm *vm, const char *name)
+{
+	struct okvm_stats st;
+	u64 v;
+
+	okvm_stats_open(&st, vm->fd);
+	v = okvm_stats_get(&st, name);
+	okvm_stats_close(&st);
+	return v;
+}
+
+static void guest_spin(void)
+{
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+/* The APIC's version register, then the word at the start of the next page. */
+static void guest_read_apic_page_and_next(void)
+{
+	for (;;) {
+		GUEST_SYNC(READ_ONCE(*(u32 *)(APIC_GPA + APIC_LVR_OFFSET)));
+		GUEST_SYNC(READ_ONCE(*(u64 *)(APIC_GPA + PAGE)));
+	}
+}
+
+static u64 run_to_sync(struct okvm_vcpu *vcpu)
+{
+	struct okvm_ucall uc;
+
+	if (okvm_vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC)
+		okvm_fail("the guest stopped for something else than a SYNC");
+	return uc.args[0];
+}
+
+TEST(a_thousand_toggles_zap_no_leaf_of_guest_memory)
+{
+	struct kvm_pre_fault_memory range = { .gpa = REGION_GPA, .size = REGION_SIZE };
+	struct okvm_leaf_counts before, after;
+	u64 zaps, zapped, i;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	if (!test_param_on())
+		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_spin, &vcpu);
+	okvm_vm_add_anon_region(vm, REGION_SLOT, REGION_GPA, REGION_SIZE);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_PRE_FAULT_MEMORY, &range)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, range.size);
+	before = okvm_stats_leaf_counts(vm->fd);
+	ASSERT_GE(before.pages_4k + 512 * before.pages_2m, REGION_SIZE / PAGE);
+	zaps = vm_stat(vm, "zaps");
+	zapped = vm_stat(vm, "sptes_zapped");
+
+	for (i = 0; i < TOGGLES; i++) {
+		ASSERT_EQ(0, set_user_inhibit(vm, 1));
+		ASSERT_EQ(0, set_user_inhibit(vm, 0));
+	}
+	after = okvm_stats_leaf_counts(vm->fd);
+	EXPECT_EQ(before.pages_4k, after.pages_4k);
+	EXPECT_EQ(before.pages_2m, after.pages_2m);
+	EXPECT_EQ(before.pages_1g, after.pages_1g);
+	/* One zap of one gfn per inhibit, and nothing mapped there to remove. */
+	EXPECT_EQ(zaps + TOGGLES, vm_stat(vm, "zaps"));
+	EXPECT_EQ(zapped, vm_stat(vm, "sptes_zapped"));
+	okvm_vm_free(vm);
+}
+
+TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	char *mem;
+	u64 lvr;
+
+	if (!test_param_on())
+		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_read_apic_page_and_next, &vcpu);
+	/* No hidden memslot is in the way. */
+	mem = okvm_vm_add_anon_region(vm, APIC_SLOT, APIC_GPA, APIC_SLOT_SIZE);
+	okvm_guest_identity_map(vm, APIC_GPA, APIC_SLOT_SIZE);
+	*(u32 *)(mem + APIC_LVR_OFFSET) = MARKER;
+	*(u64 *)(mem + PAGE) = MARKER_NEXT;
+
+	/* Inhibited: the APIC's own register, emulated. */
+	ASSERT_EQ(0, set_user_inhibit(vm, 1));
+	lvr = run_to_sync(vcpu);
+	EXPECT_NE(MARKER, lvr);
+	EXPECT_NE(0, lvr & 0xff) TH_LOG("LVR 0x%llx has no version", lvr);
+	EXPECT_EQ(MARKER_NEXT, run_to_sync(vcpu));
+
+	/* Active: the access page, which is not the memslot's page either. */
+	ASSERT_EQ(0, set_user_inhibit(vm, 0));
+	EXPECT_EQ(0, run_to_sync(vcpu));
+	EXPECT_EQ(MARKER_NEXT, run_to_sync(vcpu));
+	okvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
