@@ -50,16 +50,14 @@ out:
  * Only where APICv can ever be active, the backend mapping the access page:
  * elsewhere the APIC gfn is any other gfn, as it was before APICv, and the
  * in-kernel APIC takes the accesses that no memslot serves (core/mmio.c).
- * The reasons looked at are fixed before the VM's first vCPU exists, so no
- * mapping made before can contradict the answer.
+ * When the answer turns to true, the APIC gfn is zapped of what memslot
+ * leaves a vCPU mapped there before (okvm_apicv_change_locked()).
  *
  * Return: true if faults on the APIC gfn go through okvm_apicv_fault().
  */
 bool okvm_apicv_gfn_special(struct okvm_vm *vm)
 {
-	return !(READ_ONCE(vm->apicv.inhibits) &
-		 (BIT(OKVM_APICV_INHIBIT_DISABLED) | BIT(OKVM_APICV_INHIBIT_NO_HARDWARE) |
-		  BIT(OKVM_APICV_INHIBIT_NO_IRQCHIP)));
+	return okvm_apicv_inhibits_special(READ_ONCE(vm->apicv.inhibits));
 }
 
 /**

@@ -66,6 +66,19 @@ static void okvm_apicv_request_all(struct okvm_vm *vm)
 	}
 }
 
+/*
+ * What the APIC gfn may have mapped goes when the new state forbids it:
+ * the access page when APICv stops being active, a memslot page when the
+ * gfn becomes special (NO_IRQCHIP is cleared once vCPUs may run, see
+ * okvm_create_irqchip()). Either way a fault that read the old state
+ * retries, since it read the sequence first.
+ */
+static bool okvm_apicv_change_zaps(unsigned long old, unsigned long new)
+{
+	return (okvm_apicv_inhibits_active(old) && !okvm_apicv_inhibits_active(new)) ||
+	       (!okvm_apicv_inhibits_special(old) && okvm_apicv_inhibits_special(new));
+}
+
 static void okvm_apicv_change_locked(struct okvm_vm *vm, enum okvm_apicv_inhibit reason,
 				     bool set)
 {
@@ -77,16 +90,20 @@ static void okvm_apicv_change_locked(struct okvm_vm *vm, enum okvm_apicv_inhibit
 	new = set ? old | BIT(reason) : old & ~BIT(reason);
 	if (new == old)
 		return;
-	/* Before the zap: a fault that reads the sequence after it sees this. */
 	WRITE_ONCE(av->inhibits, new);
 	okvm_vm_stat_set(&vm->stats, OKVM_VM_STAT_APICV_INHIBITS, new);
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_APICV_CHANGES, 1);
 	trace_okvm_apicv_inhibit(reason, set, new);
-	if (okvm_apicv_inhibits_active(old) == okvm_apicv_inhibits_active(new))
+	if (okvm_apicv_inhibits_active(old) != okvm_apicv_inhibits_active(new))
+		okvm_apicv_request_all(vm);
+	if (!okvm_apicv_change_zaps(old, new))
 		return;
-	okvm_apicv_request_all(vm);
-	if (!okvm_apicv_inhibits_active(new))
-		okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(av->apic_gfn));
+	/*
+	 * The state before the sequence the zap bumps; pairs with the
+	 * smp_rmb() of okvm_fault_map(), which reads them the other way.
+	 */
+	smp_wmb();
+	okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(av->apic_gfn));
 }
 
 static void okvm_apicv_change(struct okvm_vm *vm, enum okvm_apicv_inhibit reason, bool set)
@@ -134,6 +151,8 @@ static void okvm_apicv_move_locked(struct okvm_vm *vm, gfn_t gfn)
 	WRITE_ONCE(av->apic_gfn, gfn);
 	if (!okvm_apicv_gfn_special(vm))
 		return;
+	/* As in okvm_apicv_change_locked(): the gfn before the sequence. */
+	smp_wmb();
 	okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(old));
 	okvm_mmu_zap_gfn_range(vm, okvm_gfn_range_one(gfn));
 }
@@ -177,11 +196,12 @@ void okvm_apicv_apics_changed(struct okvm_vm *vm)
 		any_xapic = true;
 		other_id |= okvm_lapic_id(vcpu->apic) != vcpu->id;
 	}
+	/* The gfn first: APICv never becomes active at the old one. */
+	if (any_xapic && !other_base && gfn != vm->apicv.apic_gfn)
+		okvm_apicv_move_locked(vm, gfn);
 	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_X2APIC, x2apic);
 	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_APIC_ID, other_id);
 	okvm_apicv_change_locked(vm, OKVM_APICV_INHIBIT_APIC_BASE, other_base);
-	if (any_xapic && !other_base && gfn != vm->apicv.apic_gfn)
-		okvm_apicv_move_locked(vm, gfn);
 	mutex_unlock(&vm->apicv.lock);
 }
 

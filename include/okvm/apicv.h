@@ -8,6 +8,7 @@
 #ifndef _OKVM_APICV_H
 #define _OKVM_APICV_H
 
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/kvm_types.h>
 #include <linux/mutex.h>
@@ -57,6 +58,17 @@ void okvm_apicv_destroy(struct okvm_vm *vm);
 static inline bool okvm_apicv_inhibits_active(unsigned long inhibits)
 {
 	return !inhibits;
+}
+
+/*
+ * APICv may become active some day: the APIC gfn is then handled apart
+ * from memslots (okvm_apicv_gfn_special()).
+ */
+static inline bool okvm_apicv_inhibits_special(unsigned long inhibits)
+{
+	return !(inhibits & (BIT(OKVM_APICV_INHIBIT_DISABLED) |
+			     BIT(OKVM_APICV_INHIBIT_NO_HARDWARE) |
+			     BIT(OKVM_APICV_INHIBIT_NO_IRQCHIP)));
 }
 
 #endif /* _OKVM_APICV_H */

@@ -141,12 +141,61 @@ static void okvm_apicv_no_huge_leaf_over_the_apic_gfn(struct kunit *test)
 	okvm_test_vm_free(vm, &(struct okvm_mmu_page_cache){});
 }
 
+/*
+ * KVM_CREATE_IRQCHIP clears NO_IRQCHIP after it let go of the VM's lock,
+ * so a vCPU made and run in between may have mapped memslot pages over
+ * the APIC gfn, 4K or huge. When the gfn becomes special they must go,
+ * and a fault that read the sequence before must retry.
+ */
+static void okvm_apicv_gfn_becoming_special_zaps_it(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_apicv_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	gfn_t gfn = vm->apicv.apic_gfn;
+	unsigned long seq;
+
+	vm->apicv.inhibits = BIT(OKVM_APICV_INHIBIT_NO_IRQCHIP) | BIT(OKVM_APICV_INHIBIT_USER);
+	okvm_test_map_4k(test, vm, &cache, gfn - 1, gfn + 2);
+	seq = READ_ONCE(vm->mmu_invalidate.seq);
+	okvm_apicv_uninhibit(vm, OKVM_APICV_INHIBIT_NO_IRQCHIP);
+	KUNIT_EXPECT_TRUE(test, okvm_apicv_gfn_special(vm));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_4K]), 2);
+	KUNIT_EXPECT_EQ(test, okvm_mmu_invalidate_retry(&vm->mmu_invalidate, seq, gfn),
+			OKVM_FAULT_RETRY_SEQ_CHANGED);
+	okvm_test_vm_free(vm, &cache);
+}
+
+/*
+ * A huge leaf over it goes whole. APICv becoming active then maps nothing
+ * and zaps nothing: the next fault does the mapping.
+ */
+static void okvm_apicv_gfn_becoming_special_zaps_a_huge_leaf(struct kunit *test)
+{
+	struct okvm_vm *vm = okvm_apicv_test_vm(test);
+	struct okvm_mmu_page_cache cache = {};
+	gfn_t gfn = vm->apicv.apic_gfn;
+	s64 zaps;
+
+	vm->apicv.inhibits = BIT(OKVM_APICV_INHIBIT_NO_IRQCHIP) | BIT(OKVM_APICV_INHIBIT_USER);
+	okvm_test_map(test, vm, &cache, gfn & ~511ULL, 2, true);
+	KUNIT_ASSERT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_2M]), 1);
+	okvm_apicv_uninhibit(vm, OKVM_APICV_INHIBIT_NO_IRQCHIP);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_PAGES_2M]), 0);
+
+	zaps = atomic64_read(&vm->stats.v[OKVM_VM_STAT_ZAPS]);
+	okvm_apicv_uninhibit(vm, OKVM_APICV_INHIBIT_USER);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&vm->stats.v[OKVM_VM_STAT_ZAPS]), zaps);
+	okvm_test_vm_free(vm, &cache);
+}
+
 static struct kunit_case okvm_apicv_cases[] = {
 	KUNIT_CASE(okvm_apicv_init_inhibits_until_irqchip),
 	KUNIT_CASE(okvm_apicv_active_only_without_reasons),
 	KUNIT_CASE(okvm_apicv_inhibit_makes_a_racing_fault_retry),
 	KUNIT_CASE(okvm_apicv_inhibit_zaps_the_apic_gfn_alone),
 	KUNIT_CASE(okvm_apicv_no_huge_leaf_over_the_apic_gfn),
+	KUNIT_CASE(okvm_apicv_gfn_becoming_special_zaps_it),
+	KUNIT_CASE(okvm_apicv_gfn_becoming_special_zaps_a_huge_leaf),
 	{}
 };
 
