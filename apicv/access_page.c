@@ -89,10 +89,12 @@ bool okvm_apicv_leaf_covers_apic_gfn(struct okvm_vm *vm, struct okvm_gfn_range l
 int okvm_apicv_fault(struct okvm_vcpu *vcpu, gfn_t gfn, struct page **page)
 {
 	struct okvm_vm *vm = vcpu->vm;
+	/* One read: "special" and "active" of the same state. */
+	unsigned long inhibits = READ_ONCE(vm->apicv.inhibits);
 
-	if (gfn != READ_ONCE(vm->apicv.apic_gfn) || !okvm_apicv_gfn_special(vm))
+	if (gfn != READ_ONCE(vm->apicv.apic_gfn) || !okvm_apicv_inhibits_special(inhibits))
 		return OKVM_APIC_FAULT_NONE;
-	if (!okvm_apicv_inhibits_active(READ_ONCE(vm->apicv.inhibits)))
+	if (!okvm_apicv_inhibits_active(inhibits))
 		return OKVM_APIC_FAULT_EMULATE;
 	*page = okvm_apic_access_page(vm);
 	return *page ? OKVM_APIC_FAULT_MAP : -ENOMEM;

@@ -99,11 +99,12 @@ out:
  * @gpa: the guest physical address
  * @gfn: its frame
  * @write: the access is a write
- * @slot: the memslot of @gfn
+ * @slot: the memslot of @gfn; NULL for the APIC-access page
  * @seq: the invalidation sequence, read before @page was looked up
  * @hva: the host address of @gfn
  * @page: the host page, referenced until the fault ends
- * @writable: the leaf may map @page writable
+ * @pfn: what the leaf maps: @page's frame, or the APIC-access page's
+ * @writable: the leaf may map @pfn writable
  * @level: the leaf mapped (1 = 4K, 2 = 2M, 3 = 1G), 0 until one is
  * @why: why nothing was mapped, if something was expected to be
  */
@@ -115,6 +116,7 @@ struct okvm_page_fault {
 	unsigned long seq;
 	unsigned long hva;
 	struct page *page;
+	kvm_pfn_t pfn;
 	bool writable;
 	int level;
 	enum okvm_fault_retry why;
@@ -209,9 +211,10 @@ static int okvm_fault_translate(struct okvm_page_fault *fault)
 }
 
 /*
- * Map the translated page under mmu_lock held for read, unless an
- * invalidation raced with the translation or another vCPU won; then drop
- * the page.
+ * Map fault->pfn under mmu_lock held for read, unless an invalidation
+ * raced with the fault or another vCPU won. A memslot page is mapped as
+ * large as okvm_fault_level() allows, and marked dirty in the slot's log;
+ * a page outside memslots (the APIC-access page) is mapped at 4K.
  */
 static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
 {
@@ -224,11 +227,11 @@ static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *f
 		 * Under the lock, no invalidation can start changing the host
 		 * page tables: the size seen now belongs with the page.
 		 */
-		fault->level = okvm_fault_level(vm, fault);
-		if (okvm_tdp_map(vm, &vcpu->page_cache, fault->gfn, page_to_pfn(fault->page),
-				 fault->level, fault->writable))
+		fault->level = fault->slot ? okvm_fault_level(vm, fault) : 1;
+		if (okvm_tdp_map(vm, &vcpu->page_cache, fault->gfn, fault->pfn, fault->level,
+				 fault->writable))
 			fault->why = OKVM_FAULT_RETRY_LOST_RACE;
-		else if (fault->writable)
+		else if (fault->slot && fault->writable)
 			/*
 			 * Under the read lock, so KVM_GET_DIRTY_LOG (write
 			 * lock) sees the bit and the writable leaf together.
@@ -238,6 +241,16 @@ static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *f
 	if (fault->why)
 		fault->level = 0;
 	read_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Install the translated memslot page, then let go of it: okvm keeps no
+ * reference on a page it maps.
+ */
+static void okvm_fault_install_page(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
+{
+	fault->pfn = page_to_pfn(fault->page);
+	okvm_fault_install(vcpu, fault);
 	/*
 	 * The guest's writes do not set the dirty bit of the host's PTE, so
 	 * the host would take the page as clean (and could drop it for its
@@ -258,7 +271,6 @@ static void okvm_fault_install(struct okvm_vcpu *vcpu, struct okvm_page_fault *f
  */
 static int okvm_fault_apic_gfn(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
 {
-	struct okvm_vm *vm = vcpu->vm;
 	struct page *page;
 	int r;
 
@@ -272,13 +284,9 @@ static int okvm_fault_apic_gfn(struct okvm_vcpu *vcpu, struct okvm_page_fault *f
 	r = okvm_mmu_page_cache_fill(vcpu);
 	if (r)
 		return r;
-	read_lock(&vm->mmu_lock);
-	fault->why = okvm_mmu_invalidate_retry(&vm->mmu_invalidate, fault->seq, fault->gfn);
-	if (!fault->why &&
-	    okvm_tdp_map(vm, &vcpu->page_cache, fault->gfn, page_to_pfn(page), 1, true))
-		fault->why = OKVM_FAULT_RETRY_LOST_RACE;
-	fault->level = fault->why ? 0 : 1;
-	read_unlock(&vm->mmu_lock);
+	fault->pfn = page_to_pfn(page);
+	fault->writable = true;
+	okvm_fault_install(vcpu, fault);
 	return 1;
 }
 
@@ -316,7 +324,7 @@ static int okvm_fault_map(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
 	r = okvm_fault_translate(fault);
 	if (r)
 		return r;
-	okvm_fault_install(vcpu, fault);
+	okvm_fault_install_page(vcpu, fault);
 	return 1;
 }
 
