@@ -14,14 +14,15 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <okvm.h>
 
 #include "kselftest_harness.h"
+#include "lib/apicv.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -35,7 +36,6 @@
 #define SHARED_GPA	0x20000000ULL
 #define PAGE		0x1000ULL
 #define STOP		(~0ULL)
-#define TEST_PARAM	"/sys/module/okvm/parameters/apicv_test_access_page"
 
 /*
  * Guest memory the host reads and writes. @phase: odd while the host holds
@@ -88,23 +88,6 @@ static void *run_vcpu(void *arg)
 	return NULL;
 }
 
-static int set_user_inhibit(struct okvm_vm *vm, u64 value)
-{
-	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { value } };
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-static bool test_param_on(void)
-{
-	FILE *f = fopen(TEST_PARAM, "r");
-	int c = f ? fgetc(f) : EOF;
-
-	if (f)
-		fclose(f);
-	return c == 'Y';
-}
-
 static u64 total_landed(struct shared *sh)
 {
 	u64 n = 0;
@@ -115,18 +98,64 @@ static u64 total_landed(struct shared *sh)
 	return n;
 }
 
-/* Wait up to two seconds for a store to land; false if none did. */
+/* Stores vCPU @k has made and read back, landed or not. */
+static u64 stores(struct shared *sh, int k)
+{
+	return READ_ONCE(sh->vcpu[k].landed) + READ_ONCE(sh->vcpu[k].emulated);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * While APICv is active, wait for a store to land. The window is judged
+ * by the guests' progress, not by the clock (the emulated machine may not
+ * run them for a while): false once every vCPU has made WINDOW_STORES
+ * stores with none landing; 30 s without that is a failure too.
+ */
+#define WINDOW_STORES	64
 static bool wait_for_a_landing(struct shared *sh)
 {
-	u64 before = total_landed(sh);
-	struct timespec t0, t;
+	u64 landed = total_landed(sh), start[NR_VCPUS];
+	struct timespec t0;
+	bool all_moved;
+	int k;
+
+	for (k = 0; k < NR_VCPUS; k++)
+		start[k] = stores(sh, k);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (total_landed(sh) != landed)
+			return true;
+		all_moved = true;
+		for (k = 0; k < NR_VCPUS; k++)
+			all_moved &= stores(sh, k) - start[k] >= WINDOW_STORES;
+		if (all_moved)
+			return total_landed(sh) != landed;
+	} while (seconds_since(&t0) < 30);
+	return false;
+}
+
+/* Every vCPU has had a store emulated: all it touches but the APIC page is mapped. */
+static bool wait_for_every_vcpu(struct shared *sh)
+{
+	struct timespec t0;
+	bool all;
+	int k;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
-		if (total_landed(sh) != before)
+		all = true;
+		for (k = 0; k < NR_VCPUS; k++)
+			all &= READ_ONCE(sh->vcpu[k].emulated) > 0;
+		if (all)
 			return true;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 2);
+	} while (seconds_since(&t0) < 30);
 	return false;
 }
 
@@ -147,39 +176,41 @@ TEST_F_TIMEOUT(race, an_inhibit_that_returned_leaves_no_store_landing_in_the_pag
 {
 	u64 pages_inhibited, i, windows_without_landing = 0, leaf_left = 0, emulated = 0;
 	u64 toggles = TOGGLES;
-	struct timespec t0, t1;
+	struct timespec t0;
+	double seconds;
 	struct okvm_vcpu *vcpus[NR_VCPUS];
 	pthread_t threads[NR_VCPUS];
 	struct shared *sh;
 	struct okvm_vm *vm;
 	int k;
 
-	if (!test_param_on())
+	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	/* No khugepaged collapse may change the VM's 4K leaves under the count. */
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
 	vm = okvm_vm_create_long_mode_irqchip(NR_VCPUS, guest_store_and_read_back, vcpus);
 	ASSERT_EQ(1, ioctl(vm->fd, KVM_CHECK_EXTENSION, OKVM_CAP_APICV_USER_INHIBIT));
 	sh = okvm_vm_add_anon_region(vm, SHARED_SLOT, SHARED_GPA, PAGE);
 	okvm_guest_identity_map(vm, SHARED_GPA, PAGE);
-	ASSERT_EQ(0, set_user_inhibit(vm, 1));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
 	WRITE_ONCE(sh->phase, 1);
 	for (k = 0; k < NR_VCPUS; k++) {
 		okvm_vcpu_set_args(vcpus[k], 2, (u64)k, SHARED_GPA);
 		ASSERT_EQ(0, pthread_create(&threads[k], NULL, run_vcpu, vcpus[k]));
 	}
-	/* Every page the guests touch but the APIC's is mapped by then. */
-	usleep(200 * 1000);
+	ASSERT_TRUE(wait_for_every_vcpu(sh));
 	pages_inhibited = okvm_stats_leaf_counts(vm->fd).pages_4k;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (i = 0; i < toggles; i++) {
 		WRITE_ONCE(sh->phase, 2 * i + 2);
-		ASSERT_EQ(0, set_user_inhibit(vm, 0));
+		ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 0));
 		windows_without_landing += !wait_for_a_landing(sh);
-		ASSERT_EQ(0, set_user_inhibit(vm, 1));
+		ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
 		WRITE_ONCE(sh->phase, 2 * i + 3);
 		leaf_left += okvm_stats_leaf_counts(vm->fd).pages_4k != pages_inhibited;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	seconds = seconds_since(&t0);
 	/* A last inhibited phase, long enough for stores to be emulated. */
 	usleep(100 * 1000);
 	WRITE_ONCE(sh->phase, STOP);
@@ -198,8 +229,7 @@ TEST_F_TIMEOUT(race, an_inhibit_that_returned_leaves_no_store_landing_in_the_pag
 		       windows_without_landing, toggles);
 	EXPECT_GT(emulated, 0);
 	TH_LOG("%llu toggles in %.1f s: %llu stores landed, %llu emulated", toggles,
-	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       total_landed(sh), emulated);
+	       seconds, total_landed(sh), emulated);
 	okvm_vm_free(vm);
 }
 

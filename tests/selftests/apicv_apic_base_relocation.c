@@ -10,11 +10,10 @@
  * apicv_access_page_race.c), APICv inhibited by userspace so that every
  * access is emulated. Skips elsewhere.
  */
-#include <stdio.h>
-#include <sys/ioctl.h>
 #include <okvm.h>
 
 #include "kselftest_harness.h"
+#include "lib/apicv.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -30,7 +29,6 @@
 #define NEW_MARKER	0x6b6b6b6bU
 #define MSR_APIC_BASE	0x1b
 #define APIC_EN_BSP	((1ULL << 11) | (1ULL << 8))
-#define TEST_PARAM	"/sys/module/okvm/parameters/apicv_test_access_page"
 
 static u32 read32(u64 gpa)
 {
@@ -49,63 +47,33 @@ static void guest_relocate_and_back(void)
 	GUEST_DONE();
 }
 
-static bool test_param_on(void)
-{
-	FILE *f = fopen(TEST_PARAM, "r");
-	int c = f ? fgetc(f) : EOF;
-
-	if (f)
-		fclose(f);
-	return c == 'Y';
-}
-
-static u64 vm_stat(struct okvm_vm *vm, const char *name)
-{
-	struct okvm_stats st;
-	u64 v;
-
-	okvm_stats_open(&st, vm->fd);
-	v = okvm_stats_get(&st, name);
-	okvm_stats_close(&st);
-	return v;
-}
-
-static u64 run_to_sync(struct okvm_vcpu *vcpu)
-{
-	struct okvm_ucall uc;
-
-	if (okvm_vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC)
-		okvm_fail("the guest stopped for something else than a SYNC");
-	return uc.args[0];
-}
-
 TEST(the_apic_gfn_follows_the_base)
 {
-	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { 1 } };
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 	u64 lvr, v;
 	char *mem;
 
-	if (!test_param_on())
+	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_relocate_and_back, &vcpu);
 	mem = okvm_vm_add_anon_region(vm, MEM_SLOT, MEM_GPA, MEM_SIZE);
 	okvm_guest_identity_map(vm, MEM_GPA, MEM_SIZE);
 	*(u32 *)(mem + OLD_BASE - MEM_GPA + LVR) = OLD_MARKER;
 	*(u32 *)(mem + NEW_BASE - MEM_GPA + LVR) = NEW_MARKER;
-	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
 
-	lvr = run_to_sync(vcpu);
+	lvr = okvm_vcpu_next_sync(vcpu);
 	EXPECT_NE(OLD_MARKER, lvr);
 	EXPECT_NE(0, lvr & 0xff) TH_LOG("LVR 0x%llx has no version", lvr);
 	/* Moved: the APIC at the new base, memory at the old. */
-	EXPECT_EQ(lvr, run_to_sync(vcpu));
-	EXPECT_EQ(OLD_MARKER, run_to_sync(vcpu));
-	EXPECT_EQ(0, vm_stat(vm, "apicv_inhibit_reasons") & (1ULL << OKVM_APICV_INHIBIT_APIC_BASE));
+	EXPECT_EQ(lvr, okvm_vcpu_next_sync(vcpu));
+	EXPECT_EQ(OLD_MARKER, okvm_vcpu_next_sync(vcpu));
+	EXPECT_EQ(0, okvm_stat(vm->fd, "apicv_inhibit_reasons") &
+		  (1ULL << OKVM_APICV_INHIBIT_APIC_BASE));
 	/* And back. */
-	EXPECT_EQ(lvr, run_to_sync(vcpu));
-	v = run_to_sync(vcpu);
+	EXPECT_EQ(lvr, okvm_vcpu_next_sync(vcpu));
+	v = okvm_vcpu_next_sync(vcpu);
 	EXPECT_EQ(NEW_MARKER, v);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);

@@ -12,6 +12,7 @@
 #include <okvm.h>
 
 #include "kselftest_harness.h"
+#include "lib/apicv.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -20,35 +21,6 @@ static void guest_sync_forever(void)
 {
 	for (;;)
 		GUEST_SYNC(0);
-}
-
-static int set_user_inhibit(struct okvm_vm *vm, u64 value)
-{
-	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { value } };
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-static u64 vm_stat(struct okvm_vm *vm, const char *name)
-{
-	struct okvm_stats st;
-	u64 v;
-
-	okvm_stats_open(&st, vm->fd);
-	v = okvm_stats_get(&st, name);
-	okvm_stats_close(&st);
-	return v;
-}
-
-static u64 vcpu_stat(struct okvm_vcpu *vcpu, const char *name)
-{
-	struct okvm_stats st;
-	u64 v;
-
-	okvm_stats_open(&st, vcpu->fd);
-	v = okvm_stats_get(&st, name);
-	okvm_stats_close(&st);
-	return v;
 }
 
 FIXTURE(apicv) {
@@ -70,44 +42,44 @@ FIXTURE_TEARDOWN(apicv)
 
 TEST_F(apicv, user_inhibit_sets_and_clears_its_bit)
 {
-	u64 changes = vm_stat(self->vm, "apicv_inhibit_changes");
-	u64 reasons = vm_stat(self->vm, "apicv_inhibit_reasons");
+	u64 changes = okvm_stat(self->vm->fd, "apicv_inhibit_changes");
+	u64 reasons = okvm_stat(self->vm->fd, "apicv_inhibit_reasons");
 
 	EXPECT_EQ(0, reasons & (1ULL << OKVM_APICV_INHIBIT_NO_IRQCHIP));
 	EXPECT_EQ(0, reasons & (1ULL << OKVM_APICV_INHIBIT_USER));
 
-	ASSERT_EQ(0, set_user_inhibit(self->vm, 1));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(self->vm, 1));
 	EXPECT_EQ(reasons | 1ULL << OKVM_APICV_INHIBIT_USER,
-		  vm_stat(self->vm, "apicv_inhibit_reasons"));
-	EXPECT_EQ(changes + 1, vm_stat(self->vm, "apicv_inhibit_changes"));
+		  okvm_stat(self->vm->fd, "apicv_inhibit_reasons"));
+	EXPECT_EQ(changes + 1, okvm_stat(self->vm->fd, "apicv_inhibit_changes"));
 	/* Setting it again changes nothing. */
-	ASSERT_EQ(0, set_user_inhibit(self->vm, 1));
-	EXPECT_EQ(changes + 1, vm_stat(self->vm, "apicv_inhibit_changes"));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(self->vm, 1));
+	EXPECT_EQ(changes + 1, okvm_stat(self->vm->fd, "apicv_inhibit_changes"));
 
-	ASSERT_EQ(0, set_user_inhibit(self->vm, 0));
-	EXPECT_EQ(reasons, vm_stat(self->vm, "apicv_inhibit_reasons"));
-	EXPECT_EQ(changes + 2, vm_stat(self->vm, "apicv_inhibit_changes"));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(self->vm, 0));
+	EXPECT_EQ(reasons, okvm_stat(self->vm->fd, "apicv_inhibit_reasons"));
+	EXPECT_EQ(changes + 2, okvm_stat(self->vm->fd, "apicv_inhibit_changes"));
 
-	EXPECT_EQ(-1, set_user_inhibit(self->vm, 2));
+	EXPECT_EQ(-1, okvm_apicv_set_user_inhibit(self->vm, 2));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(reasons, vm_stat(self->vm, "apicv_inhibit_reasons"));
+	EXPECT_EQ(reasons, okvm_stat(self->vm->fd, "apicv_inhibit_reasons"));
 }
 
 /* apicv_active is what the vCPU saw when it last entered the guest. */
 TEST_F(apicv, a_vcpu_takes_the_state_at_its_next_entry)
 {
-	u64 reasons = vm_stat(self->vm, "apicv_inhibit_reasons");
+	u64 reasons = okvm_stat(self->vm->fd, "apicv_inhibit_reasons");
 
 	okvm_vcpu_expect_sync(self->vcpu, 0);
-	EXPECT_EQ(reasons == 0, vcpu_stat(self->vcpu, "apicv_active"));
+	EXPECT_EQ(reasons == 0, okvm_stat(self->vcpu->fd, "apicv_active"));
 
-	ASSERT_EQ(0, set_user_inhibit(self->vm, 1));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(self->vm, 1));
 	okvm_vcpu_expect_sync(self->vcpu, 0);
-	EXPECT_EQ(0, vcpu_stat(self->vcpu, "apicv_active"));
+	EXPECT_EQ(0, okvm_stat(self->vcpu->fd, "apicv_active"));
 
-	ASSERT_EQ(0, set_user_inhibit(self->vm, 0));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(self->vm, 0));
 	okvm_vcpu_expect_sync(self->vcpu, 0);
-	EXPECT_EQ(reasons == 0, vcpu_stat(self->vcpu, "apicv_active"));
+	EXPECT_EQ(reasons == 0, okvm_stat(self->vcpu->fd, "apicv_active"));
 }
 
 TEST(without_an_irqchip_apicv_is_inhibited)
@@ -121,9 +93,9 @@ TEST(without_an_irqchip_apicv_is_inhibited)
 		SKIP(return, "no OKVM_CAP_APICV_USER_INHIBIT (not okvm)");
 	}
 	okvm_vcpu_expect_sync(vcpu, 0);
-	EXPECT_NE(0, vm_stat(vm, "apicv_inhibit_reasons") &
+	EXPECT_NE(0, okvm_stat(vm->fd, "apicv_inhibit_reasons") &
 		  (1ULL << OKVM_APICV_INHIBIT_NO_IRQCHIP));
-	EXPECT_EQ(0, vcpu_stat(vcpu, "apicv_active"));
+	EXPECT_EQ(0, okvm_stat(vcpu->fd, "apicv_active"));
 	okvm_vm_free(vm);
 }
 

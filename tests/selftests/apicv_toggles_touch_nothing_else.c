@@ -15,12 +15,13 @@
  * apicv_access_page_race.c). Skips elsewhere.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <okvm.h>
 
 #include "kselftest_harness.h"
+#include "lib/apicv.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -36,35 +37,6 @@
 #define APIC_LVR_OFFSET	0x30
 #define MARKER		0x5a5a5a5aU
 #define MARKER_NEXT	0x6b6b6b6b6b6b6b6bULL
-#define TEST_PARAM	"/sys/module/okvm/parameters/apicv_test_access_page"
-
-static bool test_param_on(void)
-{
-	FILE *f = fopen(TEST_PARAM, "r");
-	int c = f ? fgetc(f) : EOF;
-
-	if (f)
-		fclose(f);
-	return c == 'Y';
-}
-
-static int set_user_inhibit(struct okvm_vm *vm, u64 value)
-{
-	struct kvm_enable_cap cap = { .cap = OKVM_CAP_APICV_USER_INHIBIT, .args = { value } };
-
-	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
-}
-
-static u64 vm_stat(struct okvm_vm *vm, const char *name)
-{
-	struct okvm_stats st;
-	u64 v;
-
-	okvm_stats_open(&st, vm->fd);
-	v = okvm_stats_get(&st, name);
-	okvm_stats_close(&st);
-	return v;
-}
 
 static void guest_spin(void)
 {
@@ -81,15 +53,6 @@ static void guest_read_apic_page_and_next(void)
 	}
 }
 
-static u64 run_to_sync(struct okvm_vcpu *vcpu)
-{
-	struct okvm_ucall uc;
-
-	if (okvm_vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC)
-		okvm_fail("the guest stopped for something else than a SYNC");
-	return uc.args[0];
-}
-
 TEST(a_thousand_toggles_zap_no_leaf_of_guest_memory)
 {
 	struct kvm_pre_fault_memory range = { .gpa = REGION_GPA, .size = REGION_SIZE };
@@ -98,28 +61,30 @@ TEST(a_thousand_toggles_zap_no_leaf_of_guest_memory)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	if (!test_param_on())
+	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	/* No khugepaged collapse may change the leaves under the count. */
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_spin, &vcpu);
 	okvm_vm_add_anon_region(vm, REGION_SLOT, REGION_GPA, REGION_SIZE);
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_PRE_FAULT_MEMORY, &range)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, range.size);
 	before = okvm_stats_leaf_counts(vm->fd);
 	ASSERT_GE(before.pages_4k + 512 * before.pages_2m, REGION_SIZE / PAGE);
-	zaps = vm_stat(vm, "zaps");
-	zapped = vm_stat(vm, "sptes_zapped");
+	zaps = okvm_stat(vm->fd, "zaps");
+	zapped = okvm_stat(vm->fd, "sptes_zapped");
 
 	for (i = 0; i < TOGGLES; i++) {
-		ASSERT_EQ(0, set_user_inhibit(vm, 1));
-		ASSERT_EQ(0, set_user_inhibit(vm, 0));
+		ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
+		ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 0));
 	}
 	after = okvm_stats_leaf_counts(vm->fd);
 	EXPECT_EQ(before.pages_4k, after.pages_4k);
 	EXPECT_EQ(before.pages_2m, after.pages_2m);
 	EXPECT_EQ(before.pages_1g, after.pages_1g);
 	/* One zap of one gfn per inhibit, and nothing mapped there to remove. */
-	EXPECT_EQ(zaps + TOGGLES, vm_stat(vm, "zaps"));
-	EXPECT_EQ(zapped, vm_stat(vm, "sptes_zapped"));
+	EXPECT_EQ(zaps + TOGGLES, okvm_stat(vm->fd, "zaps"));
+	EXPECT_EQ(zapped, okvm_stat(vm->fd, "sptes_zapped"));
 	okvm_vm_free(vm);
 }
 
@@ -130,7 +95,7 @@ TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
 	char *mem;
 	u64 lvr;
 
-	if (!test_param_on())
+	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
 	vm = okvm_vm_create_long_mode_irqchip(1, guest_read_apic_page_and_next, &vcpu);
 	/* No hidden memslot is in the way. */
@@ -140,16 +105,16 @@ TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
 	*(u64 *)(mem + PAGE) = MARKER_NEXT;
 
 	/* Inhibited: the APIC's own register, emulated. */
-	ASSERT_EQ(0, set_user_inhibit(vm, 1));
-	lvr = run_to_sync(vcpu);
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
+	lvr = okvm_vcpu_next_sync(vcpu);
 	EXPECT_NE(MARKER, lvr);
 	EXPECT_NE(0, lvr & 0xff) TH_LOG("LVR 0x%llx has no version", lvr);
-	EXPECT_EQ(MARKER_NEXT, run_to_sync(vcpu));
+	EXPECT_EQ(MARKER_NEXT, okvm_vcpu_next_sync(vcpu));
 
 	/* Active: the access page, which is not the memslot's page either. */
-	ASSERT_EQ(0, set_user_inhibit(vm, 0));
-	EXPECT_EQ(0, run_to_sync(vcpu));
-	EXPECT_EQ(MARKER_NEXT, run_to_sync(vcpu));
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 0));
+	EXPECT_EQ(0, okvm_vcpu_next_sync(vcpu));
+	EXPECT_EQ(MARKER_NEXT, okvm_vcpu_next_sync(vcpu));
 	okvm_vm_free(vm);
 }
 

@@ -77,6 +77,17 @@ u64 okvm_stats_get(const struct okvm_stats *st, const char *name)
 	return value;
 }
 
+u64 okvm_stat(int owner_fd, const char *name)
+{
+	struct okvm_stats st;
+	u64 v;
+
+	okvm_stats_open(&st, owner_fd);
+	v = okvm_stats_get(&st, name);
+	okvm_stats_close(&st);
+	return v;
+}
+
 struct okvm_leaf_counts okvm_stats_leaf_counts(int vm_fd)
 {
 	struct okvm_leaf_counts l;

@@ -38,6 +38,9 @@ const struct kvm_stats_desc *okvm_stats_find(const struct okvm_stats *st,
 /* The current value of the size-1 statistic @name; okvm_fail() if absent. */
 u64 okvm_stats_get(const struct okvm_stats *st, const char *name);
 
+/* The statistic @name of a VM or vCPU fd, through a stats fd opened for the call. */
+u64 okvm_stat(int owner_fd, const char *name);
+
 /* A VM's leaves by size, as pages_4k, pages_2m and pages_1g say now. */
 struct okvm_leaf_counts {
 	u64 pages_4k, pages_2m, pages_1g;
