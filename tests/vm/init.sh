@@ -193,7 +193,7 @@ else
 	# The APIC-access page tests need okvm's test parameter, which takes
 	# every other guest's xAPIC MMIO away: a load of their own.
 	for t in apicv_access_page_race apicv_toggles_touch_nothing_else \
-		 apicv_apic_base_relocation; do
+		 apicv_apic_base_relocation apicv_huge_memory_at_apic_gfn; do
 		[ -x "/okvm/selftests/$t" ] || continue
 		echo "OKVM-SELFTEST-BEGIN okvm-apicv-test:$t"
 		if insmod /okvm/okvm.ko apicv_test_access_page=1; then
