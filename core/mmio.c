@@ -2,7 +2,9 @@
 /*
  * MMIO: a guest access that no memslot serves, decoded from the instruction
  * bytes and handed to a device in the kernel (the local APIC) or, as
- * KVM_EXIT_MMIO, to userspace.
+ * KVM_EXIT_MMIO, to userspace. The special APIC gfn comes here even where
+ * a memslot covers it (apicv/access_page.c): what this vCPU's APIC does
+ * not claim there is the memslot's memory, as on hardware.
  *
  * RIP moves past the instruction when the exit is reported; a read's data
  * reaches its register with the next KVM_RUN, as an IN's does.
@@ -14,6 +16,7 @@
 #include <okvm/insn.h>
 #include <okvm/ioapic.h>
 #include <okvm/lapic.h>
+#include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/vm.h>
 
@@ -33,6 +36,26 @@ static int okvm_kernel_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const struct okvm
 	return 0;
 }
 
+/*
+ * Memory, for an access that no device took although a memslot serves it:
+ * the special APIC gfn of a vCPU whose APIC is disabled or elsewhere. A
+ * write to a read-only slot is refused (-EFAULT) and goes to userspace, as
+ * such a write does everywhere else.
+ */
+static int okvm_memory_behind_mmio(struct okvm_vcpu *vcpu, gpa_t gpa,
+				   const struct okvm_mmio_op *op)
+{
+	u64 data = 0;
+	int r;
+
+	if (op->is_write)
+		return okvm_write_guest(vcpu->vm, gpa, &op->value, op->size);
+	r = okvm_read_guest(vcpu->vm, gpa, &data, op->size);
+	if (!r)
+		okvm_write_read_result(vcpu, op, data);
+	return r;
+}
+
 /**
  * okvm_emulate_mmio() - emulate a guest MMIO access, in the kernel or in userspace
  * @vcpu: the vCPU, RIP at the faulting instruction
@@ -41,7 +64,7 @@ static int okvm_kernel_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const struct okvm
  * @nr_bytes: how many could be read
  * @mode: the guest's code size
  *
- * Return: 1 to re-enter when a device in the kernel took it; 0, to exit to
+ * Return: 1 to re-enter when a device in the kernel or memory took it; 0, to exit to
  * userspace with KVM_EXIT_MMIO, or with KVM_EXIT_INTERNAL_ERROR
  * (KVM_INTERNAL_ERROR_EMULATION) for an instruction okvm does not emulate
  * or an access that crosses a page.
@@ -60,7 +83,7 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		return 0;
 	}
 
-	if (!okvm_kernel_mmio(vcpu, gpa, &op) ||
+	if (!okvm_kernel_mmio(vcpu, gpa, &op) || !okvm_memory_behind_mmio(vcpu, gpa, &op) ||
 	    (op.is_write && okvm_coalesced_io_write(vcpu->vm, gpa, op.size, false, &op.value))) {
 		vcpu->rip += insn.len;
 		return 1;

@@ -48,8 +48,10 @@
  * @OKVM_APICV_INHIBIT_APIC_BASE: the vCPUs' xAPIC bases differ, and the
  *	access page sits at one gfn
  * @OKVM_APICV_INHIBIT_USER: userspace asked (OKVM_CAP_APICV_USER_INHIBIT)
- * @OKVM_APICV_INHIBIT_GUEST_DEBUG: a vCPU is being debugged from the host
- * @OKVM_APICV_INHIBIT_IRQ_WINDOW: a vCPU waits for an interrupt window
+ * @OKVM_APICV_INHIBIT_GUEST_DEBUG: reserved for a vCPU debugged from the
+ *	host with interrupts blocked; nothing sets it yet
+ * @OKVM_APICV_INHIBIT_IRQ_WINDOW: reserved for a backend that must leave
+ *	APICv to open an interrupt window (AVIC); nothing sets it yet
  * @OKVM_APICV_INHIBIT_TEST: set and cleared by the KUnit suites only
  * @OKVM_NR_APICV_INHIBITS: the number of reasons
  */

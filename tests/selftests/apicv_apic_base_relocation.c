@@ -27,8 +27,7 @@
 #define LVR		0x30
 #define OLD_MARKER	0x5a5a5a5aU
 #define NEW_MARKER	0x6b6b6b6bU
-#define MSR_APIC_BASE	0x1b
-#define APIC_EN_BSP	((1ULL << 11) | (1ULL << 8))
+#define APIC_EN_BSP	(APICBASE_ENABLE | APICBASE_BSP)
 
 static u32 read32(u64 gpa)
 {
@@ -38,10 +37,10 @@ static u32 read32(u64 gpa)
 static void guest_relocate_and_back(void)
 {
 	GUEST_SYNC(read32(OLD_BASE + LVR));
-	guest_wrmsr(MSR_APIC_BASE, NEW_BASE | APIC_EN_BSP);
+	guest_wrmsr(MSR_IA32_APICBASE, NEW_BASE | APIC_EN_BSP);
 	GUEST_SYNC(read32(NEW_BASE + LVR));
 	GUEST_SYNC(read32(OLD_BASE + LVR));
-	guest_wrmsr(MSR_APIC_BASE, OLD_BASE | APIC_EN_BSP);
+	guest_wrmsr(MSR_IA32_APICBASE, OLD_BASE | APIC_EN_BSP);
 	GUEST_SYNC(read32(OLD_BASE + LVR));
 	GUEST_SYNC(read32(NEW_BASE + LVR));
 	GUEST_DONE();

@@ -5,7 +5,8 @@
  * place (each inhibit zaps one gfn, which nothing mapped here), and no
  * memslot is involved: one that userspace puts over the APIC gfn is
  * accepted, and is shadowed there by the APIC (inhibited: the APIC's
- * registers; active: the access page), while the rest of it is memory.
+ * registers; active: the access page), while the rest of it is memory;
+ * and while the vCPU's APIC is disabled, the APIC gfn is memory too.
  *
  * KVM does otherwise: it keeps a private memslot for the access page, so
  * a user memslot over the APIC gfn fails with EEXIST, and before 5.16 an
@@ -25,6 +26,7 @@
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
+#include "lib/x86.h"
 
 #define TOGGLES		1000
 #define PAGE		0x1000ULL
@@ -42,6 +44,22 @@ static void guest_spin(void)
 {
 	for (;;)
 		GUEST_SYNC(0);
+}
+
+/*
+ * The APIC disabled in IA32_APIC_BASE, as the guest may: a load and a
+ * store at the APIC gfn, then the APIC enabled again.
+ */
+static void guest_disable_apic_and_touch_its_page(void)
+{
+	u64 base = guest_rdmsr(MSR_IA32_APICBASE);
+	u32 *lvr = (u32 *)(APIC_GPA + APIC_LVR_OFFSET);
+
+	guest_wrmsr(MSR_IA32_APICBASE, base & ~APICBASE_ENABLE);
+	GUEST_SYNC(READ_ONCE(*lvr));
+	WRITE_ONCE(*lvr, MARKER + 1);
+	guest_wrmsr(MSR_IA32_APICBASE, base);
+	GUEST_SYNC(READ_ONCE(*lvr));
 }
 
 /* The APIC's version register, then the word at the start of the next page. */
@@ -115,6 +133,39 @@ TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
 	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 0));
 	EXPECT_EQ(0, okvm_vcpu_next_sync(vcpu));
 	EXPECT_EQ(MARKER_NEXT, okvm_vcpu_next_sync(vcpu));
+	okvm_vm_free(vm);
+}
+
+/*
+ * Shadowed only while the vCPU's APIC claims the page: with the APIC
+ * disabled the accesses are emulated (the inhibit APIC_BASE is set) and
+ * reach the memslot's memory, as on hardware, instead of userspace.
+ */
+TEST(a_disabled_apic_leaves_its_gfn_to_the_memslot)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	char *mem;
+	u64 lvr;
+
+	if (!okvm_apicv_test_page_on())
+		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_disable_apic_and_touch_its_page, &vcpu);
+	mem = okvm_vm_add_anon_region(vm, APIC_SLOT, APIC_GPA, APIC_SLOT_SIZE);
+	okvm_guest_identity_map(vm, APIC_GPA, APIC_SLOT_SIZE);
+	*(u32 *)(mem + APIC_LVR_OFFSET) = MARKER;
+	/* Inhibited throughout, so that the enabled APIC answers for itself. */
+	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
+
+	EXPECT_EQ(MARKER, okvm_vcpu_next_sync(vcpu));
+	EXPECT_NE(0, okvm_stat(vm->fd, "apicv_inhibit_reasons") &
+		  (1ULL << OKVM_APICV_INHIBIT_APIC_BASE));
+	/* Enabled again: the APIC's register; the store went to the memslot. */
+	lvr = okvm_vcpu_next_sync(vcpu);
+	EXPECT_NE(MARKER + 1, lvr);
+	EXPECT_NE(0, lvr & 0xff) TH_LOG("LVR 0x%llx has no version", lvr);
+	EXPECT_EQ(MARKER + 1, *(u32 *)(mem + APIC_LVR_OFFSET));
+	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
 }
 

@@ -205,6 +205,7 @@ static inline u64 guest_rdtsc(void)
 #define APIC_DEFAULT_GPA	0xfee00000ULL
 #define MSR_IA32_APICBASE	0x0000001b
 #define MSR_IA32_TSC_DEADLINE	0x000006e0
+#define APICBASE_BSP		BIT_ULL(8)
 #define APICBASE_EXTD		BIT_ULL(10)
 #define APICBASE_ENABLE		BIT_ULL(11)
 #define APIC_REG_ID		0x20
