@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/apicv.h"
 #include "lib/okvm_dev.h"
+#include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -747,6 +749,71 @@ static void bench_floor(void)
 	bench_floor_dontneed();
 }
 
+/*
+ * 11. APICv inhibit+uninhibit cycle: with 64 MiB, then 1 GiB, of 4K leaves
+ * mapped (KVM_PRE_FAULT_MEMORY of 4K-only memory), the host sets and clears
+ * okvm's userspace inhibit N times; time per cycle. Each inhibit zaps the
+ * one APIC gfn, so both rows should match. okvm only: it needs
+ * OKVM_CAP_APICV_USER_INHIBIT and APICv that can be active, which on SVM
+ * without AVIC takes okvm's test parameter apicv_test_access_page=1
+ * (run-in-vm.sh loads okvm so for this benchmark alone). kvm_amd has no
+ * such knob, and no APICv under TCG.
+ */
+#define APICV_CYCLES		1000
+
+static void guest_sync_once(void)
+{
+	GUEST_SYNC(0);
+}
+
+static void prefault(struct okvm_vcpu *vcpu, u64 gpa, u64 size)
+{
+	struct kvm_pre_fault_memory range = { .gpa = gpa, .size = size };
+
+	while (range.size)
+		OKVM_REQUIRE(!ioctl(vcpu->fd, KVM_PRE_FAULT_MEMORY, &range) ||
+			     errno == EINTR || errno == EAGAIN,
+			     "KVM_PRE_FAULT_MEMORY at 0x%llx: %s",
+			     (unsigned long long)range.gpa, strerror(errno));
+}
+
+static void bench_apicv_cycle_mapped(u64 size, const char *metric)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	void *mem;
+	u64 start, i;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_sync_once, &vcpu);
+	mem = map_4k_only(size);
+	okvm_vm_add_region(vm, REGION_SLOT(0), REGION_GPA(0), size, mem);
+	prefault(vcpu, REGION_GPA(0), size);
+	OKVM_REQUIRE(okvm_stats_leaf_counts(vm->fd).pages_4k >= size / PAGE,
+		     "%s: the region is not mapped at 4K", metric);
+
+	start = now_ns();
+	for (i = 0; i < APICV_CYCLES; i++)
+		OKVM_REQUIRE(!okvm_apicv_set_user_inhibit(vm, 1) &&
+			     !okvm_apicv_set_user_inhibit(vm, 0),
+			     "OKVM_CAP_APICV_USER_INHIBIT: %s", strerror(errno));
+	report(metric, (now_ns() - start) / 1e3 / APICV_CYCLES, "us/cycle", "lower");
+	OKVM_REQUIRE(okvm_stat(vm->fd, "zaps") >= APICV_CYCLES,
+		     "%s: the inhibits zapped nothing", metric);
+	okvm_vm_free(vm);
+	munmap(mem, size);
+}
+
+static void bench_apicv_cycle(void)
+{
+	/* The parameter is okvm's: kvm_amd, or okvm without it, skip. */
+	if (!okvm_apicv_test_page_on()) {
+		printf("# apicv-cycle: needs okvm loaded with apicv_test_access_page=1\n");
+		return;
+	}
+	bench_apicv_cycle_mapped(64ULL << 20, "apicv_cycle_64m");
+	bench_apicv_cycle_mapped(PAGE_SIZE_1G, "apicv_cycle_1g");
+}
+
 struct benchmark {
 	const char *name;
 	void (*run)(void);
@@ -763,6 +830,7 @@ static const struct benchmark benchmarks[] = {
 	{ "dirty-log", bench_dirty_log, true },
 	{ "apic-timer", bench_apic_timer, true },
 	{ "ipi", bench_ipi, true },
+	{ "apicv-cycle", bench_apicv_cycle, true },
 	{ "floor", bench_floor, false },
 };
 
