@@ -106,6 +106,18 @@ TEST(a_thousand_toggles_zap_no_leaf_of_guest_memory)
 	okvm_vm_free(vm);
 }
 
+/* A VM running @guest with a memslot of its own over the APIC gfn. */
+static struct okvm_vm *vm_with_memslot_over_apic(void *guest, struct okvm_vcpu **vcpu,
+						 char **mem)
+{
+	struct okvm_vm *vm = okvm_vm_create_long_mode_irqchip(1, guest, vcpu);
+
+	/* No hidden memslot is in the way. */
+	*mem = okvm_vm_add_anon_region(vm, APIC_SLOT, APIC_GPA, APIC_SLOT_SIZE);
+	okvm_guest_identity_map(vm, APIC_GPA, APIC_SLOT_SIZE);
+	return vm;
+}
+
 TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
 {
 	struct okvm_vcpu *vcpu;
@@ -115,10 +127,7 @@ TEST(a_memslot_over_the_apic_gfn_is_shadowed_by_the_apic)
 
 	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
-	vm = okvm_vm_create_long_mode_irqchip(1, guest_read_apic_page_and_next, &vcpu);
-	/* No hidden memslot is in the way. */
-	mem = okvm_vm_add_anon_region(vm, APIC_SLOT, APIC_GPA, APIC_SLOT_SIZE);
-	okvm_guest_identity_map(vm, APIC_GPA, APIC_SLOT_SIZE);
+	vm = vm_with_memslot_over_apic(guest_read_apic_page_and_next, &vcpu, &mem);
 	*(u32 *)(mem + APIC_LVR_OFFSET) = MARKER;
 	*(u64 *)(mem + PAGE) = MARKER_NEXT;
 
@@ -150,9 +159,7 @@ TEST(a_disabled_apic_leaves_its_gfn_to_the_memslot)
 
 	if (!okvm_apicv_test_page_on())
 		SKIP(return, "okvm is not loaded with apicv_test_access_page=1");
-	vm = okvm_vm_create_long_mode_irqchip(1, guest_disable_apic_and_touch_its_page, &vcpu);
-	mem = okvm_vm_add_anon_region(vm, APIC_SLOT, APIC_GPA, APIC_SLOT_SIZE);
-	okvm_guest_identity_map(vm, APIC_GPA, APIC_SLOT_SIZE);
+	vm = vm_with_memslot_over_apic(guest_disable_apic_and_touch_its_page, &vcpu, &mem);
 	*(u32 *)(mem + APIC_LVR_OFFSET) = MARKER;
 	/* Inhibited throughout, so that the enabled APIC answers for itself. */
 	ASSERT_EQ(0, okvm_apicv_set_user_inhibit(vm, 1));
