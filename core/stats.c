@@ -52,6 +52,9 @@ static const struct kvm_stats_desc okvm_vm_stats_desc[] = {
 	OKVM_COUNTER(OKVM_VM_STAT_NOTIFIER_INVALIDATIONS, "notifier_invalidations"),
 	OKVM_GAUGE(OKVM_VM_STAT_APICV_INHIBITS, "apicv_inhibit_reasons"),
 	OKVM_COUNTER(OKVM_VM_STAT_APICV_CHANGES, "apicv_inhibit_changes"),
+	OKVM_COUNTER(OKVM_VM_STAT_GPC_REFRESHES, "gpc_refreshes"),
+	OKVM_COUNTER(OKVM_VM_STAT_GPC_INVALIDATIONS, "gpc_invalidations"),
+	OKVM_COUNTER(OKVM_VM_STAT_GPC_LOCK_FAILURES, "gpc_lock_failures"),
 };
 
 static const struct kvm_stats_desc okvm_vcpu_stats_desc[] = {

@@ -64,6 +64,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 		okvm_vcpu_free(vm->vcpus[i]);
 	okvm_mmu_destroy(vm);
 	okvm_apicv_destroy(vm);
+	okvm_gpc_vm_destroy(vm);
 	okvm_memslots_free(vm);
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);
@@ -384,6 +385,7 @@ int okvm_create_vm(unsigned long type)
 	spin_lock_init(&vm->tsc_lock);
 	vm->apic_bus_cycle_ns = OKVM_APIC_BUS_CYCLE_NS_DEFAULT;
 	okvm_apicv_init(vm);
+	okvm_gpc_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -13,6 +13,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 
+#include <okvm/gpc.h>
 #include <okvm/memslot.h>
 #include <okvm/mmu.h>
 #include <okvm/vm.h>
@@ -52,6 +53,8 @@ static int okvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 	int idx;
 
 	trace_okvm_notifier_invalidate(range->start, range->end, OKVM_TRACE_INVALIDATE_START);
+	/* First: a cache's refresh may wait for what this one waits for. */
+	okvm_gpc_invalidate_start(vm, range->start, range->end);
 	idx = srcu_read_lock(&vm->srcu);
 	write_lock(&vm->mmu_lock);
 	/*
@@ -94,6 +97,7 @@ static void okvm_mn_invalidate_range_end(struct mmu_notifier *mn,
 	write_lock(&vm->mmu_lock);
 	okvm_mmu_invalidate_end(vm);
 	write_unlock(&vm->mmu_lock);
+	okvm_gpc_invalidate_end(vm);
 }
 
 /* The mm is going away: nothing the guest maps stays valid. */

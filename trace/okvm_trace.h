@@ -39,6 +39,13 @@ enum okvm_trace_invalidate {
 	OKVM_TRACE_INVALIDATE_END,
 };
 
+/* What okvm_gpc reports of a gfn-to-pfn cache. */
+enum okvm_trace_gpc {
+	OKVM_TRACE_GPC_REFRESH,
+	OKVM_TRACE_GPC_INVALIDATE,
+	OKVM_TRACE_GPC_LOCK_FAIL,
+};
+
 /*
  * A fault returns 1 both when it mapped the gfn and when it gave up for the
  * guest to retry; only the retry reason tells them apart.
@@ -154,6 +161,25 @@ TRACE_EVENT(okvm_notifier_invalidate,
 		      __print_symbolic(__entry->event,
 				       { OKVM_TRACE_INVALIDATE_START, "start" },
 				       { OKVM_TRACE_INVALIDATE_END, "end" }))
+);
+
+TRACE_EVENT(okvm_gpc,
+	    TP_PROTO(u64 gpa, u32 len, enum okvm_trace_gpc event, int result),
+	    TP_ARGS(gpa, len, event, result),
+	    TP_STRUCT__entry(__field(u64, gpa)
+			     __field(u32, len)
+			     __field(u8, event)
+			     __field(int, result)),
+	    TP_fast_assign(__entry->gpa = gpa;
+			   __entry->len = len;
+			   __entry->event = event;
+			   __entry->result = result;),
+	    TP_printk("gpa=0x%llx len=%u event=%s result=%d", __entry->gpa, __entry->len,
+		      __print_symbolic(__entry->event,
+				       { OKVM_TRACE_GPC_REFRESH, "refresh" },
+				       { OKVM_TRACE_GPC_INVALIDATE, "invalidate" },
+				       { OKVM_TRACE_GPC_LOCK_FAIL, "lock_fail" }),
+		      __entry->result)
 );
 
 TRACE_EVENT(okvm_tlb_flush,

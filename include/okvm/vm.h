@@ -18,6 +18,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/apicv.h>
+#include <okvm/gpc.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
@@ -111,6 +112,10 @@ struct okvm_coalesced_io;
  *	execute HLT themselves, without an exit (under @lock)
  * @coalesced_io: the coalesced MMIO and PIO zones and ring (core/coalesced_io.c)
  * @apicv: APICv inhibit reasons and the APIC gfn (apicv/apicv.c)
+ * @memslots_generation: bumped (under @mmu_lock held for write) each time
+ *	@memslots is replaced: a gfn-to-pfn cache translated in an older one
+ *	translates again
+ * @gpc: the VM's gfn-to-pfn caches and their invalidation state (gpc/gpc.c)
  */
 struct okvm_vm {
 	refcount_t users;
@@ -152,6 +157,8 @@ struct okvm_vm {
 	bool hlt_in_guest;
 	struct okvm_coalesced_io *coalesced_io;
 	struct okvm_apicv apicv;
+	u64 memslots_generation;
+	struct okvm_gpc_vm gpc;
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */

@@ -90,6 +90,9 @@ static const struct known_stat vm_okvm[] = {
 	{ "notifier_invalidations", KVM_STATS_TYPE_CUMULATIVE },
 	{ "apicv_inhibit_reasons", KVM_STATS_TYPE_INSTANT },
 	{ "apicv_inhibit_changes", KVM_STATS_TYPE_CUMULATIVE },
+	{ "gpc_refreshes", KVM_STATS_TYPE_CUMULATIVE },
+	{ "gpc_invalidations", KVM_STATS_TYPE_CUMULATIVE },
+	{ "gpc_lock_failures", KVM_STATS_TYPE_CUMULATIVE },
 };
 
 static const struct known_stat vcpu_okvm[] = {
