@@ -10,6 +10,7 @@
 #include <okvm/caps.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
@@ -44,6 +45,7 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_READONLY_MEM, 1 },
 	{ KVM_CAP_BINARY_STATS_FD, 1 },
 	{ KVM_CAP_GET_TSC_KHZ, 1 },
+	{ KVM_CAP_ADJUST_CLOCK, .value_fn = okvm_kvmclock_cap },
 	{ KVM_CAP_VCPU_ATTRIBUTES, 1 },
 	{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, OKVM_APIC_BUS_CYCLE_NS_DEFAULT },
 	{ KVM_CAP_IRQCHIP, 1 },

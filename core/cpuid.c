@@ -62,12 +62,14 @@
 #define OKVM_81_EDX	(F(11) | F(20) | F(22) | F(26) | F(29))
 
 /*
- * The KVM paravirtual features okvm offers: only the hint that port I/O
- * needs no delay, which holds for every okvm guest. kvmclock, steal time,
- * async page faults, PV EOI, PV unhalt, PV IPIs and PV yield are not
- * implemented (their MSRs #GP, their hypercalls fail with -KVM_ENOSYS).
+ * The KVM paravirtual features okvm offers: the hint that port I/O needs
+ * no delay, which holds for every okvm guest, and kvmclock at both MSR
+ * numbers (gpc/kvmclock.c), without the stable bit. Steal time, async page
+ * faults, PV EOI, PV unhalt, PV IPIs and PV yield are not implemented
+ * (their MSRs #GP, their hypercalls fail with -KVM_ENOSYS).
  */
-#define OKVM_PV_FEATURES	BIT(KVM_FEATURE_NOP_IO_DELAY)
+#define OKVM_PV_FEATURES	(BIT(KVM_FEATURE_NOP_IO_DELAY) | BIT(KVM_FEATURE_CLOCKSOURCE) | \
+				 BIT(KVM_FEATURE_CLOCKSOURCE2))
 
 /* Hypervisor leaves are looked for at 0x40000000 + 0x100 * n, as KVM does. */
 #define OKVM_HV_CPUID_FIRST	0x40000000U

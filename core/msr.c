@@ -11,11 +11,13 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/kvm_para.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/hw.h>
+#include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/tsc.h>
@@ -47,6 +49,7 @@ static const u32 okvm_msrs[] = {
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_APICBASE, MSR_IA32_MISC_ENABLE,
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_POWER_CTL,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /*
@@ -166,6 +169,8 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	if (vcpu->apic && okvm_lapic_msr(index))
 		return okvm_lapic_get_msr(vcpu, index, data);
+	if (okvm_kvmclock_msr(index))
+		return okvm_kvmclock_get_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -218,6 +223,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	if (vcpu->apic && okvm_lapic_msr(index))
 		return okvm_lapic_set_msr(vcpu, index, data, host);
+	if (okvm_kvmclock_msr(index))
+		return okvm_kvmclock_set_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)

@@ -21,6 +21,7 @@
 
 #include <okvm/cpu_irq.h>
 #include <okvm/hw.h>
+#include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
@@ -482,6 +483,8 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	 */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+	if (vcpu->cpu != smp_processor_id())
+		okvm_kvmclock_vcpu_moved(vcpu);
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	/* Publish the mode before reading requests; see the file comment. */
 	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);
@@ -558,6 +561,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 		cond_resched();
 		if (test_and_clear_bit(OKVM_REQ_APICV_UPDATE, &vcpu->requests))
 			okvm_apicv_vcpu_refresh(vcpu);
+		if (test_and_clear_bit(OKVM_REQ_CLOCK_UPDATE, &vcpu->requests))
+			okvm_kvmclock_update(vcpu);
 		if (vcpu->apic) {
 			okvm_vcpu_check_events(vcpu);
 			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE) {

@@ -32,6 +32,8 @@ static void okvm_tsc_write_offset(struct okvm_vcpu *vcpu, u64 offset)
 {
 	vcpu->tsc_offset = offset;
 	okvm_hw->set_tsc_offset(vcpu, offset);
+	/* The kvmclock record pairs a guest TSC value with a time. */
+	okvm_make_request(vcpu, OKVM_REQ_CLOCK_UPDATE);
 }
 
 /*

@@ -23,6 +23,7 @@
 #include <okvm/coalesced_io.h>
 #include <okvm/cpuid.h>
 #include <okvm/hw.h>
+#include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
@@ -489,6 +490,7 @@ static const struct file_operations okvm_vcpu_fops = {
  */
 void okvm_vcpu_free(struct okvm_vcpu *vcpu)
 {
+	okvm_kvmclock_vcpu_free(vcpu);
 	okvm_lapic_free(vcpu);
 	okvm_mmu_page_cache_free(&vcpu->page_cache);
 	kvfree(vcpu->cpuid);
@@ -544,6 +546,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 			  (okvm_vcpu_is_reset_bsp(vcpu) ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	okvm_vcpu_init_msrs(vcpu);
+	okvm_kvmclock_vcpu_init(vcpu);
 	okvm_vcpu_init_tsc(vcpu);
 	okvm_vcpu_init_cpuid(vcpu);
 	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */

@@ -23,6 +23,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 #include <okvm/msr_filter.h>
@@ -320,6 +321,19 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	}
 	case KVM_GET_TSC_KHZ:
 		return okvm_tsc_khz();
+	case KVM_GET_CLOCK: {
+		struct kvm_clock_data data;
+
+		okvm_kvmclock_get_clock(vm, &data);
+		return copy_to_user(argp, &data, sizeof(data)) ? -EFAULT : 0;
+	}
+	case KVM_SET_CLOCK: {
+		struct kvm_clock_data data;
+
+		if (copy_from_user(&data, argp, sizeof(data)))
+			return -EFAULT;
+		return okvm_kvmclock_set_clock(vm, &data);
+	}
 	case KVM_SET_TSS_ADDR:
 		/* Needed by real-mode emulation on VMX; SVM has no use for it. */
 		WRITE_ONCE(vm->tss_addr, arg);
@@ -386,6 +400,7 @@ int okvm_create_vm(unsigned long type)
 	vm->apic_bus_cycle_ns = OKVM_APIC_BUS_CYCLE_NS_DEFAULT;
 	okvm_apicv_init(vm);
 	okvm_gpc_vm_init(vm);
+	okvm_kvmclock_vm_init(vm);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -375,6 +375,32 @@ void okvm_gpc_deactivate(struct okvm_gpc *gpc)
 }
 
 /**
+ * okvm_gpc_mark_dirty() - log the area as written
+ * @gpc: the cache, after a write through it (its lock need not be held)
+ *
+ * For a memslot with dirty logging, marks the area's gfns, so that
+ * KVM_GET_DIRTY_LOG reports what okvm wrote as it reports the guest's
+ * writes. A gfn whose slot went meanwhile is skipped: there is no log to
+ * tell.
+ */
+void okvm_gpc_mark_dirty(struct okvm_gpc *gpc)
+{
+	struct okvm_vm *vm = gpc->vm;
+	gfn_t gfn = gpc->gpa >> PAGE_SHIFT, last = (gpc->gpa + gpc->len - 1) >> PAGE_SHIFT;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	for (; gfn <= last; gfn++) {
+		const struct okvm_memslot *slot;
+
+		slot = okvm_memslot_find(srcu_dereference(vm->memslots, &vm->srcu), gfn);
+		if (slot && slot->dirty_bitmap)
+			okvm_memslot_mark_dirty(slot, gfn);
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+}
+
+/**
  * __okvm_gpc_check() - the cache maps its area now
  * @gpc: the cache, its lock held for read
  *

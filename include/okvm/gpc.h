@@ -114,6 +114,8 @@ void *okvm_gpc_lock(struct okvm_gpc *gpc);
 void *okvm_gpc_lock_atomic(struct okvm_gpc *gpc);
 void okvm_gpc_unlock(struct okvm_gpc *gpc);
 
+void okvm_gpc_mark_dirty(struct okvm_gpc *gpc);
+
 bool __okvm_gpc_check(struct okvm_gpc *gpc);
 int __okvm_gpc_refresh(struct okvm_gpc *gpc);
 

@@ -116,6 +116,9 @@ struct okvm_coalesced_io;
  *	@memslots is replaced: a gfn-to-pfn cache translated in an older one
  *	translates again
  * @gpc: the VM's gfn-to-pfn caches and their invalidation state (gpc/gpc.c)
+ * @kvmclock_offset: the VM's kvmclock minus the host's CLOCK_MONOTONIC_RAW,
+ *	in ns (gpc/kvmclock.c); KVM_SET_CLOCK writes it, vCPUs read it
+ * @wall_clock_msr: MSR_KVM_WALL_CLOCK(_NEW), the last value written
  */
 struct okvm_vm {
 	refcount_t users;
@@ -159,6 +162,8 @@ struct okvm_vm {
 	struct okvm_apicv apicv;
 	u64 memslots_generation;
 	struct okvm_gpc_vm gpc;
+	s64 kvmclock_offset;
+	u64 wall_clock_msr;
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
@@ -184,6 +189,8 @@ enum okvm_vcpu_mode {
 #define OKVM_REQ_IOAPIC_EOI_EXIT	2
 /* The VM's APICv state changed: okvm_apicv_vcpu_refresh(). */
 #define OKVM_REQ_APICV_UPDATE	3
+/* Its kvmclock record must be written again: okvm_kvmclock_update(). */
+#define OKVM_REQ_CLOCK_UPDATE	4
 
 /**
  * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data
@@ -261,6 +268,8 @@ struct okvm_pending_msr {
  * @sigset_active: KVM_RUN runs with @sigset as the thread's signal mask
  * @sigset: KVM_SET_SIGNAL_MASK's mask, without SIGKILL and SIGSTOP
  * @has_run: it entered the guest once: its CPUID is frozen from then on
+ * @kvmclock_msr: MSR_KVM_SYSTEM_TIME(_NEW): the record's gpa, bit 0 on
+ * @pv_time: the cache its kvmclock record is written through
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -307,6 +316,8 @@ struct okvm_vcpu {
 	bool sigset_active;
 	sigset_t sigset;
 	bool has_run;
+	u64 kvmclock_msr;
+	struct okvm_gpc pv_time;
 };
 
 long okvm_tsc_khz(void);
