@@ -145,7 +145,12 @@ static struct okvm_memslots *okvm_memslots_swap(struct okvm_vm *vm,
 			   !READ_ONCE(vm->mmu_invalidate.in_progress));
 	}
 	rcu_assign_pointer(vm->memslots, slots);
-	/* Caches check it without mmu_lock (gpc/gpc.c): a plain counter. */
+	/*
+	 * The array before the generation: a cache that reads the new
+	 * generation translates in the new array (the smp_rmb() of
+	 * __okvm_gpc_refresh()).
+	 */
+	smp_wmb();
 	WRITE_ONCE(vm->memslots_generation, vm->memslots_generation + 1);
 	write_unlock(&vm->mmu_lock);
 	return old;

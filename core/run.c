@@ -483,8 +483,7 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 	 */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	if (vcpu->cpu != smp_processor_id())
-		okvm_kvmclock_vcpu_moved(vcpu);
+	okvm_kvmclock_vcpu_moved(vcpu);
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	/* Publish the mode before reading requests; see the file comment. */
 	smp_store_mb(vcpu->mode, OKVM_IN_GUEST_MODE);

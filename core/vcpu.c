@@ -221,6 +221,7 @@ void okvm_vcpu_reset(struct okvm_vcpu *vcpu)
 	/* INIT drops NMIs that wait; the backend unmasks them. */
 	vcpu->nmi_pending = 0;
 	atomic_set(&vcpu->nmi_queued, 0);
+	okvm_kvmclock_reset(vcpu);
 	okvm_hw->reset(vcpu);
 }
 

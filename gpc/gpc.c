@@ -12,10 +12,11 @@
  * a page: readers then see "invalid" and refresh, and nothing is written
  * to the old page once the notifier returns.
  *
- * The pages stay referenced while they are mapped, so the kernel mapping
- * never outlives them; the reference goes at the next refresh or at
- * deactivation, which also unmap (vunmap() may sleep, the notifier may
- * not).
+ * As a TDP leaf does, the cache keeps no reference on its pages once they
+ * are published: the notifier makes it invalid before the host can free
+ * or move one, so the host migrates them as any other page. Only the
+ * kernel mapping stays, unused, until the next refresh or deactivation
+ * unmaps it (vunmap() may sleep, the notifier may not).
  */
 #include <linux/err.h>
 #include <linux/mm.h>
@@ -80,7 +81,7 @@ void okvm_gpc_invalidate_start(struct okvm_vm *vm, unsigned long start, unsigned
 	struct okvm_gpc *gpc;
 
 	spin_lock(&gv->lock);
-	gv->in_progress++;
+	WRITE_ONCE(gv->in_progress, gv->in_progress + 1);
 	list_for_each_entry(gpc, &gv->list, node) {
 		write_lock(&gpc->lock);
 		if (gpc->valid && okvm_gpc_in_range(gpc, start, end)) {
@@ -103,10 +104,15 @@ void okvm_gpc_invalidate_end(struct okvm_vm *vm)
 	bool done;
 
 	spin_lock(&gv->lock);
-	gv->seq++;
+	WRITE_ONCE(gv->seq, gv->seq + 1);
+	/*
+	 * The sequence first: a refresh that sees the count down must see
+	 * the sequence moved. Pairs with the smp_rmb() of okvm_gpc_publish().
+	 */
+	smp_wmb();
 	/* A notifier registered mid-invalidation may see an end without a start. */
 	if (gv->in_progress)
-		gv->in_progress--;
+		WRITE_ONCE(gv->in_progress, gv->in_progress - 1);
 	done = !gv->in_progress;
 	spin_unlock(&gv->lock);
 	if (done)
@@ -127,48 +133,61 @@ void okvm_gpc_init(struct okvm_gpc *gpc, struct okvm_vm *vm)
 }
 
 /**
- * okvm_gpc_pages_release() - unmap and unreference what a translation held
- * @p: the pages; empty afterwards
+ * okvm_gpc_map_pages() - map a translation's pages contiguously in the kernel
+ * @p: nr set; map is set here
+ * @pages: the @p->nr pages, referenced by the caller
  *
- * okvm wrote into the pages through the kernel mapping, which the host's
- * page tables do not see: they are marked dirty, or the host could drop
- * one for a clean copy in swap. May sleep.
+ * Return: 0, or -ENOMEM.
  */
-void okvm_gpc_pages_release(struct okvm_gpc_pages *p)
-{
-	unsigned int i;
-
-	if (p->nr > 1)
-		vunmap(p->map);
-	for (i = 0; i < p->nr; i++) {
-		set_page_dirty_lock(p->pages[i]);
-		put_page(p->pages[i]);
-	}
-	*p = (struct okvm_gpc_pages){};
-}
-
-/**
- * okvm_gpc_map_pages() - map pages contiguously in the kernel
- * @p: nr and pages filled in, each referenced; map is set here
- *
- * Return: 0, or -ENOMEM (the pages are then still the caller's).
- */
-int okvm_gpc_map_pages(struct okvm_gpc_pages *p)
+int okvm_gpc_map_pages(struct okvm_gpc_pages *p, struct page **pages)
 {
 	if (p->nr == 1) {
-		p->map = page_address(p->pages[0]);
+		p->map = page_address(pages[0]);
 		return 0;
 	}
-	p->map = vmap(p->pages, p->nr, VM_MAP, PAGE_KERNEL);
+	p->map = vmap(pages, p->nr, VM_MAP, PAGE_KERNEL);
 	return p->map ? 0 : -ENOMEM;
 }
 
-/*
- * The host pages of @gpc's area, referenced and mapped; 0, -EFAULT where a
- * page lies outside every memslot (or in a read-only one, or one on its
- * way out) or the host cannot fault it in for a write, or -ENOMEM.
+/**
+ * okvm_gpc_unmap() - undo okvm_gpc_map_pages()
+ * @p: the mapping, empty afterwards; may be empty already
+ *
+ * May sleep.
  */
-static int okvm_gpc_translate(struct okvm_gpc *gpc, struct okvm_gpc_pages *p)
+void okvm_gpc_unmap(struct okvm_gpc_pages *p)
+{
+	if (p->nr > 1)
+		vunmap(p->map);
+	*p = (struct okvm_gpc_pages){};
+}
+
+/*
+ * Let go of the references a translation took. A published one is about
+ * to be written through the kernel mapping, which the host's page tables
+ * do not see: its pages are marked dirty now, or the host could drop one
+ * for a clean copy in swap (a later clean goes through the notifier, and
+ * the next refresh marks the page again).
+ */
+static void okvm_gpc_put_pages(struct page **pages, unsigned int nr, bool published)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (published)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
+}
+
+/*
+ * The host pages of @gpc's area, referenced in @pages and mapped in @p; 0,
+ * -EFAULT where a page lies outside every memslot (or in a read-only one,
+ * or one on its way out) or the host cannot fault it in for a write, or
+ * -ENOMEM.
+ */
+static int okvm_gpc_translate(struct okvm_gpc *gpc, struct okvm_gpc_pages *p,
+			      struct page **pages)
 {
 	struct okvm_vm *vm = gpc->vm;
 	unsigned int i;
@@ -195,16 +214,15 @@ static int okvm_gpc_translate(struct okvm_gpc *gpc, struct okvm_gpc_pages *p)
 		goto fail;
 
 	for (i = 0; i < p->nr; i++) {
-		if (get_user_pages_unlocked(p->hva[i], 1, &p->pages[i], FOLL_WRITE) != 1) {
+		if (get_user_pages_unlocked(p->hva[i], 1, &pages[i], FOLL_WRITE) != 1) {
 			r = -EFAULT;
 			break;
 		}
 	}
 	if (!r)
-		r = okvm_gpc_map_pages(p);
+		r = okvm_gpc_map_pages(p, pages);
 	if (r)
-		while (i--)
-			put_page(p->pages[i]);
+		okvm_gpc_put_pages(pages, i, false);
 fail:
 	if (r)
 		*p = (struct okvm_gpc_pages){};
@@ -213,7 +231,7 @@ fail:
 
 /*
  * Take what the cache holds, leaving it holding nothing and invalid; the
- * caller releases it once it may sleep.
+ * caller unmaps it once it may sleep.
  */
 static struct okvm_gpc_pages okvm_gpc_take_locked(struct okvm_gpc *gpc)
 {
@@ -229,12 +247,14 @@ static struct okvm_gpc_pages okvm_gpc_take_locked(struct okvm_gpc *gpc)
 /**
  * okvm_gpc_publish() - make a translation the cache's, unless it raced
  * @gpc: the cache, its refresh_lock held
- * @p: the translation; on success it holds what the cache held before
+ * @p: the translation's mapping; on success it holds the mapping the
+ *	cache held before, for the caller to unmap
  * @seq: the VM's gpc sequence, read before the translation began
  * @generation: the memslot generation, read before it too
  *
  * Return: true if published; false if an invalidation is in progress or
- * ended since @seq was read, and @p must be released and made again.
+ * ended since @seq was read, and the translation must be dropped and made
+ * again.
  */
 bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned long seq,
 		      u64 generation)
@@ -250,7 +270,10 @@ bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned l
 	 * sequence moved, or has yet to reach it and will find it valid:
 	 * either way these pages are not used after it.
 	 */
-	raced = READ_ONCE(gv->in_progress) || READ_ONCE(gv->seq) != seq;
+	raced = READ_ONCE(gv->in_progress);
+	/* The count before the sequence: pairs with okvm_gpc_invalidate_end(). */
+	smp_rmb();
+	raced |= READ_ONCE(gv->seq) != seq;
 	if (!raced) {
 		struct okvm_gpc_pages old = okvm_gpc_take_locked(gpc);
 
@@ -273,13 +296,16 @@ bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned l
  * May sleep.
  *
  * Return: 0 with the cache valid (until the next invalidation), -EINVAL if
- * it is not active, -EFAULT or -ENOMEM as the translation failed.
+ * it is not active, -EFAULT or -ENOMEM as the translation failed, -EINTR
+ * if the task was killed while it waited for an invalidation to end.
  */
 int __okvm_gpc_refresh(struct okvm_gpc *gpc)
 {
 	struct okvm_vm *vm = gpc->vm;
 	struct okvm_gpc_vm *gv = &vm->gpc;
+	struct page *pages[OKVM_GPC_MAX_PAGES];
 	struct okvm_gpc_pages p = {};
+	unsigned int nr;
 	unsigned long seq;
 	u64 generation;
 	int r;
@@ -291,23 +317,29 @@ int __okvm_gpc_refresh(struct okvm_gpc *gpc)
 		if (!gpc->active)
 			break;
 		/* Do not translate what an invalidation is taking away. */
-		wait_event(gv->done, !READ_ONCE(gv->in_progress));
+		r = wait_event_killable(gv->done, !READ_ONCE(gv->in_progress));
+		if (r)
+			break;
 		seq = READ_ONCE(gv->seq);
 		generation = READ_ONCE(vm->memslots_generation);
 		/* Both before the memslots and the host page tables. */
 		smp_rmb();
-		r = okvm_gpc_translate(gpc, &p);
+		r = okvm_gpc_translate(gpc, &p, pages);
 		if (r)
 			break;
-		if (okvm_gpc_publish(gpc, &p, seq, generation))
+		nr = p.nr;
+		if (okvm_gpc_publish(gpc, &p, seq, generation)) {
+			okvm_gpc_put_pages(pages, nr, true);
 			break;
-		okvm_gpc_pages_release(&p);
+		}
+		okvm_gpc_put_pages(pages, nr, false);
+		okvm_gpc_unmap(&p);
 	}
 	okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_GPC_REFRESHES, 1);
 	trace_okvm_gpc(gpc->gpa, gpc->len, OKVM_TRACE_GPC_REFRESH, r);
 	mutex_unlock(&gpc->refresh_lock);
-	/* What the cache held before, after the mutex: less to wait behind. */
-	okvm_gpc_pages_release(&p);
+	/* The mapping the cache held before, after the mutex: less to wait behind. */
+	okvm_gpc_unmap(&p);
 	return r;
 }
 
@@ -342,7 +374,7 @@ int okvm_gpc_activate(struct okvm_gpc *gpc, gpa_t gpa, unsigned int len)
 		gpc->active = true;
 	}
 	mutex_unlock(&gpc->refresh_lock);
-	okvm_gpc_pages_release(&old);
+	okvm_gpc_unmap(&old);
 	return 0;
 }
 
@@ -371,7 +403,7 @@ void okvm_gpc_deactivate(struct okvm_gpc *gpc)
 	list_del_init(&gpc->node);
 	spin_unlock(&gv->lock);
 	mutex_unlock(&gpc->refresh_lock);
-	okvm_gpc_pages_release(&old);
+	okvm_gpc_unmap(&old);
 }
 
 /**

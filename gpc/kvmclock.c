@@ -79,6 +79,7 @@ static u64 okvm_kvmclock_ns(struct okvm_vm *vm, u64 raw_ns)
  */
 void okvm_kvmclock_vcpu_init(struct okvm_vcpu *vcpu)
 {
+	vcpu->kvmclock_cpu = -1;
 	okvm_gpc_init(&vcpu->pv_time, vcpu->vm);
 }
 
@@ -88,6 +89,19 @@ void okvm_kvmclock_vcpu_init(struct okvm_vcpu *vcpu)
  */
 void okvm_kvmclock_vcpu_free(struct okvm_vcpu *vcpu)
 {
+	okvm_gpc_deactivate(&vcpu->pv_time);
+}
+
+/**
+ * okvm_kvmclock_reset() - INIT turns the vCPU's kvmclock off
+ * @vcpu: the vCPU, on its own thread
+ *
+ * As in KVM: a kernel that comes after INIT (kexec, a reboot) may use the
+ * old record's memory for something else, and must enable its own.
+ */
+void okvm_kvmclock_reset(struct okvm_vcpu *vcpu)
+{
+	vcpu->kvmclock_msr = 0;
 	okvm_gpc_deactivate(&vcpu->pv_time);
 }
 
@@ -126,12 +140,12 @@ bool okvm_kvmclock_msr(u32 index)
 }
 
 /* With KVM_CAP_ENFORCE_PV_FEATURE_CPUID, the guest's CPUID must offer it. */
-static bool okvm_kvmclock_allowed(struct okvm_vcpu *vcpu, u32 index, bool host)
+static bool okvm_kvmclock_allowed(struct okvm_vcpu *vcpu, u32 index)
 {
 	u32 feature = index == MSR_KVM_SYSTEM_TIME || index == MSR_KVM_WALL_CLOCK ?
 		      KVM_FEATURE_CLOCKSOURCE : KVM_FEATURE_CLOCKSOURCE2;
 
-	return host || !vcpu->pv_enforce || (vcpu->pv_features & BIT(feature));
+	return !vcpu->pv_enforce || (vcpu->pv_features & BIT(feature));
 }
 
 /**
@@ -141,12 +155,16 @@ static bool okvm_kvmclock_allowed(struct okvm_vcpu *vcpu, u32 index, bool host)
  * @data: the value
  * @host: KVM_GET_MSRS
  *
- * Return: 0, or -EINVAL (#GP) where the guest's CPUID forbids it.
+ * Return: 0, or -EINVAL (#GP) where the guest's CPUID forbids it; the VMM
+ * then reads 0.
  */
 int okvm_kvmclock_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
-	if (!okvm_kvmclock_allowed(vcpu, index, host))
-		return -EINVAL;
+	if (!okvm_kvmclock_allowed(vcpu, index)) {
+		/* As KVM answers the VMM for an MSR it lists but the guest lacks. */
+		*data = 0;
+		return host ? 0 : -EINVAL;
+	}
 	if (index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW)
 		*data = READ_ONCE(vcpu->vm->wall_clock_msr);
 	else
@@ -193,12 +211,13 @@ static void okvm_kvmclock_write_wall_clock(struct okvm_vm *vm, gpa_t gpa)
  * sees no clock there. A record across a page boundary works (KVM
  * refuses it, Documentation/gpc.rst).
  *
- * Return: 0, or -EINVAL (#GP) where the guest's CPUID forbids it.
+ * Return: 0, or -EINVAL (#GP) where the guest's CPUID forbids it; the VMM
+ * may then write 0 only.
  */
 int okvm_kvmclock_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	if (!okvm_kvmclock_allowed(vcpu, index, host))
-		return -EINVAL;
+	if (!okvm_kvmclock_allowed(vcpu, index))
+		return host && !data ? 0 : -EINVAL;
 	if (index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW) {
 		WRITE_ONCE(vcpu->vm->wall_clock_msr, data);
 		okvm_kvmclock_write_wall_clock(vcpu->vm, data);
@@ -223,15 +242,19 @@ void okvm_kvmclock_update(struct okvm_vcpu *vcpu)
 {
 	struct pvclock_vcpu_time_info *pv;
 	struct okvm_clock_read now;
+	long tsc_khz = okvm_tsc_khz();
 	u32 version, mul;
 	s8 shift;
 
-	if (!(vcpu->kvmclock_msr & KVM_MSR_ENABLED))
+	/* Without a known TSC rate there is no scale to give: no record. */
+	if (!(vcpu->kvmclock_msr & KVM_MSR_ENABLED) || tsc_khz <= 0)
 		return;
-	okvm_kvmclock_scale((u64)okvm_tsc_khz() * 1000, &mul, &shift);
+	okvm_kvmclock_scale((u64)tsc_khz * 1000, &mul, &shift);
 	pv = okvm_gpc_lock(&vcpu->pv_time);
 	if (IS_ERR(pv))
 		return;
+	/* Under the lock, with preemption off: the CPU whose TSC is read. */
+	vcpu->kvmclock_cpu = smp_processor_id();
 	okvm_clock_read(&now);
 	/* The guest's version may be ahead of ours: go on from it, odd. */
 	version = (READ_ONCE(pv->version) + 1) | 1;
@@ -251,16 +274,17 @@ void okvm_kvmclock_update(struct okvm_vcpu *vcpu)
 }
 
 /**
- * okvm_kvmclock_vcpu_moved() - the vCPU is about to enter on another CPU
+ * okvm_kvmclock_vcpu_moved() - the vCPU is about to enter on this CPU
  * @vcpu: the vCPU, interrupts off
  *
- * That CPU's TSC may not match the last one's to the tick: the record is
- * written again before the guest runs (the entry sees the request and
- * goes round once more).
+ * If the record was taken on another CPU, whose TSC may not match this
+ * one's to the tick, it is written again before the guest runs (the entry
+ * sees the request and goes round once more).
  */
 void okvm_kvmclock_vcpu_moved(struct okvm_vcpu *vcpu)
 {
-	if (vcpu->kvmclock_msr & KVM_MSR_ENABLED)
+	if ((vcpu->kvmclock_msr & KVM_MSR_ENABLED) &&
+	    vcpu->kvmclock_cpu != smp_processor_id())
 		okvm_make_request(vcpu, OKVM_REQ_CLOCK_UPDATE);
 }
 

@@ -106,6 +106,8 @@ static void okvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct okvm_vm *vm = okvm_mn_vm(mn);
 	struct okvm_gfn_range all = { 0, okvm_max_gfn() }, flush;
 
+	okvm_gpc_invalidate_start(vm, 0, ULONG_MAX);
+	okvm_gpc_invalidate_end(vm);
 	write_lock(&vm->mmu_lock);
 	okvm_tdp_zap_leafs(vm, all, &flush, false);
 	if (!okvm_gfn_range_empty(flush))

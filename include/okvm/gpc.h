@@ -39,17 +39,15 @@ struct page;
 #define OKVM_GPC_MAX_PAGES	2
 
 /**
- * struct okvm_gpc_pages - what a translation holds
- * @nr: pages the area touches, 1 or 2; 0 when nothing is held
+ * struct okvm_gpc_pages - what a translation leaves mapped
+ * @nr: pages the area touches, 1 or 2; 0 when nothing is mapped
  * @hva: the host virtual address of each
- * @pages: the pages, each referenced while held
  * @map: their kernel mapping, contiguous: the direct map for one page, a
- *	vmap() for two
+ *	vmap() for two. No reference is kept on the pages (gpc/gpc.c)
  */
 struct okvm_gpc_pages {
 	unsigned int nr;
 	unsigned long hva[OKVM_GPC_MAX_PAGES];
-	struct page *pages[OKVM_GPC_MAX_PAGES];
 	void *map;
 };
 
@@ -67,7 +65,7 @@ struct okvm_gpc_pages {
  * @active: between activate and deactivate (under @lock and @refresh_lock)
  * @valid: @khva maps the pages behind @gpa now (under @lock)
  * @generation: the memslot generation the translation was made in
- * @held: the pages of the last translation, kept until the next refresh
+ * @held: the mapping of the last translation, kept until the next refresh
  *	or deactivation even once invalid (the notifier may not unmap)
  * @khva: the kernel address of @gpa in @held.map
  */
@@ -120,9 +118,9 @@ bool __okvm_gpc_check(struct okvm_gpc *gpc);
 int __okvm_gpc_refresh(struct okvm_gpc *gpc);
 
 /* The steps of a refresh, for the KUnit suite: gpc/gpc.c. */
-int okvm_gpc_map_pages(struct okvm_gpc_pages *p);
+int okvm_gpc_map_pages(struct okvm_gpc_pages *p, struct page **pages);
+void okvm_gpc_unmap(struct okvm_gpc_pages *p);
 bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned long seq,
 		      u64 generation);
-void okvm_gpc_pages_release(struct okvm_gpc_pages *p);
 
 #endif /* _OKVM_GPC_H */

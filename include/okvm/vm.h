@@ -269,6 +269,7 @@ struct okvm_pending_msr {
  * @sigset: KVM_SET_SIGNAL_MASK's mask, without SIGKILL and SIGSTOP
  * @has_run: it entered the guest once: its CPUID is frozen from then on
  * @kvmclock_msr: MSR_KVM_SYSTEM_TIME(_NEW): the record's gpa, bit 0 on
+ * @kvmclock_cpu: the CPU whose TSC the record was last taken from
  * @pv_time: the cache its kvmclock record is written through
  */
 struct okvm_vcpu {
@@ -317,6 +318,7 @@ struct okvm_vcpu {
 	sigset_t sigset;
 	bool has_run;
 	u64 kvmclock_msr;
+	int kvmclock_cpu;
 	struct okvm_gpc pv_time;
 };
 

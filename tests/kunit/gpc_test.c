@@ -50,7 +50,7 @@ static void gpc_test_exit(struct kunit *test)
 	okvm_gpc_deactivate(&t->gpc);
 	okvm_gpc_vm_destroy(t->vm);
 	for (i = 0; i < OKVM_GPC_MAX_PAGES; i++) {
-		/* Only ours is left: the cache let go of the pages. */
+		/* Only ours: the cache keeps no reference. */
 		KUNIT_EXPECT_EQ(test, page_count(t->pages[i]), 1);
 		__free_page(t->pages[i]);
 	}
@@ -63,28 +63,31 @@ static s64 gpc_stat(struct gpc_test *t, enum okvm_vm_stat stat)
 
 /*
  * What a refresh's translation would make of the cache's area: the test
- * pages, referenced, mapped. Then publish it with @seq, as a refresh does.
+ * pages, referenced as get_user_pages() would, and mapped. Then publish it
+ * with @seq, and let go of the references, as a refresh does.
  */
 static bool gpc_test_publish(struct kunit *test, unsigned long seq)
 {
 	struct gpc_test *t = test->priv;
 	struct okvm_gpc *gpc = &t->gpc;
 	struct okvm_gpc_pages p = {};
-	unsigned int i;
+	unsigned int i, nr;
 	bool published;
 
-	p.nr = offset_in_page(gpc->gpa) + gpc->len > PAGE_SIZE ? 2 : 1;
-	for (i = 0; i < p.nr; i++) {
+	nr = offset_in_page(gpc->gpa) + gpc->len > PAGE_SIZE ? 2 : 1;
+	p.nr = nr;
+	for (i = 0; i < nr; i++) {
 		get_page(t->pages[i]);
-		p.pages[i] = t->pages[i];
 		p.hva[i] = i ? HVA1 : HVA0;
 	}
-	KUNIT_ASSERT_EQ(test, okvm_gpc_map_pages(&p), 0);
+	KUNIT_ASSERT_EQ(test, okvm_gpc_map_pages(&p, t->pages), 0);
 	mutex_lock(&gpc->refresh_lock);
 	published = okvm_gpc_publish(gpc, &p, seq, READ_ONCE(t->vm->memslots_generation));
 	mutex_unlock(&gpc->refresh_lock);
-	/* The translation that lost, or what the cache held before. */
-	okvm_gpc_pages_release(&p);
+	for (i = 0; i < nr; i++)
+		put_page(t->pages[i]);
+	/* The translation that lost, or what the cache mapped before. */
+	okvm_gpc_unmap(&p);
 	return published;
 }
 
@@ -243,12 +246,14 @@ static void okvm_gpc_deactivate_lets_go(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, okvm_gpc_activate(gpc, 0x5ffc, 8), 0);
 	KUNIT_ASSERT_TRUE(test, gpc_test_publish(test, t->vm->gpc.seq));
-	KUNIT_EXPECT_EQ(test, page_count(t->pages[1]), 2);
+	/* Valid, mapped, and holding no reference: the notifier guards it. */
+	KUNIT_EXPECT_FALSE(test, IS_ERR(gpc_test_peek(gpc)));
+	KUNIT_EXPECT_EQ(test, page_count(t->pages[1]), 1);
 	okvm_gpc_deactivate(gpc);
 	KUNIT_EXPECT_FALSE(test, gpc->active);
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->vm->gpc.list));
 	KUNIT_EXPECT_EQ(test, gpc->held.nr, 0);
-	KUNIT_EXPECT_EQ(test, page_count(t->pages[1]), 1);
+	KUNIT_EXPECT_PTR_EQ(test, gpc->khva, NULL);
 	KUNIT_EXPECT_PTR_EQ(test, gpc_test_peek(gpc), ERR_PTR(-EWOULDBLOCK));
 	/* Twice is harmless. */
 	okvm_gpc_deactivate(gpc);
