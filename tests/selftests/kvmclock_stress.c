@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmclock under churn: two vCPUs read their pvclock records in a loop,
+ * with the version protocol, and count every time their clock went
+ * backwards, while host threads fork the process over and over (each fork
+ * write-protects the records' page, and the next write to it copies it:
+ * the cache must follow to the copy), toggle the page's protection, and
+ * move the VM's clock forward with KVM_SET_CLOCK (every vCPU writes a new
+ * record). No read may go backwards, the records must keep coming (most
+ * reads find one), and the record each vCPU ends with is whole.
+ *
+ * Plain KVM ABI: the same on kvm_amd.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/pvclock.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+
+#define NR_VCPUS	2
+#define PAGE		0x1000ULL
+#define SLOT		1
+#define GPA		0x10000000ULL
+#define SIZE		(2 * PAGE)
+/* Both records in the first page; the counters in the second. */
+#define REC_GPA(k)	(GPA + 0x40 * (k))
+#define SHARED_GPA	(GPA + PAGE)
+#define SECONDS		4
+/* Each KVM_SET_CLOCK moves the clock this far ahead of where it was. */
+#define STEP_NS		(20 * 1000 * 1000ULL)
+
+struct shared {
+	u64 stop;
+	struct {
+		u64 valid;
+		u64 none;
+		u64 backwards;
+	} vcpu[NR_VCPUS];
+};
+
+static void count(u64 *counter)
+{
+	WRITE_ONCE(*counter, READ_ONCE(*counter) + 1);
+}
+
+static void guest_read_clock(u64 k)
+{
+	struct pvclock_record *rec = (struct pvclock_record *)REC_GPA(k);
+	struct shared *sh = (struct shared *)SHARED_GPA;
+	u64 prev = 0, now;
+
+	guest_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, REC_GPA(k) | KVM_MSR_ENABLED);
+	while (!READ_ONCE(sh->stop)) {
+		now = pvclock_read(rec);
+		if (!now) {
+			count(&sh->vcpu[k].none);
+			continue;
+		}
+		if (now < prev)
+			count(&sh->vcpu[k].backwards);
+		prev = now;
+		count(&sh->vcpu[k].valid);
+	}
+	GUEST_DONE();
+}
+
+static void *run_vcpu(void *arg)
+{
+	okvm_vcpu_expect_done(arg);
+	return NULL;
+}
+
+struct churn {
+	struct okvm_vm *vm;
+	char *mem;
+	int stop;
+	u64 forks, protects, clock_sets;
+};
+
+static void *fork_loop(void *arg)
+{
+	struct churn *c = arg;
+	pid_t pid;
+
+	while (!READ_ONCE(c->stop)) {
+		pid = fork();
+		if (!pid)
+			_exit(0);
+		if (pid > 0) {
+			waitpid(pid, NULL, 0);
+			c->forks++;
+		}
+	}
+	return NULL;
+}
+
+static void *protect_loop(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!READ_ONCE(c->stop)) {
+		if (!mprotect(c->mem, PAGE, PROT_READ) &&
+		    !mprotect(c->mem, PAGE, PROT_READ | PROT_WRITE))
+			c->protects++;
+		usleep(100);
+	}
+	return NULL;
+}
+
+typedef void *(*churn_fn)(void *arg);
+
+static void *clock_loop(void *arg)
+{
+	struct churn *c = arg;
+	struct kvm_clock_data data;
+
+	while (!READ_ONCE(c->stop)) {
+		data = (struct kvm_clock_data){};
+		if (ioctl(c->vm->fd, KVM_GET_CLOCK, &data))
+			break;
+		data = (struct kvm_clock_data){ .clock = data.clock + STEP_NS };
+		if (ioctl(c->vm->fd, KVM_SET_CLOCK, &data))
+			break;
+		c->clock_sets++;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+TEST(clocks_never_go_back_while_the_host_churns_their_page)
+{
+	struct okvm_vcpu *vcpus[NR_VCPUS];
+	pthread_t vcpu_threads[NR_VCPUS], churners[3];
+	churn_fn loops[3] = { fork_loop, protect_loop, clock_loop };
+	struct churn c = {};
+	struct shared *sh;
+	struct okvm_vm *vm;
+	u64 valid, none;
+	int k, i;
+
+	vm = okvm_vm_create_long_mode(NR_VCPUS, guest_read_clock, vcpus);
+	c.vm = vm;
+	c.mem = okvm_vm_add_anon_region(vm, SLOT, GPA, SIZE);
+	okvm_guest_identity_map(vm, GPA, SIZE);
+	sh = (struct shared *)(c.mem + PAGE);
+	for (k = 0; k < NR_VCPUS; k++) {
+		okvm_vcpu_set_args(vcpus[k], 1, (u64)k);
+		ASSERT_EQ(0, pthread_create(&vcpu_threads[k], NULL, run_vcpu, vcpus[k]));
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&churners[i], NULL, loops[i], &c));
+	sleep(SECONDS);
+	WRITE_ONCE(c.stop, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(churners[i], NULL);
+	WRITE_ONCE(sh->stop, 1);
+	for (k = 0; k < NR_VCPUS; k++)
+		pthread_join(vcpu_threads[k], NULL);
+
+	for (k = 0; k < NR_VCPUS; k++) {
+		const struct pvclock_record *rec = (void *)(c.mem + 0x40 * k);
+
+		valid = sh->vcpu[k].valid;
+		none = sh->vcpu[k].none;
+		EXPECT_EQ(0, sh->vcpu[k].backwards)
+			TH_LOG("vCPU %d: the clock went back %llu times in %llu reads", k,
+			       sh->vcpu[k].backwards, valid);
+		EXPECT_GT(valid, 100 * none)
+			TH_LOG("vCPU %d: %llu reads found no record, %llu did", k, none, valid);
+		EXPECT_NE(0, rec->version);
+		EXPECT_EQ(0, rec->version & 1);
+		EXPECT_NE(0, rec->tsc_to_system_mul);
+	}
+	EXPECT_GT(c.forks, 0);
+	EXPECT_GT(c.protects, 0);
+	EXPECT_GT(c.clock_sets, 0);
+	TH_LOG("%llu forks, %llu protection toggles, %llu clock sets; vCPU 0: %llu reads",
+	       c.forks, c.protects, c.clock_sets, sh->vcpu[0].valid);
+	okvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
