@@ -7,7 +7,11 @@
  * boundary maps both pages, in order, at one kernel address.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -259,6 +263,76 @@ static void okvm_gpc_deactivate_lets_go(struct kunit *test)
 	okvm_gpc_deactivate(gpc);
 }
 
+/* A reader on one CPU, a deactivation on the other. */
+struct gpc_race {
+	struct okvm_gpc *gpc;
+	void *khva;
+	bool deactivating;
+	ktime_t released, deactivated;
+	struct completion reader_done, deactivate_done;
+};
+
+/* Hold the lock until the deactivation began, and 20 ms more. */
+static int gpc_race_reader(void *arg)
+{
+	struct gpc_race *r = arg;
+	ktime_t until;
+
+	r->khva = okvm_gpc_lock_atomic(r->gpc);
+	if (!IS_ERR(r->khva)) {
+		while (!READ_ONCE(r->deactivating))
+			cpu_relax();
+		until = ktime_add_ms(ktime_get(), 20);
+		while (ktime_before(ktime_get(), until))
+			cpu_relax();
+		/* Still mapped: the deactivation waits for this reader. */
+		WRITE_ONCE(*(u32 *)r->khva, 0x600d);
+		r->released = ktime_get();
+		okvm_gpc_unlock(r->gpc);
+	}
+	complete(&r->reader_done);
+	return 0;
+}
+
+static int gpc_race_deactivate(void *arg)
+{
+	struct gpc_race *r = arg;
+
+	WRITE_ONCE(r->deactivating, true);
+	okvm_gpc_deactivate(r->gpc);
+	r->deactivated = ktime_get();
+	complete(&r->deactivate_done);
+	return 0;
+}
+
+/* Deactivation waits for a reader that holds the lock, and no longer. */
+static void okvm_gpc_deactivate_waits_for_the_reader(struct kunit *test)
+{
+	struct gpc_test *t = test->priv;
+	struct gpc_race r = { .gpc = &t->gpc };
+	struct task_struct *reader, *deactivator;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs: the reader spins with preemption off");
+	KUNIT_ASSERT_EQ(test, okvm_gpc_activate(&t->gpc, 0x5000, 8), 0);
+	KUNIT_ASSERT_TRUE(test, gpc_test_publish(test, t->vm->gpc.seq));
+	init_completion(&r.reader_done);
+	init_completion(&r.deactivate_done);
+	reader = kthread_run(gpc_race_reader, &r, "okvm-gpc-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(reader));
+	/* Let the reader take the lock before the deactivation starts. */
+	while (!READ_ONCE(r.khva))
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r.khva));
+	deactivator = kthread_run(gpc_race_deactivate, &r, "okvm-gpc-deactivate");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(deactivator));
+	wait_for_completion(&r.reader_done);
+	wait_for_completion(&r.deactivate_done);
+	KUNIT_EXPECT_TRUE(test, ktime_after(r.deactivated, r.released));
+	KUNIT_EXPECT_FALSE(test, t->gpc.active);
+	KUNIT_EXPECT_EQ(test, *(u32 *)page_address(t->pages[0]), 0x600d);
+}
+
 static struct kunit_case okvm_gpc_cases[] = {
 	KUNIT_CASE(okvm_gpc_activate_checks_the_area),
 	KUNIT_CASE(okvm_gpc_invalidation_covers_its_page_only),
@@ -266,6 +340,7 @@ static struct kunit_case okvm_gpc_cases[] = {
 	KUNIT_CASE(okvm_gpc_memslot_change_makes_it_stale),
 	KUNIT_CASE(okvm_gpc_cross_page_area_maps_both_pages_in_order),
 	KUNIT_CASE(okvm_gpc_deactivate_lets_go),
+	KUNIT_CASE(okvm_gpc_deactivate_waits_for_the_reader),
 	{}
 };
 
