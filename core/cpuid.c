@@ -63,13 +63,14 @@
 
 /*
  * The KVM paravirtual features okvm offers: the hint that port I/O needs
- * no delay, which holds for every okvm guest, and kvmclock at both MSR
- * numbers (gpc/kvmclock.c), without the stable bit. Steal time, async page
- * faults, PV EOI, PV unhalt, PV IPIs and PV yield are not implemented
- * (their MSRs #GP, their hypercalls fail with -KVM_ENOSYS).
+ * no delay, which holds for every okvm guest, kvmclock at both MSR
+ * numbers (gpc/kvmclock.c), without the stable bit, and steal time
+ * (gpc/steal_time.c). Async page faults, PV EOI, PV unhalt, PV IPIs and PV
+ * yield are not implemented (their MSRs #GP, their hypercalls fail with
+ * -KVM_ENOSYS).
  */
 #define OKVM_PV_FEATURES	(BIT(KVM_FEATURE_NOP_IO_DELAY) | BIT(KVM_FEATURE_CLOCKSOURCE) | \
-				 BIT(KVM_FEATURE_CLOCKSOURCE2))
+				 BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_STEAL_TIME))
 
 /* Hypervisor leaves are looked for at 0x40000000 + 0x100 * n, as KVM does. */
 #define OKVM_HV_CPUID_FIRST	0x40000000U

@@ -20,6 +20,7 @@
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
+#include <okvm/steal_time.h>
 #include <okvm/tsc.h>
 #include <okvm/vm.h>
 
@@ -50,6 +51,7 @@ static const u32 okvm_msrs[] = {
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_POWER_CTL,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_KVM_STEAL_TIME,
 };
 
 /*
@@ -171,6 +173,8 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return okvm_lapic_get_msr(vcpu, index, data);
 	if (okvm_kvmclock_msr(index))
 		return okvm_kvmclock_get_msr(vcpu, index, data, host);
+	if (index == MSR_KVM_STEAL_TIME)
+		return okvm_steal_time_get_msr(vcpu, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -225,6 +229,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_lapic_set_msr(vcpu, index, data, host);
 	if (okvm_kvmclock_msr(index))
 		return okvm_kvmclock_set_msr(vcpu, index, data, host);
+	if (index == MSR_KVM_STEAL_TIME)
+		return okvm_steal_time_set_msr(vcpu, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)

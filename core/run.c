@@ -26,6 +26,7 @@
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
 #include <okvm/pio.h>
+#include <okvm/steal_time.h>
 #include <okvm/sync_regs.h>
 #include <okvm/vm.h>
 
@@ -550,6 +551,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	okvm_steal_time_run_begin(vcpu);
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -562,6 +564,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 			okvm_apicv_vcpu_refresh(vcpu);
 		if (test_and_clear_bit(OKVM_REQ_CLOCK_UPDATE, &vcpu->requests))
 			okvm_kvmclock_update(vcpu);
+		if (test_and_clear_bit(OKVM_REQ_STEAL_UPDATE, &vcpu->requests))
+			okvm_steal_time_update(vcpu);
 		if (vcpu->apic) {
 			okvm_vcpu_check_events(vcpu);
 			if (vcpu->mp_state != KVM_MP_STATE_RUNNABLE) {
@@ -589,6 +593,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *vcpu)
 			break;
 		}
 	}
+	okvm_steal_time_run_end(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	return r;
 }

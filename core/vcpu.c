@@ -28,6 +28,7 @@
 #include <okvm/mmu.h>
 #include <okvm/msr.h>
 #include <okvm/nmi.h>
+#include <okvm/steal_time.h>
 #include <okvm/tsc.h>
 #include <okvm/vcpu_events.h>
 #include <okvm/vm.h>
@@ -222,6 +223,7 @@ void okvm_vcpu_reset(struct okvm_vcpu *vcpu)
 	vcpu->nmi_pending = 0;
 	atomic_set(&vcpu->nmi_queued, 0);
 	okvm_kvmclock_reset(vcpu);
+	okvm_steal_time_reset(vcpu);
 	okvm_hw->reset(vcpu);
 }
 
@@ -492,6 +494,7 @@ static const struct file_operations okvm_vcpu_fops = {
 void okvm_vcpu_free(struct okvm_vcpu *vcpu)
 {
 	okvm_kvmclock_vcpu_free(vcpu);
+	okvm_steal_time_vcpu_free(vcpu);
 	okvm_lapic_free(vcpu);
 	okvm_mmu_page_cache_free(&vcpu->page_cache);
 	kvfree(vcpu->cpuid);
@@ -548,6 +551,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	okvm_vcpu_init_msrs(vcpu);
 	okvm_kvmclock_vcpu_init(vcpu);
+	okvm_steal_time_vcpu_init(vcpu);
 	okvm_vcpu_init_tsc(vcpu);
 	okvm_vcpu_init_cpuid(vcpu);
 	/* As in KVM: with an in-kernel APIC, an AP waits for INIT and SIPI. */

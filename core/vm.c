@@ -74,6 +74,9 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_coalesced_io_free(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_dec();
+#endif
 	kvfree(vm);
 }
 
@@ -401,6 +404,10 @@ int okvm_create_vm(unsigned long type)
 	okvm_apicv_init(vm);
 	okvm_gpc_vm_init(vm);
 	okvm_kvmclock_vm_init(vm);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	/* Steal time's notifiers (gpc/steal_time.c) fire only while on. */
+	preempt_notifier_inc();
+#endif
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 
@@ -435,6 +442,9 @@ out_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 out_mm:
 	mmdrop(vm->mm);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_dec();
+#endif
 	kvfree(vm);
 	return r;
 }

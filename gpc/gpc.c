@@ -83,13 +83,13 @@ void okvm_gpc_invalidate_start(struct okvm_vm *vm, unsigned long start, unsigned
 	spin_lock(&gv->lock);
 	WRITE_ONCE(gv->in_progress, gv->in_progress + 1);
 	list_for_each_entry(gpc, &gv->list, node) {
-		write_lock(&gpc->lock);
+		write_lock_irq(&gpc->lock);
 		if (gpc->valid && okvm_gpc_in_range(gpc, start, end)) {
 			gpc->valid = false;
 			okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_GPC_INVALIDATIONS, 1);
 			trace_okvm_gpc(gpc->gpa, gpc->len, OKVM_TRACE_GPC_INVALIDATE, 0);
 		}
-		write_unlock(&gpc->lock);
+		write_unlock_irq(&gpc->lock);
 	}
 	spin_unlock(&gv->lock);
 }
@@ -263,7 +263,7 @@ bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned l
 	bool raced;
 
 	lockdep_assert_held(&gpc->refresh_lock);
-	write_lock(&gpc->lock);
+	write_lock_irq(&gpc->lock);
 	/*
 	 * An invalidation that started before this lock was taken either
 	 * passed the cache already, and left its count raised or the
@@ -283,7 +283,7 @@ bool okvm_gpc_publish(struct okvm_gpc *gpc, struct okvm_gpc_pages *p, unsigned l
 		gpc->valid = true;
 		*p = old;
 	}
-	write_unlock(&gpc->lock);
+	write_unlock_irq(&gpc->lock);
 	return !raced;
 }
 
@@ -362,11 +362,11 @@ int okvm_gpc_activate(struct okvm_gpc *gpc, gpa_t gpa, unsigned int len)
 	if (!len || len > PAGE_SIZE || gpa + len - 1 < gpa)
 		return -EINVAL;
 	mutex_lock(&gpc->refresh_lock);
-	write_lock(&gpc->lock);
+	write_lock_irq(&gpc->lock);
 	old = okvm_gpc_take_locked(gpc);
 	gpc->gpa = gpa;
 	gpc->len = len;
-	write_unlock(&gpc->lock);
+	write_unlock_irq(&gpc->lock);
 	if (!gpc->active) {
 		spin_lock(&gv->lock);
 		list_add(&gpc->node, &gv->list);
@@ -395,10 +395,10 @@ void okvm_gpc_deactivate(struct okvm_gpc *gpc)
 		mutex_unlock(&gpc->refresh_lock);
 		return;
 	}
-	write_lock(&gpc->lock);
+	write_lock_irq(&gpc->lock);
 	old = okvm_gpc_take_locked(gpc);
 	gpc->active = false;
-	write_unlock(&gpc->lock);
+	write_unlock_irq(&gpc->lock);
 	spin_lock(&gv->lock);
 	list_del_init(&gpc->node);
 	spin_unlock(&gv->lock);
@@ -451,8 +451,10 @@ bool __okvm_gpc_check(struct okvm_gpc *gpc)
  * @gpc: an active cache
  *
  * Refreshes the cache first if it is invalid, so it may sleep. On success
- * the cache's lock is held for read, with preemption off, until
- * okvm_gpc_unlock().
+ * the cache's lock is held for read, with interrupts off, until
+ * okvm_gpc_unlock(). Interrupts off everywhere the lock is taken: the
+ * scheduler takes it as a reader under its runqueue lock (steal time's
+ * preempted byte), which interrupts take too.
  *
  * Return: the kernel address of the area's first byte, or an ERR_PTR of
  * __okvm_gpc_refresh()'s error.
@@ -463,7 +465,7 @@ void *okvm_gpc_lock(struct okvm_gpc *gpc)
 
 	might_sleep();
 	for (;;) {
-		read_lock(&gpc->lock);
+		read_lock_irq(&gpc->lock);
 		if (__okvm_gpc_check(gpc)) {
 			/*
 			 * Held for the caller, which sparse cannot follow (held
@@ -472,7 +474,7 @@ void *okvm_gpc_lock(struct okvm_gpc *gpc)
 			__release(&gpc->lock);
 			return gpc->khva;
 		}
-		read_unlock(&gpc->lock);
+		read_unlock_irq(&gpc->lock);
 		r = __okvm_gpc_refresh(gpc);
 		if (r) {
 			okvm_vm_stat_add(&gpc->vm->stats, OKVM_VM_STAT_GPC_LOCK_FAILURES, 1);
@@ -485,12 +487,16 @@ void *okvm_gpc_lock(struct okvm_gpc *gpc)
  * okvm_gpc_lock_atomic() - okvm_gpc_lock() for a caller that cannot sleep
  * @gpc: a cache
  *
- * Return: the kernel address, with the lock held as okvm_gpc_lock() holds
- * it; or ERR_PTR(-EWOULDBLOCK) if the cache needs a refresh, which the
- * caller then has done from where it may sleep (okvm_gpc_lock()).
+ * The caller has interrupts off (the scheduler's notifiers, say), and
+ * lets go with okvm_gpc_unlock_atomic().
+ *
+ * Return: the kernel address, with the lock held for read; or
+ * ERR_PTR(-EWOULDBLOCK) if the cache needs a refresh, which the caller
+ * then has done from where it may sleep (okvm_gpc_lock()).
  */
 void *okvm_gpc_lock_atomic(struct okvm_gpc *gpc)
 {
+	lockdep_assert_irqs_disabled();
 	read_lock(&gpc->lock);
 	if (__okvm_gpc_check(gpc)) {
 		__release(&gpc->lock);
@@ -503,12 +509,22 @@ void *okvm_gpc_lock_atomic(struct okvm_gpc *gpc)
 }
 
 /**
- * okvm_gpc_unlock() - done with the kernel address
- * @gpc: the cache okvm_gpc_lock() or okvm_gpc_lock_atomic() returned it for
+ * okvm_gpc_unlock() - done with the kernel address okvm_gpc_lock() gave
+ * @gpc: the cache
  */
 void okvm_gpc_unlock(struct okvm_gpc *gpc)
 {
 	/* Taken by okvm_gpc_lock() for the caller: see there. */
+	__acquire(&gpc->lock);
+	read_unlock_irq(&gpc->lock);
+}
+
+/**
+ * okvm_gpc_unlock_atomic() - done with what okvm_gpc_lock_atomic() gave
+ * @gpc: the cache
+ */
+void okvm_gpc_unlock_atomic(struct okvm_gpc *gpc)
+{
 	__acquire(&gpc->lock);
 	read_unlock(&gpc->lock);
 }

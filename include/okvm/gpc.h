@@ -19,8 +19,9 @@
  *	...
  *	okvm_gpc_deactivate(&gpc);		(before the VM goes)
  *
- * and where it cannot sleep, okvm_gpc_lock_atomic(), which answers
- * -EWOULDBLOCK rather than refresh.
+ * and where it cannot sleep, with interrupts off, okvm_gpc_lock_atomic()
+ * and okvm_gpc_unlock_atomic(): it answers -EWOULDBLOCK rather than
+ * refresh.
  */
 #ifndef _OKVM_GPC_H
 #define _OKVM_GPC_H
@@ -54,8 +55,8 @@ struct okvm_gpc_pages {
 /**
  * struct okvm_gpc - one cached area of guest memory
  * @lock: readers (okvm_gpc_lock() to okvm_gpc_unlock()) hold it for read,
- *	with preemption off; whoever makes the cache valid or invalid holds
- *	it for write
+ *	whoever makes the cache valid or invalid holds it for write; always
+ *	with interrupts off
  * @refresh_lock: serializes activate, refresh and deactivate
  * @vm: the VM whose memory it caches
  * @node: in the VM's list of active caches (struct okvm_gpc_vm), which the
@@ -111,6 +112,7 @@ void okvm_gpc_deactivate(struct okvm_gpc *gpc);
 void *okvm_gpc_lock(struct okvm_gpc *gpc);
 void *okvm_gpc_lock_atomic(struct okvm_gpc *gpc);
 void okvm_gpc_unlock(struct okvm_gpc *gpc);
+void okvm_gpc_unlock_atomic(struct okvm_gpc *gpc);
 
 void okvm_gpc_mark_dirty(struct okvm_gpc *gpc);
 

@@ -191,6 +191,8 @@ enum okvm_vcpu_mode {
 #define OKVM_REQ_APICV_UPDATE	3
 /* Its kvmclock record must be written again: okvm_kvmclock_update(). */
 #define OKVM_REQ_CLOCK_UPDATE	4
+/* Its thread may have waited for a CPU: okvm_steal_time_update(). */
+#define OKVM_REQ_STEAL_UPDATE	5
 
 /**
  * struct okvm_pending_read - an IN or MMIO read waiting for userspace's data
@@ -271,6 +273,12 @@ struct okvm_pending_msr {
  * @kvmclock_msr: MSR_KVM_SYSTEM_TIME(_NEW): the record's gpa, bit 0 on
  * @kvmclock_cpu: the CPU whose TSC the record was last taken from
  * @pv_time: the cache its kvmclock record is written through
+ * @steal_time_msr: MSR_KVM_STEAL_TIME: the record's gpa, bit 0 on
+ * @steal_last_run_delay: the thread's run_delay already counted as stolen
+ * @steal_time: the cache its steal time record is written through
+ * @preempt_notifier: tells steal time when the thread leaves a CPU and
+ *	comes back, registered during KVM_RUN while steal time is on
+ * @preempt_notifier_registered: it is
  */
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -320,6 +328,13 @@ struct okvm_vcpu {
 	u64 kvmclock_msr;
 	int kvmclock_cpu;
 	struct okvm_gpc pv_time;
+	u64 steal_time_msr;
+	u64 steal_last_run_delay;
+	struct okvm_gpc steal_time;
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct preempt_notifier preempt_notifier;
+	bool preempt_notifier_registered;
+#endif
 };
 
 long okvm_tsc_khz(void);
