@@ -51,12 +51,6 @@ struct shared {
 	} vcpu[NR_VCPUS];
 };
 
-/* The host polls these: each increment is a store of its own. */
-static void count(u64 *counter)
-{
-	WRITE_ONCE(*counter, READ_ONCE(*counter) + 1);
-}
-
 static void guest_store_and_read_back(u64 k, u64 shared_gpa)
 {
 	u32 *slot = (u32 *)APIC_SLOT(k);
@@ -72,13 +66,13 @@ static void guest_store_and_read_back(u64 k, u64 shared_gpa)
 			v = 1;
 		WRITE_ONCE(*slot, v);
 		if (READ_ONCE(*slot) != v) {
-			count(&sh->vcpu[k].emulated);
+			okvm_count(&sh->vcpu[k].emulated);
 			continue;
 		}
-		count(&sh->vcpu[k].landed);
+		okvm_count(&sh->vcpu[k].landed);
 		/* The whole access inside one phase in which the inhibit held. */
 		if ((phase & 1) && READ_ONCE(sh->phase) == phase)
-			count(&sh->vcpu[k].landed_while_inhibited);
+			okvm_count(&sh->vcpu[k].landed_while_inhibited);
 	}
 }
 

@@ -36,12 +36,7 @@ static __naked void guest_gp_skip_wrmsr(void)
 
 static int set_hwcr(struct okvm_vcpu *vcpu, u64 value)
 {
-	struct {
-		struct kvm_msrs header;
-		struct kvm_msr_entry entry;
-	} buf = { .header.nmsrs = 1, .entry = { .index = MSR_K7_HWCR, .data = value } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &buf);
+	return okvm_vcpu_set_msr(vcpu, MSR_K7_HWCR, value);
 }
 
 static u64 get_hwcr(struct __test_metadata *_metadata, struct okvm_vcpu *vcpu)

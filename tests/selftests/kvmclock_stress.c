@@ -47,11 +47,6 @@ struct shared {
 	} vcpu[NR_VCPUS];
 };
 
-static void count(u64 *counter)
-{
-	WRITE_ONCE(*counter, READ_ONCE(*counter) + 1);
-}
-
 static void guest_read_clock(u64 k)
 {
 	struct pvclock_record *rec = (struct pvclock_record *)REC_GPA(k);
@@ -62,13 +57,13 @@ static void guest_read_clock(u64 k)
 	while (!READ_ONCE(sh->stop)) {
 		now = pvclock_read(rec);
 		if (!now) {
-			count(&sh->vcpu[k].none);
+			okvm_count(&sh->vcpu[k].none);
 			continue;
 		}
 		if (now < prev)
-			count(&sh->vcpu[k].backwards);
+			okvm_count(&sh->vcpu[k].backwards);
 		prev = now;
-		count(&sh->vcpu[k].valid);
+		okvm_count(&sh->vcpu[k].valid);
 	}
 	GUEST_DONE();
 }

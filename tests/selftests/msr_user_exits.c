@@ -100,16 +100,6 @@ static int get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 	return r;
 }
 
-static int set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
-{
-	struct {
-		struct kvm_msrs header;
-		struct kvm_msr_entry entry;
-	} buf = { .header.nmsrs = 1, .entry = { .index = index, .data = data } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &buf);
-}
-
 TEST(caps_answer)
 {
 	int fd = okvm_dev_open(O_RDWR);
@@ -273,7 +263,7 @@ TEST(filter_decides_reads_and_writes_apart)
 			KVM_MSR_EXIT_REASON_FILTER, MSR_KERNEL_GS_BASE);
 	EXPECT_EQ(KGS_IN_KERNEL + 1, vcpu->run->msr.data);
 	/* Nor is KVM_SET_MSRS. */
-	ASSERT_EQ(1, set_msr(vcpu, MSR_KERNEL_GS_BASE, KGS_FROM_VMM));
+	ASSERT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_KERNEL_GS_BASE, KGS_FROM_VMM));
 	okvm_vcpu_expect_sync(vcpu, 2);
 
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_UNKNOWN));

@@ -55,16 +55,6 @@ static void guest_report_steal(void)
 	GUEST_SYNC(READ_ONCE(st->steal));
 }
 
-static int set_msr(struct okvm_vcpu *vcpu, u32 index, u64 value)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} msrs = { .hdr.nmsrs = 1, .entry = { .index = index, .data = value } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
-}
-
 /* The calling thread's run_delay: ns it waited runnable for a CPU. */
 static u64 run_delay(void)
 {
@@ -130,9 +120,10 @@ TEST(steal_grows_while_the_vcpu_thread_waits)
 	vm = okvm_vm_create_long_mode(1, guest_report_steal, &vcpu);
 	mem = okvm_vm_add_anon_region(vm, SLOT, GPA, PAGE);
 	okvm_guest_identity_map(vm, GPA, PAGE);
-	EXPECT_EQ(0, set_msr(vcpu, MSR_KVM_STEAL_TIME, GPA | STEAL_RESERVED | KVM_MSR_ENABLED))
+	EXPECT_EQ(0, okvm_vcpu_set_msr(vcpu, MSR_KVM_STEAL_TIME,
+				       GPA | STEAL_RESERVED | KVM_MSR_ENABLED))
 		TH_LOG("reserved bits accepted");
-	ASSERT_EQ(1, set_msr(vcpu, MSR_KVM_STEAL_TIME, GPA | KVM_MSR_ENABLED));
+	ASSERT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_KVM_STEAL_TIME, GPA | KVM_MSR_ENABLED));
 
 	EXPECT_EQ(0, okvm_vcpu_next_sync(vcpu));
 	steal0 = okvm_vcpu_next_sync(vcpu);

@@ -46,16 +46,6 @@ static inline u64 host_rdtsc(void)
 	return lo | ((u64)hi << 32);
 }
 
-static int set_msr(struct okvm_vcpu *vcpu, u32 index, u64 value)
-{
-	struct {
-		struct kvm_msrs header;
-		struct kvm_msr_entry entry;
-	} buf = { .header.nmsrs = 1, .entry = { .index = index, .data = value } };
-
-	return ioctl(vcpu->fd, KVM_SET_MSRS, &buf);
-}
-
 static u64 get_msr(struct okvm_vcpu *vcpu, u32 index)
 {
 	struct {
@@ -151,12 +141,12 @@ TEST(guest_and_vmm_writes_of_tsc_and_adjust)
 	/* The VMM's write of the TSC leaves TSC_ADJUST as it was. */
 	tsc = get_msr(vcpu, MSR_IA32_TSC);
 	EXPECT_LE(distance(tsc, 3 * STEP), 2 * TOLERANCE);
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC, tsc + 5 * STEP));
+	ASSERT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_IA32_TSC, tsc + 5 * STEP));
 	EXPECT_EQ(adjust, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	EXPECT_LE(distance(get_msr(vcpu, MSR_IA32_TSC), tsc + 5 * STEP), TOLERANCE);
 
 	/* Its write of TSC_ADJUST leaves the TSC alone. */
-	ASSERT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, 7 * STEP));
+	ASSERT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, 7 * STEP));
 	EXPECT_EQ(7 * STEP, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	EXPECT_LE(distance(get_msr(vcpu, MSR_IA32_TSC), tsc + 5 * STEP), TOLERANCE);
 
@@ -176,12 +166,12 @@ TEST(tsc_adjust_needs_it_in_guest_cpuid)
 	vm = okvm_vm_create();
 	vcpu = okvm_vcpu_create(vm, 0);
 	tsc = get_msr(vcpu, MSR_IA32_TSC);
-	EXPECT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, STEP));
+	EXPECT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, STEP));
 	EXPECT_EQ(0, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	EXPECT_LE(distance(get_msr(vcpu, MSR_IA32_TSC), tsc), TOLERANCE);
 
 	okvm_vcpu_set_supported_cpuid(vcpu);
-	EXPECT_EQ(1, set_msr(vcpu, MSR_IA32_TSC_ADJUST, STEP));
+	EXPECT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, STEP));
 	EXPECT_EQ(STEP, get_msr(vcpu, MSR_IA32_TSC_ADJUST));
 	okvm_vm_free(vm);
 }

@@ -27,6 +27,12 @@ typedef __u64 u64;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
+/* Count one up in a store of its own, for a counter another thread polls. */
+static inline void okvm_count(u64 *counter)
+{
+	WRITE_ONCE(*counter, READ_ONCE(*counter) + 1);
+}
+
 /* The compiler keeps no memory access across it (a handler may run). */
 static inline void barrier(void)
 {

@@ -281,6 +281,16 @@ void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *regs)
 	okvm_vcpu_ioctl(vcpu, KVM_SET_REGS, regs);
 }
 
+int okvm_vcpu_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
+{
+	struct {
+		struct kvm_msrs header;
+		struct kvm_msr_entry entry;
+	} buf = { .header.nmsrs = 1, .entry = { .index = index, .data = data } };
+
+	return ioctl(vcpu->fd, KVM_SET_MSRS, &buf);
+}
+
 void okvm_vcpu_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	okvm_vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);
