@@ -233,54 +233,6 @@ TEST(max_huge_level_1_maps_4k_only)
 	EXPECT_TRUE(okvm_write_number(LEVEL_PARAM, old_level));
 }
 
-/*
- * Map @size bytes of hugetlbfs memory from the pool in sysfs directory
- * @pool (e.g. hugepages-2048kB), of page size @size_flag. Pages the machine
- * reserved at boot are used first; the pool grows by what is missing, and
- * *@grown says by how much, for hugetlb_unmap(). NULL if the machine
- * cannot provide them.
- */
-static char *hugetlb_map(u64 size, int size_flag, const char *pool, long nr_needed,
-			 long *grown)
-{
-	char nr_path[128], free_path[128];
-	long nr, nr_free;
-	char *mem;
-
-	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
-	snprintf(free_path, sizeof(free_path), "/sys/kernel/mm/hugepages/%s/free_hugepages",
-		 pool);
-	nr = okvm_read_number(nr_path);
-	nr_free = okvm_read_number(free_path);
-	*grown = 0;
-	if (nr < 0 || nr_free < 0)
-		return NULL;
-	if (nr_free < nr_needed) {
-		*grown = nr_needed - nr_free;
-		if (!okvm_write_number(nr_path, nr + *grown))
-			return NULL;
-	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_flag, -1, 0);
-	if (mem == MAP_FAILED) {
-		if (*grown)
-			okvm_write_number(nr_path, nr);
-		return NULL;
-	}
-	return mem;
-}
-
-static void hugetlb_unmap(char *mem, u64 size, const char *pool, long grown)
-{
-	char nr_path[128];
-
-	munmap(mem, size);
-	if (!grown)
-		return;
-	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
-	okvm_write_number(nr_path, okvm_read_number(nr_path) - grown);
-}
-
 TEST(hugetlbfs_2m_is_mapped_2m)
 {
 	const char *pool = "hugepages-2048kB";
@@ -291,7 +243,7 @@ TEST(hugetlbfs_2m_is_mapped_2m)
 	long grown;
 	char *mem;
 
-	mem = hugetlb_map(2 * SIZE_2M, MAP_HUGE_2MB, pool, 2, &grown);
+	mem = okvm_hugetlb_map(2 * SIZE_2M, MAP_HUGE_2MB, pool, 2, &grown);
 	if (!mem)
 		SKIP(return, "no 2M hugetlbfs pages on this machine");
 	sum = fill_pages(mem, nr_pages, 1);
@@ -302,7 +254,7 @@ TEST(hugetlbfs_2m_is_mapped_2m)
 	EXPECT_EQ(2, l.pages_2m - before.pages_2m);
 	EXPECT_EQ(before.pages_4k, l.pages_4k);
 	okvm_vm_free(vm);
-	hugetlb_unmap(mem, 2 * SIZE_2M, pool, grown);
+	okvm_hugetlb_unmap(mem, 2 * SIZE_2M, pool, grown);
 }
 
 TEST(hugetlbfs_1g_is_mapped_1g)
@@ -315,7 +267,7 @@ TEST(hugetlbfs_1g_is_mapped_1g)
 	long grown;
 	char *mem;
 
-	mem = hugetlb_map(SIZE_1G, MAP_HUGE_1GB, pool, 1, &grown);
+	mem = okvm_hugetlb_map(SIZE_1G, MAP_HUGE_1GB, pool, 1, &grown);
 	if (!mem)
 		SKIP(return, "no 1G hugetlbfs page on this machine");
 	sum = fill_pages(mem, nr_pages, stride);
@@ -326,7 +278,7 @@ TEST(hugetlbfs_1g_is_mapped_1g)
 	EXPECT_EQ(1, l.pages_1g - before.pages_1g);
 	EXPECT_EQ(before.pages_2m, l.pages_2m);
 	okvm_vm_free(vm);
-	hugetlb_unmap(mem, SIZE_1G, pool, grown);
+	okvm_hugetlb_unmap(mem, SIZE_1G, pool, grown);
 }
 
 TEST_HARNESS_MAIN

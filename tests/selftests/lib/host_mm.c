@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "host_mm.h"
@@ -96,4 +97,45 @@ long long okvm_host_page_flags(const void *addr)
 	if (kpageflags >= 0)
 		close(kpageflags);
 	return r;
+}
+
+char *okvm_hugetlb_map(unsigned long long size, int size_flag, const char *pool,
+		       long nr_needed, long *grown)
+{
+	char nr_path[128], free_path[128];
+	long nr, nr_free;
+	char *mem;
+
+	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
+	snprintf(free_path, sizeof(free_path), "/sys/kernel/mm/hugepages/%s/free_hugepages",
+		 pool);
+	nr = okvm_read_number(nr_path);
+	nr_free = okvm_read_number(free_path);
+	*grown = 0;
+	if (nr < 0 || nr_free < 0)
+		return NULL;
+	if (nr_free < nr_needed) {
+		*grown = nr_needed - nr_free;
+		if (!okvm_write_number(nr_path, nr + *grown))
+			return NULL;
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_flag, -1, 0);
+	if (mem == MAP_FAILED) {
+		if (*grown)
+			okvm_write_number(nr_path, nr);
+		return NULL;
+	}
+	return mem;
+}
+
+void okvm_hugetlb_unmap(char *mem, unsigned long long size, const char *pool, long grown)
+{
+	char nr_path[128];
+
+	munmap(mem, size);
+	if (!grown)
+		return;
+	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
+	okvm_write_number(nr_path, okvm_read_number(nr_path) - grown);
 }

@@ -22,4 +22,16 @@ bool okvm_write_number(const char *path, long value);
  */
 long long okvm_host_page_flags(const void *addr);
 
+/*
+ * Map @size bytes of hugetlbfs memory from the pool in sysfs directory
+ * @pool (e.g. hugepages-2048kB), of page size @size_flag. Pages the machine
+ * reserved at boot are used first; the pool grows by what is missing, and
+ * *@grown says by how much, for okvm_hugetlb_unmap(). NULL if the machine
+ * cannot provide them.
+ */
+char *okvm_hugetlb_map(unsigned long long size, int size_flag, const char *pool,
+		       long nr_needed, long *grown);
+/* Unmap it, and shrink the pool by what okvm_hugetlb_map() grew it. */
+void okvm_hugetlb_unmap(char *mem, unsigned long long size, const char *pool, long grown);
+
 #endif /* _OKVM_SELFTEST_HOST_MM_H */
