@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "lib/apicv.h"
 #include "lib/okvm_dev.h"
+#include "lib/pvclock.h"
 #include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -814,6 +816,100 @@ static void bench_apicv_cycle(void)
 	bench_apicv_cycle_mapped(PAGE_SIZE_1G, "apicv_cycle_1g");
 }
 
+/*
+ * 12. kvmclock. The update: KVM_SET_CLOCK asks every vCPU for a new pvclock
+ * record, which the hypervisor writes through its gfn-to-pfn cache on the
+ * next entry. Timed as exit round trips (a ucall each) with a KVM_SET_CLOCK
+ * before every entry, less the same round trips without one, in blocks that
+ * take turns; the thread stays on one CPU, so no round trip of either kind
+ * gets a record for a CPU change. The read: the guest reads its clock with
+ * the version protocol, N times, timed around the KVM_RUN that holds them.
+ */
+#define KVMCLOCK_SLOT		7
+#define KVMCLOCK_GPA		(3 * PAGE_SIZE_1G)
+#define KVMCLOCK_ROUND_TRIPS	4000
+#define KVMCLOCK_BLOCK		100
+#define KVMCLOCK_READS		200000
+
+static void guest_kvmclock(u64 nr_round_trips, u64 nr_reads)
+{
+	struct pvclock_record *rec = (struct pvclock_record *)KVMCLOCK_GPA;
+	u64 i, sum = 0;
+
+	guest_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, KVMCLOCK_GPA | KVM_MSR_ENABLED);
+	GUEST_SYNC(0);
+	for (i = 0; i < nr_round_trips; i++)
+		GUEST_SYNC(1);
+	GUEST_SYNC(2);
+	for (i = 0; i < nr_reads; i++)
+		sum += pvclock_read(rec);
+	GUEST_SYNC(sum ? 3 : 4);
+}
+
+static void pin_to_current_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	OKVM_REQUIRE(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity: %s",
+		     strerror(errno));
+}
+
+static void bench_kvmclock(void)
+{
+	u64 elapsed[2] = { 0, 0 }, start, i;
+	struct kvm_clock_data clock = {};
+	struct pvclock_record *rec;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	cpu_set_t all;
+	u32 version;
+	u64 clock0;
+
+	OKVM_REQUIRE(!sched_getaffinity(0, sizeof(all), &all), "sched_getaffinity");
+	pin_to_current_cpu();
+	vm = okvm_vm_create_long_mode(1, guest_kvmclock, &vcpu);
+	rec = okvm_vm_add_anon_region(vm, KVMCLOCK_SLOT, KVMCLOCK_GPA, PAGE);
+	okvm_guest_identity_map(vm, KVMCLOCK_GPA, PAGE);
+	okvm_vcpu_set_args(vcpu, 2, (u64)KVMCLOCK_ROUND_TRIPS, (u64)KVMCLOCK_READS);
+	run_to_step(vcpu, 0);
+	OKVM_REQUIRE(!ioctl(vm->fd, KVM_GET_CLOCK, &clock), "KVM_GET_CLOCK: %s",
+		     strerror(errno));
+	clock0 = clock.clock;
+	start = now_ns();
+	version = READ_ONCE(rec->version);
+
+	/* Blocks with an update before every entry (1) and without (0), in turns. */
+	for (i = 0; i < KVMCLOCK_ROUND_TRIPS; i++) {
+		bool update = (i / KVMCLOCK_BLOCK) & 1;
+		u64 t0 = now_ns();
+
+		if (update) {
+			/* Forward, as a VMM steps it: the clock never goes back. */
+			clock = (struct kvm_clock_data){ .clock = clock0 + now_ns() - start };
+			OKVM_REQUIRE(!ioctl(vm->fd, KVM_SET_CLOCK, &clock),
+				     "KVM_SET_CLOCK: %s", strerror(errno));
+		}
+		run_to_step(vcpu, 1);
+		elapsed[update] += now_ns() - t0;
+	}
+	/* Each record goes from one even version to the next through an odd one. */
+	OKVM_REQUIRE(READ_ONCE(rec->version) - version >= KVMCLOCK_ROUND_TRIPS,
+		     "kvmclock: %u records for %d updates", (READ_ONCE(rec->version) - version) / 2,
+		     KVMCLOCK_ROUND_TRIPS / 2);
+	report("kvmclock_update",
+	       ((double)elapsed[1] - (double)elapsed[0]) / (KVMCLOCK_ROUND_TRIPS / 2),
+	       "ns/update", "lower");
+
+	run_to_step(vcpu, 2);
+	start = now_ns();
+	run_to_step(vcpu, 3);
+	report("kvmclock_read", (double)(now_ns() - start) / KVMCLOCK_READS, "ns/read", "lower");
+	okvm_vm_free(vm);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 struct benchmark {
 	const char *name;
 	void (*run)(void);
@@ -831,6 +927,7 @@ static const struct benchmark benchmarks[] = {
 	{ "apic-timer", bench_apic_timer, true },
 	{ "ipi", bench_ipi, true },
 	{ "apicv-cycle", bench_apicv_cycle, true },
+	{ "kvmclock", bench_kvmclock, true },
 	{ "floor", bench_floor, false },
 };
 

@@ -36,6 +36,8 @@ ROWS = [
     ('10', 'IPI round trip, 2 vCPUs', 'ipi_roundtrip', None),
     ('11', 'APICv inhibit+uninhibit, 64 MiB mapped', 'apicv_cycle_64m', None),
     ('11', 'APICv inhibit+uninhibit, 1 GiB mapped', 'apicv_cycle_1g', None),
+    ('12', 'kvmclock update (KVM_SET_CLOCK, record)', 'kvmclock_update', None),
+    ('12', 'guest kvmclock read', 'kvmclock_read', None),
 ]
 # Metrics kvm_amd has no counterpart for: okvm's own knobs.
 OKVM_ONLY = {'apicv_cycle_64m', 'apicv_cycle_1g'}
