@@ -99,31 +99,65 @@ long long okvm_host_page_flags(const void *addr)
 	return r;
 }
 
+static long hugetlb_pool_number(const char *pool, const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/%s", pool, file);
+	return okvm_read_number(path);
+}
+
+static bool hugetlb_pool_resize(const char *pool, long nr)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
+	return okvm_write_number(path, nr);
+}
+
+long okvm_hugetlb_pool_free(const char *pool)
+{
+	return hugetlb_pool_number(pool, "free_hugepages");
+}
+
+bool okvm_hugetlb_pool_grow(const char *pool, long nr_free, long *grown)
+{
+	long nr = hugetlb_pool_number(pool, "nr_hugepages");
+	long free = okvm_hugetlb_pool_free(pool);
+
+	*grown = 0;
+	if (nr < 0 || free < 0)
+		return false;
+	if (free >= nr_free)
+		return true;
+	if (!hugetlb_pool_resize(pool, nr + nr_free - free))
+		return false;
+	/* The kernel gives what it finds: maybe less than asked. */
+	*grown = hugetlb_pool_number(pool, "nr_hugepages") - nr;
+	if (okvm_hugetlb_pool_free(pool) >= nr_free)
+		return true;
+	okvm_hugetlb_pool_shrink(pool, *grown);
+	*grown = 0;
+	return false;
+}
+
+void okvm_hugetlb_pool_shrink(const char *pool, long grown)
+{
+	if (grown > 0)
+		hugetlb_pool_resize(pool, hugetlb_pool_number(pool, "nr_hugepages") - grown);
+}
+
 char *okvm_hugetlb_map(unsigned long long size, int size_flag, const char *pool,
 		       long nr_needed, long *grown)
 {
-	char nr_path[128], free_path[128];
-	long nr, nr_free;
 	char *mem;
 
-	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
-	snprintf(free_path, sizeof(free_path), "/sys/kernel/mm/hugepages/%s/free_hugepages",
-		 pool);
-	nr = okvm_read_number(nr_path);
-	nr_free = okvm_read_number(free_path);
-	*grown = 0;
-	if (nr < 0 || nr_free < 0)
+	if (!okvm_hugetlb_pool_grow(pool, nr_needed, grown))
 		return NULL;
-	if (nr_free < nr_needed) {
-		*grown = nr_needed - nr_free;
-		if (!okvm_write_number(nr_path, nr + *grown))
-			return NULL;
-	}
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_flag, -1, 0);
 	if (mem == MAP_FAILED) {
-		if (*grown)
-			okvm_write_number(nr_path, nr);
+		okvm_hugetlb_pool_shrink(pool, *grown);
 		return NULL;
 	}
 	return mem;
@@ -131,11 +165,6 @@ char *okvm_hugetlb_map(unsigned long long size, int size_flag, const char *pool,
 
 void okvm_hugetlb_unmap(char *mem, unsigned long long size, const char *pool, long grown)
 {
-	char nr_path[128];
-
 	munmap(mem, size);
-	if (!grown)
-		return;
-	snprintf(nr_path, sizeof(nr_path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", pool);
-	okvm_write_number(nr_path, okvm_read_number(nr_path) - grown);
+	okvm_hugetlb_pool_shrink(pool, grown);
 }

@@ -23,10 +23,19 @@ bool okvm_write_number(const char *path, long value);
 long long okvm_host_page_flags(const void *addr);
 
 /*
- * Map @size bytes of hugetlbfs memory from the pool in sysfs directory
- * @pool (e.g. hugepages-2048kB), of page size @size_flag. Pages the machine
- * reserved at boot are used first; the pool grows by what is missing, and
- * *@grown says by how much, for okvm_hugetlb_unmap(). NULL if the machine
+ * The hugetlbfs pool in sysfs directory @pool (e.g. hugepages-2048kB):
+ * grow it until @nr_free of its pages are free, pages the machine reserved
+ * at boot counting first; *@grown says by how much, for
+ * okvm_hugetlb_pool_shrink(). False if the machine cannot provide them.
+ */
+bool okvm_hugetlb_pool_grow(const char *pool, long nr_free, long *grown);
+/* Give back what okvm_hugetlb_pool_grow() took. */
+void okvm_hugetlb_pool_shrink(const char *pool, long grown);
+/* The pool's free pages now, or -1. */
+long okvm_hugetlb_pool_free(const char *pool);
+/*
+ * Map @size bytes of hugetlbfs memory of page size @size_flag (MAP_HUGE_*)
+ * from @pool, grown to @nr_needed free pages first. NULL if the machine
  * cannot provide them.
  */
 char *okvm_hugetlb_map(unsigned long long size, int size_flag, const char *pool,
