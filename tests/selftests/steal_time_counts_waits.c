@@ -20,26 +20,15 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/kvm_para.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 
-#define MSR_KVM_STEAL_TIME	0x4b564d03
-#define KVM_MSR_ENABLED		1ULL
 #define STEAL_RESERVED		0x3eULL
 #define PAGE			0x1000ULL
 #define SLOT			1
 #define GPA			0x10000000ULL
 #define STOP_OFFSET		0x800
-
-/* struct kvm_steal_time of <asm/kvm_para.h>: 64 bytes. */
-struct steal_record {
-	u64 steal;
-	u32 version;
-	u32 flags;
-	u8 preempted;
-	u8 u8_pad[3];
-	u32 pad[11];
-};
 
 /* Report the steal field, then spin until told to stop, then report again. */
 static void guest_report_steal(void)

@@ -8,11 +8,8 @@
 #define _OKVM_SELFTEST_PVCLOCK_H
 
 #include "kernel_types.h"
+#include "kvm_para.h"
 #include "x86.h"
-
-#define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
-#define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
-#define KVM_MSR_ENABLED		1ULL
 
 /* struct pvclock_vcpu_time_info: 32 bytes, every field at its natural alignment. */
 struct pvclock_record {
