@@ -119,10 +119,26 @@ static long gpc_vmaps(void)
 	return n;
 }
 
-/* The reference count of the module behind the device. */
+/*
+ * The reference count of the modules behind the device: okvm, or KVM's,
+ * where a VM holds the vendor module (kvm_amd or kvm_intel).
+ */
 static long module_refs(bool okvm)
 {
-	return okvm_read_number(okvm ? "/sys/module/okvm/refcnt" : "/sys/module/kvm/refcnt");
+	static const char * const kvm_modules[] = { "kvm", "kvm_amd", "kvm_intel" };
+	char path[64];
+	long refs = 0, n;
+	size_t i;
+
+	if (okvm)
+		return okvm_read_number("/sys/module/okvm/refcnt");
+	for (i = 0; i < ARRAY_SIZE(kvm_modules); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s/refcnt", kvm_modules[i]);
+		n = okvm_read_number(path);
+		if (n > 0)
+			refs += n;
+	}
+	return refs;
 }
 
 static bool device_is_okvm(void)

@@ -4,6 +4,11 @@
  * carry: a guest touches known pages, an unbacked gpa and a port, and the
  * host then drops one page and deletes the memslot; each step's events are
  * read back from tracefs and checked field by field (Documentation/trace.rst).
+ * The gfn-to-pfn cache's events are counted against the VM's gpc_* stats:
+ * refreshes when kvmclock and steal time come on and after the host drops
+ * the record's page, the invalidation of only the cache over that page, and
+ * the failures of the scheduler's atomic lock of a steal-time cache that a
+ * host thread keeps invalidating while the vCPU's CPU is shared.
  *
  * The test traces into an instance of its own (instances/okvm_selftest)
  * with the global clock, so events of one thread stay in order if it changes
@@ -19,17 +24,23 @@
  * (upstream KVM's events are its own).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/kvm_para.h"
 #include "lib/mmio.h"
 #include "lib/okvm_dev.h"
+#include "lib/pvclock.h"
+#include "lib/stats.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -417,6 +428,145 @@ TEST_F(okvm_trace, events_carry_what_happened)
 	EXPECT_LT(zap, find(&self->trace, zap + 1, "okvm_tlb_flush", flush_covers_a_and_c,
 			    NULL))
 		TH_LOG("no flush of the two pages after the zap");
+	if (_metadata->exit_code != KSFT_PASS)
+		dump(&self->trace);
+
+	okvm_vm_free(vm);
+	free(self->trace.ev);
+}
+
+/* The gpc test: kvmclock's record, steal time's, and the guest's stop flag, a page each. */
+#define GPC_REC_GPA		(REGION_GPA + 0x100)
+#define GPC_STEAL_GPA		(REGION_GPA + PAGE)
+#define GPC_STOP_GPA		(REGION_GPA + 2 * PAGE)
+#define GPC_DROPS		50
+
+static void guest_clock_steal_spin(void)
+{
+	struct pvclock_record *rec = (struct pvclock_record *)GPC_REC_GPA;
+
+	guest_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, GPC_REC_GPA | KVM_MSR_ENABLED);
+	guest_wrmsr(MSR_KVM_STEAL_TIME, GPC_STEAL_GPA | KVM_MSR_ENABLED);
+	GUEST_SYNC(pvclock_read(rec));
+	GUEST_SYNC(pvclock_read(rec));
+	while (!READ_ONCE(*(u64 *)GPC_STOP_GPA))
+		;
+	GUEST_SYNC(pvclock_read(rec));
+}
+
+/* okvm_gpc events of kind @kind, at @gpa (0: any). */
+static u64 gpc_events(const struct trace *t, const char *kind, u64 gpa)
+{
+	u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		if (!strcmp(t->ev[i].name, "okvm_gpc") && event_is(&t->ev[i], "event", kind) &&
+		    (!gpa || event_u64(&t->ev[i], "gpa") == gpa))
+			n++;
+	return n;
+}
+
+struct gpc_churn {
+	char *mem;
+	int cpu;
+	u64 stop;
+};
+
+/* On the vCPU thread's CPU, so that the scheduler takes it off now and then. */
+static void *hog_cpu(void *arg)
+{
+	struct gpc_churn *c = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!READ_ONCE(c->stop))
+		;
+	return NULL;
+}
+
+/* Drop the steal-time page again and again, then let the guest stop. */
+static void *drop_steal_page(void *arg)
+{
+	struct gpc_churn *c = arg;
+	int i;
+
+	for (i = 0; i < GPC_DROPS; i++) {
+		madvise(c->mem + GPC_STEAL_GPA - REGION_GPA, PAGE, MADV_DONTNEED);
+		usleep(20000);
+	}
+	WRITE_ONCE(*(u64 *)(c->mem + GPC_STOP_GPA - REGION_GPA), 1);
+	WRITE_ONCE(c->stop, 1);
+	return NULL;
+}
+
+TEST_F(okvm_trace, gpc_events_count_what_the_stats_count)
+{
+	struct kvm_clock_data clock = {};
+	struct gpc_churn churn = {};
+	pthread_t hog, dropper;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	cpu_set_t set;
+	u64 refreshes, invalidations, failures;
+
+	trace_instance_create();
+	vm = okvm_vm_create_long_mode(1, guest_clock_steal_spin, &vcpu);
+	churn.mem = okvm_vm_add_anon_region(vm, SLOT, REGION_GPA, 3 * PAGE);
+	okvm_guest_identity_map(vm, REGION_GPA, 3 * PAGE);
+	take_trace(&self->trace);
+
+	/* Both caches come on: one refresh each, nothing else. */
+	ASSERT_NE(0, okvm_vcpu_next_sync(vcpu));
+	take_trace(&self->trace);
+	refreshes = okvm_stat(vm->fd, "gpc_refreshes");
+	EXPECT_EQ(refreshes, gpc_events(&self->trace, "refresh", 0));
+	EXPECT_LE(1, gpc_events(&self->trace, "refresh", GPC_REC_GPA));
+	EXPECT_LE(1, gpc_events(&self->trace, "refresh", GPC_STEAL_GPA));
+	EXPECT_EQ(0, okvm_stat(vm->fd, "gpc_invalidations"));
+	EXPECT_EQ(0, gpc_events(&self->trace, "invalidate", 0));
+
+	/*
+	 * The record's page goes: that cache alone is invalidated, and
+	 * refreshed for the new record that KVM_SET_CLOCK asks for.
+	 */
+	ASSERT_EQ(0, madvise(churn.mem, PAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_CLOCK, &clock));
+	clock = (struct kvm_clock_data){ .clock = clock.clock };
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_CLOCK, &clock));
+	ASSERT_NE(0, okvm_vcpu_next_sync(vcpu));
+	take_trace(&self->trace);
+	invalidations = okvm_stat(vm->fd, "gpc_invalidations");
+	EXPECT_EQ(1, invalidations);
+	EXPECT_EQ(1, gpc_events(&self->trace, "invalidate", GPC_REC_GPA));
+	EXPECT_EQ(1, gpc_events(&self->trace, "invalidate", 0));
+	EXPECT_EQ(okvm_stat(vm->fd, "gpc_refreshes") - refreshes,
+		  gpc_events(&self->trace, "refresh", 0));
+	EXPECT_LE(1, gpc_events(&self->trace, "refresh", GPC_REC_GPA));
+	if (_metadata->exit_code != KSFT_PASS)
+		dump(&self->trace);
+
+	/*
+	 * The vCPU thread shares its CPU with a hog while another thread
+	 * drops the steal-time page: the next time the scheduler takes the
+	 * vCPU off, it finds the cache invalid and cannot refresh it there.
+	 */
+	churn.cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(churn.cpu, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, pthread_create(&hog, NULL, hog_cpu, &churn));
+	ASSERT_EQ(0, pthread_create(&dropper, NULL, drop_steal_page, &churn));
+	ASSERT_NE(0, okvm_vcpu_next_sync(vcpu));
+	pthread_join(dropper, NULL);
+	pthread_join(hog, NULL);
+	take_trace(&self->trace);
+	failures = okvm_stat(vm->fd, "gpc_lock_failures");
+	EXPECT_LE(1, failures);
+	EXPECT_EQ(failures, gpc_events(&self->trace, "lock_fail", GPC_STEAL_GPA));
+	EXPECT_EQ(failures, gpc_events(&self->trace, "lock_fail", 0));
 	if (_metadata->exit_code != KSFT_PASS)
 		dump(&self->trace);
 
