@@ -470,6 +470,7 @@ static u64 gpc_events(const struct trace *t, const char *kind, u64 gpa)
 struct gpc_churn {
 	char *mem;
 	int cpu;
+	int other_cpu;
 	u64 stop;
 };
 
@@ -487,12 +488,20 @@ static void *hog_cpu(void *arg)
 	return NULL;
 }
 
-/* Drop the steal-time page again and again, then let the guest stop. */
+/*
+ * Drop the steal-time page again and again, then let the guest stop. On
+ * another CPU: woken on the vCPU's, it would take the vCPU off first, and
+ * every drop would find the vCPU out already.
+ */
 static void *drop_steal_page(void *arg)
 {
 	struct gpc_churn *c = arg;
+	cpu_set_t set;
 	int i;
 
+	CPU_ZERO(&set);
+	CPU_SET(c->other_cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 	for (i = 0; i < GPC_DROPS; i++) {
 		madvise(c->mem + GPC_STEAL_GPA - REGION_GPA, PAGE, MADV_DONTNEED);
 		usleep(20000);
@@ -554,6 +563,15 @@ TEST_F(okvm_trace, gpc_events_count_what_the_stats_count)
 	 * vCPU off, it finds the cache invalid and cannot refresh it there.
 	 */
 	churn.cpu = sched_getcpu();
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	CPU_CLR(churn.cpu, &set);
+	if (!CPU_COUNT(&set)) {
+		okvm_vm_free(vm);
+		free(self->trace.ev);
+		SKIP(return, "one CPU: no other for the thread that drops the page");
+	}
+	for (churn.other_cpu = 0; !CPU_ISSET(churn.other_cpu, &set); churn.other_cpu++)
+		;
 	CPU_ZERO(&set);
 	CPU_SET(churn.cpu, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
@@ -567,6 +585,8 @@ TEST_F(okvm_trace, gpc_events_count_what_the_stats_count)
 	EXPECT_LE(1, failures);
 	EXPECT_EQ(failures, gpc_events(&self->trace, "lock_fail", GPC_STEAL_GPA));
 	EXPECT_EQ(failures, gpc_events(&self->trace, "lock_fail", 0));
+	TH_LOG("%d drops of the steal-time page: %llu lock failures, %llu refreshes", GPC_DROPS,
+	       failures, gpc_events(&self->trace, "refresh", GPC_STEAL_GPA));
 	if (_metadata->exit_code != KSFT_PASS)
 		dump(&self->trace);
 
