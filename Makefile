@@ -4,7 +4,8 @@
 # machine; `make check` runs every test; `make bench` times okvm against
 # kvm_amd (Documentation/performance.rst); `make fuzz` fuzzes both as long as
 # asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1); `make check-upstream`
-# runs upstream KVM's selftests on both test kernels. `make install` puts
+# runs upstream KVM's selftests on both test kernels; `make check-vmm` boots
+# Linux under QEMU on okvm and on kvm_amd. `make install` puts
 # okvm.ko under /lib/modules/<release>/updates and runs depmod; `make
 # uninstall` takes it out again (INSTALL_MOD_PATH= for a staging root).
 # dkms.conf builds it through DKMS. See README.md.
@@ -16,7 +17,7 @@ KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)
 
 .PHONY: all modules module-clean clean check check-upstream demo selftests install uninstall
-.PHONY: bench fuzz
+.PHONY: bench fuzz check-vmm
 
 all: modules
 
@@ -48,6 +49,10 @@ check:
 check-upstream:
 	tests/vm/check.sh --upstream-only
 	tests/vm/check.sh --upstream-only --kasan
+
+# QEMU as the VMM, booting a Linux guest on okvm and on kvm_amd.
+check-vmm:
+	tests/vm/vmm.sh
 
 demo:
 	tests/vm/demo.sh

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or find in the cache) the okvm test kernel from Debian's linux-source-6.12.
-# Usage: build-kernel.sh [debug|kasan|bench]
+# Usage: build-kernel.sh [debug|kasan|bench|guest]
 # Prints the build directory (usable as KDIR) on stdout. The cache key is the source
 # version plus the content of the config fragments, so a rebuild happens only when
 # one of them changes.
@@ -15,6 +15,7 @@ case "$variant" in
 debug) ;;
 kasan) frags+=("$OKVM_TOP/tests/vm/kasan.config") ;;
 bench) frags=("$OKVM_TOP/tests/vm/bench.config") ;;
+guest) frags=("$OKVM_TOP/tests/vm/bench.config" "$OKVM_TOP/tests/vm/guest.config") ;;
 *) die "unknown kernel variant '$variant'" ;;
 esac
 

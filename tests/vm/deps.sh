@@ -8,7 +8,7 @@ set -euo pipefail
 
 pkgs=(qemu-system-x86 busybox-static cpio linux-source-6.12 build-essential bc
       bison flex libelf-dev libssl-dev python3 ccache kmod xz-utils sparse
-      dkms udev)
+      dkms udev e2fsprogs)
 
 missing=()
 for p in "${pkgs[@]}"; do

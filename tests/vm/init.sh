@@ -162,6 +162,20 @@ elif [ "$OKVM_MODE" = upstream ]; then
 	else
 		echo "OKVM-NO-KVM"
 	fi
+elif [ "$OKVM_MODE" = vmm ]; then
+	# QEMU through /dev/kvm: okvm as that node (no kvm.ko), then kvm_amd.
+	rmmod okvm
+	insmod /okvm/okvm.ko devname=kvm
+	echo "OKVM-INSMOD-AS-KVM $?"
+	[ -c /dev/kvm ] && /okvm/tools/okvm-vmm-run okvm
+	rmmod okvm
+	echo "OKVM-RMMOD $?"
+	for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
+	if [ -c /dev/kvm ]; then
+		/okvm/tools/okvm-vmm-run kvm_amd
+	else
+		echo "OKVM-NO-KVM"
+	fi
 elif [ "$OKVM_MODE" = fuzz ]; then
 	# make fuzz: only the fuzzer, on the hypervisors OKVM_FUZZ_HV names.
 	run_fuzz okvm /dev/okvm --fail-seconds "$OKVM_FUZZ_FAIL_SECONDS"

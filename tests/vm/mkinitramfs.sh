@@ -10,6 +10,8 @@
 #   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
 # OKVM_UPSTREAM_DIR, if set, holds upstream KVM's selftests (tests/upstream)
 # for /okvm/upstream; OKVM_UPSTREAM_LIMIT is each one's time limit.
+# OKVM_EXTRA_ROOT, if set, is a tree copied over the initramfs's root (the
+# VMM, its libraries and its guest: tests/vm/vmm.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +30,7 @@ chmod +x "$root/init"
 cp "$ko" "$root/okvm/okvm.ko"
 find "$selftests" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/selftests/" \;
 [ -z "${OKVM_UPSTREAM_DIR:-}" ] || cp -r "$OKVM_UPSTREAM_DIR" "$root/okvm/upstream"
+[ -z "${OKVM_EXTRA_ROOT:-}" ] || cp -a "$OKVM_EXTRA_ROOT/." "$root/"
 [ -z "$tools" ] || find "$tools" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/tools/" \;
 
 # kvm_amd and what it needs, in load order (modules.dep lists a module's

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check-vmm`: a real VMM on okvm. In the test machine (debug kernel),
+# Debian's qemu-system-x86_64 boots a nested Linux guest (the lean kernel
+# with virtio and kvmclock, tests/vm/guest.config) through /dev/kvm: first on
+# okvm, loaded as that node, then on kvm_amd, the reference, in the same
+# boot. tools/vmm/run-in-vm.sh runs the configurations and says what each
+# guest did; this script counts the results and ends with the usual line.
+# Environment: OKVM_VMM_CONFIGS (default every one: on-1 on-2 split-1
+# split-2 off-1 off-2, kernel-irqchip mode and vCPUs), OKVM_VMM_LIMIT (s per
+# guest, default 300).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+configs=${OKVM_VMM_CONFIGS:-on-1 on-2 split-1 split-2 off-1 off-2}
+limit=${OKVM_VMM_LIMIT:-300}
+out="$OKVM_TOP/tests/vm/out"
+mkdir -p "$out"
+start=$SECONDS
+
+"$OKVM_TOP/tests/vm/deps.sh"
+kdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" debug)
+gdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" guest)
+krel=$(cat "$kdir/include/config/kernel.release")
+
+dir="$out/build-vmm"
+rm -rf "$dir"
+mkdir -p "$dir"
+tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
+    --exclude=./tests/selftests/out --exclude=./tools/bench/out -cf - . | tar -C "$dir" -xf -
+make -C "$kdir" M="$dir" -j"$(nproc)" -s modules >&2
+
+# What goes over the machine's root: QEMU, the libraries it loads (at the
+# paths its loader looks for them), its firmware, and the guest.
+extra="$out/vmm-root"
+rm -rf "$extra"
+vmm="$extra/okvm/vmm"
+mkdir -p "$vmm/share"
+qemu=$(command -v qemu-system-x86_64)
+cp "$qemu" "$vmm/"
+for lib in $(ldd "$qemu" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+	mkdir -p "$extra$(dirname "$lib")"
+	cp -L "$lib" "$extra$lib"
+done
+for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin multiboot_dma.bin pvh.bin; do
+	cp -L "/usr/share/qemu/$f" "$vmm/share/"
+done
+cp "$gdir/arch/x86/boot/bzImage" "$vmm/bzImage"
+
+groot=$(mktemp -d)
+trap 'rm -rf "$groot"' EXIT
+mkdir -p "$groot"/{bin,dev,proc,sys}
+cp /bin/busybox "$groot/bin/busybox"
+cp "$OKVM_TOP/tools/vmm/guest-init.sh" "$groot/init"
+chmod 755 "$groot" "$groot/init"
+(cd "$groot" && find . | cpio -o -H newc --quiet | gzip -1) > "$vmm/guest-initrd.gz"
+
+# The disk: ext2 with one file whose text the guest prints back.
+text="okvm-vmm-disk-$(date +%s)"
+mkdir -p "$groot/disk"
+echo "$text" > "$groot/disk/hello"
+rm -f "$vmm/disk.img"
+mke2fs -q -t ext2 -d "$groot/disk" "$vmm/disk.img" 4M
+
+cat > "$vmm/settings" <<SETTINGS
+CONFIGS="$configs"
+LIMIT=$limit
+FILE_TEXT=$text
+SETTINGS
+
+tools="$out/vmm-tools"
+rm -rf "$tools"
+mkdir -p "$tools"
+install -m 0755 "$OKVM_TOP/tools/vmm/run-in-vm.sh" "$tools/okvm-vmm-run"
+no_selftests="$out/vmm-no-selftests"
+mkdir -p "$no_selftests"
+OKVM_EXTRA_ROOT="$extra" "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-vmm.gz" vmm \
+	"$dir/okvm.ko" "$no_selftests" "$kdir/modroot/lib/modules/$krel" "$tools"
+
+nconfigs=$(wc -w <<< "$configs")
+log "QEMU on okvm and on kvm_amd, configurations: $configs"
+OKVM_QEMU_MEM=2G "$OKVM_TOP/tests/vm/run-qemu.sh" "$kdir/arch/x86/boot/bzImage" \
+	"$out/initrd-vmm.gz" "$out/vmm.log" $((2 * nconfigs * (limit + 30) + 120))
+
+grep -E '^OKVM-VMM' "$out/vmm.log" || true
+passed=$(grep -cE '^OKVM-VMM [a-z_]+ [a-z0-9-]+ PASS' "$out/vmm.log" || true)
+failed=$(grep -cE '^OKVM-VMM [a-z_]+ [a-z0-9-]+ FAIL' "$out/vmm.log" || true)
+missing=$((2 * nconfigs - passed - failed))
+if grep -E 'BUG:|WARNING:|KASAN|Call Trace|Kernel panic' "$out/vmm.log" | head -20; then
+	log "the test machine's kernel complained (above)"
+	failed=$((failed + 1))
+fi
+log "make check-vmm took $((SECONDS - start)) s; console log in $out/vmm.log"
+echo "$passed passed, $((failed + missing)) failed"
+[ $((failed + missing)) = 0 ]

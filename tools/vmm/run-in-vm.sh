@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# okvm-vmm-run HV: the VMM part of the test machine's /init (vmm mode,
+# tests/vm/init.sh). Boots the nested Linux guest under QEMU (-accel kvm,
+# through /dev/kvm, which is HV: okvm loaded as devname=kvm, or kvm_amd) once
+# per configuration of /okvm/vmm/settings, and prints for each
+#   OKVM-VMM <hv> <config> PASS <seconds> s
+#   OKVM-VMM <hv> <config> FAIL <seconds> s <reason>
+# followed, on a failure, by the last lines of the guest's console and of
+# QEMU's output. A configuration is IRQCHIP-SMP: kernel-irqchip=on, split
+# or off, with 1 or 2 vCPUs. The guest (tools/vmm/guest-init.sh) must say it
+# booted, see every vCPU, have kvmclock as its clock and see it move across
+# a sleep of 1 s, read the file on its virtio disk, and power off, after
+# which QEMU must exit with 0, all within the time limit.
+
+VMM=/okvm/vmm
+CONFIGS="on-1"
+LIMIT=300
+FILE_TEXT=
+[ -f $VMM/settings ] && . $VMM/settings
+hv=$1
+
+# check_console LOG SMP: empty if the guest did all it should, else why not.
+check_console() {
+	log=$1 smp=$2
+	grep -q '^OKVM-GUEST-BOOTED' "$log" || { echo "the guest did not reach its init"; return; }
+	cpus=$(sed -n 's/^OKVM-GUEST-CPUS \([0-9]*\).*/\1/p' "$log")
+	[ "$cpus" = "$smp" ] || { echo "the guest saw ${cpus:-no} CPUs, not $smp"; return; }
+	grep '^OKVM-GUEST-CLOCKSOURCES' "$log" | grep -qw kvm-clock ||
+		{ echo "no kvm-clock among the guest's clock sources"; return; }
+	grep -q '^OKVM-GUEST-CLOCKSOURCE kvm-clock' "$log" ||
+		{ echo "kvm-clock is not the guest's clock source"; return; }
+	step=$(awk '/^OKVM-GUEST-UPTIME/ { d = $3 - $2; print (d >= 0.5 && d <= 30) ? "ok" : d }' "$log")
+	[ "$step" = ok ] || { echo "uptime moved by ${step:-nothing} across sleep 1"; return; }
+	grep -qxF "OKVM-GUEST-FILE $FILE_TEXT" "$log" ||
+		{ echo "the file on the virtio disk did not read back"; return; }
+	grep -q '^OKVM-GUEST-DONE' "$log" || { echo "the guest did not finish"; return; }
+}
+
+for config in $CONFIGS; do
+	irqchip=${config%-*} smp=${config#*-}
+	log=/tmp/vmm-$hv-$config.console
+	out=/tmp/vmm-$hv-$config.qemu
+	rm -f "$log" "$out"
+	start=$(date +%s)
+	timeout -s KILL "$LIMIT" $VMM/qemu-system-x86_64 -L $VMM/share \
+		-accel kvm,kernel-irqchip="$irqchip" -machine pc -cpu host -smp "$smp" -m 256M \
+		-nodefaults -display none -no-reboot -serial file:"$log" \
+		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
+		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init" \
+		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on > "$out" 2>&1
+	rc=$?
+	took=$(($(date +%s) - start))
+	touch "$log"
+	if [ "$rc" = 137 ]; then
+		why="no power-off in $LIMIT s"
+	else
+		why=$(check_console "$log" "$smp")
+		[ -z "$why" ] && [ "$rc" != 0 ] && why="QEMU exited with $rc"
+	fi
+	if [ -z "$why" ]; then
+		echo "OKVM-VMM $hv $config PASS $took s"
+	else
+		echo "OKVM-VMM $hv $config FAIL $took s $why"
+		tail -n 15 "$log" | sed "s/^/OKVM-VMM-CONSOLE $hv $config | /"
+		tail -n 15 "$out" | sed "s/^/OKVM-VMM-QEMU $hv $config | /"
+	fi
+done
