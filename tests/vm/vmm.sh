@@ -43,8 +43,14 @@ for lib in $(ldd "$qemu" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
 	mkdir -p "$extra$(dirname "$lib")"
 	cp -L "$lib" "$extra$lib"
 done
+# Where Debian's QEMU looks for firmware (its --firmwarepath).
 for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin multiboot_dma.bin pvh.bin; do
-	cp -L "/usr/share/qemu/$f" "$vmm/share/"
+	found=
+	for d in /usr/share/qemu /usr/share/seabios; do
+		[ -e "$d/$f" ] && found=$d/$f && break
+	done
+	[ -n "$found" ] || die "no $f in /usr/share/qemu or /usr/share/seabios"
+	cp -L "$found" "$vmm/share/"
 done
 cp "$gdir/arch/x86/boot/bzImage" "$vmm/bzImage"
 

@@ -22,8 +22,10 @@ FILE_TEXT=
 hv=$1
 
 # check_console LOG SMP: empty if the guest did all it should, else why not.
+# The serial console ends its lines with CR LF.
 check_console() {
-	log=$1 smp=$2
+	log=/tmp/vmm-console.txt smp=$2
+	tr -d '\r' < "$1" > "$log"
 	grep -q '^OKVM-GUEST-BOOTED' "$log" || { echo "the guest did not reach its init"; return; }
 	cpus=$(sed -n 's/^OKVM-GUEST-CPUS \([0-9]*\).*/\1/p' "$log")
 	[ "$cpus" = "$smp" ] || { echo "the guest saw ${cpus:-no} CPUs, not $smp"; return; }
@@ -40,15 +42,19 @@ check_console() {
 
 for config in $CONFIGS; do
 	irqchip=${config%-*} smp=${config#*-}
+	cpu=host
+	# KVM refuses MSR_KVM_POLL_CONTROL without an in-kernel APIC, and
+	# QEMU 7.2 restores it anyway: the guest goes without haltpoll control.
+	[ "$irqchip" = off ] && cpu=host,kvm-poll-control=off
 	log=/tmp/vmm-$hv-$config.console
 	out=/tmp/vmm-$hv-$config.qemu
 	rm -f "$log" "$out"
 	start=$(date +%s)
 	timeout -s KILL "$LIMIT" $VMM/qemu-system-x86_64 -L $VMM/share \
-		-accel kvm,kernel-irqchip="$irqchip" -machine pc -cpu host -smp "$smp" -m 256M \
+		-accel kvm,kernel-irqchip="$irqchip" -machine pc -cpu "$cpu" -smp "$smp" -m 256M \
 		-nodefaults -display none -no-reboot -serial file:"$log" \
 		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
-		-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init" \
+		-append "console=ttyS0 panic=-1 rdinit=/init" \
 		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on > "$out" 2>&1
 	rc=$?
 	took=$(($(date +%s) - start))
