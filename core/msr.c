@@ -20,6 +20,7 @@
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
+#include <okvm/mtrr.h>
 #include <okvm/steal_time.h>
 #include <okvm/tsc.h>
 #include <okvm/vm.h>
@@ -175,6 +176,8 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return okvm_kvmclock_get_msr(vcpu, index, data, host);
 	if (index == MSR_KVM_STEAL_TIME)
 		return okvm_steal_time_get_msr(vcpu, data, host);
+	if (okvm_mtrr_msr(index))
+		return okvm_mtrr_get_msr(vcpu, index, data);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -231,6 +234,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_kvmclock_set_msr(vcpu, index, data, host);
 	if (index == MSR_KVM_STEAL_TIME)
 		return okvm_steal_time_set_msr(vcpu, data, host);
+	if (okvm_mtrr_msr(index))
+		return okvm_mtrr_set_msr(vcpu, index, data);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)

@@ -296,6 +296,22 @@ static int okvm_vcpu_enable_cap(struct okvm_vcpu *vcpu, const struct kvm_enable_
 	}
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR: okvm has no TPR shadow page (KVM_CAP_VAPIC is 0), so
+ * only address 0, none, is accepted; VMMs set that at every APIC reset.
+ * Without an in-kernel APIC there is nothing to set, as in KVM.
+ */
+static int okvm_vcpu_set_vapic_addr(struct okvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	return va.vapic_addr ? -EINVAL : 0;
+}
+
 static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 				  void __user *argp)
 {
@@ -439,6 +455,9 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		if (copy_from_user(&u->lapic, argp, sizeof(u->lapic)))
 			break;
 		r = okvm_lapic_set_state(vcpu->apic, &u->lapic);
+		break;
+	case KVM_SET_VAPIC_ADDR:
+		r = okvm_vcpu_set_vapic_addr(vcpu, argp);
 		break;
 	case KVM_PRE_FAULT_MEMORY:
 		r = -EFAULT;

@@ -22,6 +22,7 @@
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
 #include <okvm/mmu.h>
+#include <okvm/mtrr.h>
 #include <okvm/pio.h>
 #include <okvm/regs.h>
 #include <okvm/stats.h>
@@ -254,6 +255,7 @@ struct okvm_pending_msr {
  * @tsc_offset: the guest's TSC minus the host's (core/tsc.c)
  * @tsc_adjust: MSR_IA32_TSC_ADJUST
  * @power_ctl: MSR_IA32_POWER_CTL, kept and otherwise ignored, as in KVM
+ * @mtrr: its MTRRs (core/mtrr.c)
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -310,6 +312,7 @@ struct okvm_vcpu {
 	u64 tsc_offset;
 	u64 tsc_adjust;
 	u64 power_ctl;
+	struct okvm_mtrr mtrr;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;

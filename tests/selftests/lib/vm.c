@@ -291,6 +291,19 @@ int okvm_vcpu_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 	return ioctl(vcpu->fd, KVM_SET_MSRS, &buf);
 }
 
+int okvm_vcpu_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct {
+		struct kvm_msrs header;
+		struct kvm_msr_entry entry;
+	} buf = { .header.nmsrs = 1, .entry = { .index = index } };
+	int r = ioctl(vcpu->fd, KVM_GET_MSRS, &buf);
+
+	if (r == 1)
+		*data = buf.entry.data;
+	return r;
+}
+
 void okvm_vcpu_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
 	okvm_vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);

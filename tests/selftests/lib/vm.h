@@ -154,6 +154,8 @@ void okvm_vcpu_get_regs(struct okvm_vcpu *vcpu, struct kvm_regs *regs);
 void okvm_vcpu_set_regs(struct okvm_vcpu *vcpu, const struct kvm_regs *regs);
 /* KVM_SET_MSRS of one MSR, as is: the entries set (1 or 0), or -1 and errno. */
 int okvm_vcpu_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data);
+/* KVM_GET_MSRS of one MSR into *@data: the entries read (1 or 0), or -1 and errno. */
+int okvm_vcpu_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
 void okvm_vcpu_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void okvm_vcpu_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 
