@@ -11,6 +11,7 @@
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
 #include <okvm/kvmclock.h>
+#include <okvm/mce.h>
 #include <okvm/lapic.h>
 #include <okvm/memslot.h>
 #include <okvm/vm.h>
@@ -65,6 +66,7 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_SIGNAL_MSI, 1 },
 	{ KVM_CAP_X2APIC_API, OKVM_X2APIC_API_FLAGS },
 	{ KVM_CAP_TSC_DEADLINE_TIMER, 1 },
+	{ KVM_CAP_MCE, .value_fn = okvm_mce_cap },
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, OKVM_DIRTY_LOG_MANUAL_CAPS },
 	{ KVM_CAP_ENFORCE_PV_FEATURE_CPUID, 1 },
 	{ KVM_CAP_COALESCED_MMIO, KVM_COALESCED_MMIO_PAGE_OFFSET },

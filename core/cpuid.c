@@ -4,11 +4,11 @@
  * vCPU's table (KVM_SET_CPUID2), from which the guest's CPUID is answered.
  *
  * The supported set is the host's, reduced to what okvm virtualizes: no
- * SVM or VMX, no MONITOR/MWAIT, no machine checks, XSAVE limited
+ * SVM or VMX, no MONITOR/MWAIT, XSAVE limited
  * to x87, SSE, AVX and PKRU state (PKU where the host uses it: svm/run.c
  * switches PKRU); plus the local APIC and x2APIC, which okvm emulates
  * (KVM_CREATE_IRQCHIP; TSC-deadline mode too, but that bit is the VMM's
- * to set), IA32_TSC_ADJUST and the MTRRs; plus KVM's
+ * to set), IA32_TSC_ADJUST, the MTRRs and the machine-check banks; plus KVM's
  * paravirtual leaves (KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES) with the
  * features okvm has.
  *
@@ -54,8 +54,11 @@
 #define OKVM_1_EDX	(F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | \
 			 F(11) | F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | \
 			 F(24) | F(25) | F(26))
-/* MTRRs, kept whatever the host has (core/mtrr.c), as in KVM; also in 0x80000001. */
-#define OKVM_1_EDX_MTRR	F(12)
+/*
+ * MTRRs (core/mtrr.c), and machine checks with their banks (core/mce.c),
+ * kept whatever the host has, as in KVM; also in 0x80000001.
+ */
+#define OKVM_1_EDX_MTRR_MCE	(F(7) | F(12) | F(14))
 /* CPUID.7.0 */
 #define OKVM_7_EBX	(F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(19) | F(20) | \
 			 F(23) | F(24) | F(29))
@@ -67,7 +70,7 @@
 #define OKVM_D1_EAX	F(0)
 /* CPUID.0x80000001 */
 #define OKVM_81_ECX	(F(0) | F(5) | F(6) | F(7) | F(8))
-#define OKVM_81_EDX	(F(11) | F(12) | F(20) | F(22) | F(26) | F(29))
+#define OKVM_81_EDX	(F(7) | F(11) | F(12) | F(14) | F(20) | F(22) | F(26) | F(29))
 
 /*
  * The KVM paravirtual features okvm offers: the hint that port I/O needs
@@ -329,7 +332,7 @@ static int okvm_cpuid_build(struct okvm_cpuid_builder *b)
 	e->ecx = (e->ecx & OKVM_1_ECX) | OKVM_1_ECX_HYPERVISOR | OKVM_1_ECX_APIC;
 	if (!xfeatures)
 		e->ecx &= ~(F(26) | F(28) | F(29));
-	e->edx = (e->edx & OKVM_1_EDX) | OKVM_1_EDX_APIC | OKVM_1_EDX_MTRR;
+	e->edx = (e->edx & OKVM_1_EDX) | OKVM_1_EDX_APIC | OKVM_1_EDX_MTRR_MCE;
 
 	if (max_basic >= 7) {
 		e = okvm_cpuid_add(b, 7, 0, true);

@@ -14,6 +14,7 @@
 #include <okvm/caps.h>
 #include <okvm/cpuid.h>
 #include <okvm/dev.h>
+#include <okvm/mce.h>
 #include <okvm/msr.h>
 #include <okvm/vm.h>
 
@@ -53,14 +54,13 @@ static long okvm_dev_ioctl(struct file *file, unsigned int ioctl,
 		return okvm_get_msr_index_list((void __user *)arg);
 	case KVM_GET_MSR_FEATURE_INDEX_LIST:
 		return okvm_get_msr_feature_index_list((void __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return okvm_mce_get_cap_supported((u64 __user *)arg);
 	case KVM_GET_MSRS:
 		return okvm_get_feature_msrs((void __user *)arg);
 	case KVM_GET_DEVICE_ATTR:
 	case KVM_HAS_DEVICE_ATTR:
 		return okvm_dev_attr((void __user *)arg, ioctl == KVM_GET_DEVICE_ATTR);
-	case KVM_X86_GET_MCE_CAP_SUPPORTED:
-		/* No machine-check capability: okvm has no KVM_CAP_MCE. */
-		return put_user((u64)0, (u64 __user *)arg) ? -EFAULT : 0;
 	default:
 		return -ENOTTY;
 	}

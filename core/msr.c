@@ -19,6 +19,7 @@
 #include <okvm/hw.h>
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
+#include <okvm/mce.h>
 #include <okvm/msr.h>
 #include <okvm/mtrr.h>
 #include <okvm/steal_time.h>
@@ -52,7 +53,7 @@ static const u32 okvm_msrs[] = {
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR, MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES,
 	MSR_IA32_TSC_ADJUST, MSR_IA32_POWER_CTL,
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
-	MSR_KVM_STEAL_TIME,
+	MSR_KVM_STEAL_TIME, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
 /*
@@ -178,6 +179,8 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return okvm_steal_time_get_msr(vcpu, data, host);
 	if (okvm_mtrr_msr(index))
 		return okvm_mtrr_get_msr(vcpu, index, data);
+	if (okvm_mce_msr(index))
+		return okvm_mce_get_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -236,6 +239,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_steal_time_set_msr(vcpu, data, host);
 	if (okvm_mtrr_msr(index))
 		return okvm_mtrr_set_msr(vcpu, index, data);
+	if (okvm_mce_msr(index))
+		return okvm_mce_set_msr(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)

@@ -459,6 +459,9 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_VAPIC_ADDR:
 		r = okvm_vcpu_set_vapic_addr(vcpu, argp);
 		break;
+	case KVM_X86_SETUP_MCE:
+		r = okvm_mce_setup(vcpu, argp);
+		break;
 	case KVM_PRE_FAULT_MEMORY:
 		r = -EFAULT;
 		if (copy_from_user(&u->pre_fault, argp, sizeof(u->pre_fault)))
@@ -569,6 +572,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 			  (okvm_vcpu_is_reset_bsp(vcpu) ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	okvm_vcpu_init_msrs(vcpu);
+	okvm_mce_vcpu_init(vcpu);
 	okvm_kvmclock_vcpu_init(vcpu);
 	okvm_steal_time_vcpu_init(vcpu);
 	okvm_vcpu_init_tsc(vcpu);

@@ -21,6 +21,7 @@
 #include <okvm/gpc.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
+#include <okvm/mce.h>
 #include <okvm/mmu.h>
 #include <okvm/mtrr.h>
 #include <okvm/pio.h>
@@ -256,6 +257,7 @@ struct okvm_pending_msr {
  * @tsc_adjust: MSR_IA32_TSC_ADJUST
  * @power_ctl: MSR_IA32_POWER_CTL, kept and otherwise ignored, as in KVM
  * @mtrr: its MTRRs (core/mtrr.c)
+ * @mce: its machine-check registers (core/mce.c)
  * @apic: its in-kernel local APIC, if the VM has an in-kernel irqchip
  * @mp_state: KVM_MP_STATE_*; only the vCPU's thread changes it
  * @wait: where a halted vCPU sleeps; okvm_vcpu_kick() wakes it
@@ -313,6 +315,7 @@ struct okvm_vcpu {
 	u64 tsc_adjust;
 	u64 power_ctl;
 	struct okvm_mtrr mtrr;
+	struct okvm_mce mce;
 	struct okvm_lapic *apic;
 	int mp_state;
 	struct rcuwait wait;
