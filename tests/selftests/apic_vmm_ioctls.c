@@ -61,16 +61,12 @@ TEST(vapic_addr_needs_an_in_kernel_apic)
 TEST(tsc_deadline_is_a_cap_not_a_supported_cpuid_bit)
 {
 	int fd = okvm_dev_open(O_RDWR);
-	struct kvm_cpuid2 *cpuid;
-	u32 i;
+	struct kvm_cpuid_entry2 e;
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(1, ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER));
-	cpuid = okvm_get_supported_cpuid(fd);
-	for (i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1)
-			EXPECT_FALSE(cpuid->entries[i].ecx & CPUID_1_ECX_TSC_DEADLINE);
-	free(cpuid);
+	ASSERT_TRUE(okvm_supported_cpuid_entry(fd, 1, 0, &e));
+	EXPECT_FALSE(e.ecx & CPUID_1_ECX_TSC_DEADLINE);
 	close(fd);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/guest_msr_gp.h"
 #include "lib/okvm_dev.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -22,17 +23,6 @@
 #define MSR_K7_HWCR		0xc0010015
 #define HWCR_VALID		(BIT_ULL(18) | BIT_ULL(24))
 #define HWCR_IGNORED		(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8))
-
-u64 guest_gp_count;
-
-/* #GP handler for the 2-byte WRMSR (0f 30): count, return past it. */
-static __naked void guest_gp_skip_wrmsr(void)
-{
-	asm("incq guest_gp_count(%rip)\n\t"
-	    "addq $2, 8(%rsp)\n\t"
-	    "add $8, %rsp\n\t"
-	    "iretq");
-}
 
 static int set_hwcr(struct okvm_vcpu *vcpu, u64 value)
 {
@@ -101,11 +91,11 @@ static void guest_writes_hwcr(void)
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_K7_HWCR), 0);
 	guest_wrmsr(MSR_K7_HWCR, BIT_ULL(18) | BIT_ULL(3));
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_K7_HWCR), BIT_ULL(18));
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 	/* SMMLOCK (0) and a reserved bit: #GP, HWCR unchanged. */
 	guest_wrmsr(MSR_K7_HWCR, BIT_ULL(0));
 	guest_wrmsr(MSR_K7_HWCR, BIT_ULL(18) | BIT_ULL(40));
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 2);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 2);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_K7_HWCR), BIT_ULL(18));
 	guest_wrmsr(MSR_K7_HWCR, HWCR_VALID);
 	GUEST_SYNC(1);
@@ -117,7 +107,7 @@ TEST(guest_writes_valid_bits_only)
 	struct okvm_vm *vm;
 
 	vm = okvm_vm_create_long_mode(1, guest_writes_hwcr, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, guest_gp_skip_wrmsr);
+	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
 	okvm_vcpu_expect_sync(vcpu, 1);
 	EXPECT_EQ(HWCR_VALID, get_hwcr(_metadata, vcpu));
 	okvm_vcpu_expect_done(vcpu);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/guest_msr_gp.h"
 #include "lib/okvm_dev.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -138,32 +139,12 @@ TEST(a_vmm_restores_them_in_one_call)
 TEST(supported_cpuid_has_mce_and_mca)
 {
 	int fd = okvm_dev_open(O_RDWR);
-	struct kvm_cpuid2 *cpuid;
-	bool found = false;
-	u32 i;
+	struct kvm_cpuid_entry2 e;
 
 	ASSERT_LE(0, fd);
-	cpuid = okvm_get_supported_cpuid(fd);
-	for (i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1) {
-			found = true;
-			EXPECT_EQ(BIT_ULL(7) | BIT_ULL(14),
-				  cpuid->entries[i].edx & (BIT_ULL(7) | BIT_ULL(14)));
-		}
-	EXPECT_TRUE(found);
-	free(cpuid);
+	ASSERT_TRUE(okvm_supported_cpuid_entry(fd, 1, 0, &e));
+	EXPECT_EQ(BIT_ULL(7) | BIT_ULL(14), e.edx & (BIT_ULL(7) | BIT_ULL(14)));
 	close(fd);
-}
-
-u64 guest_gp_count;
-
-/* #GP handler for the 2-byte WRMSR (0f 30): count, return past it. */
-static __naked void guest_gp_skip_wrmsr(void)
-{
-	asm("incq guest_gp_count(%rip)\n\t"
-	    "addq $2, 8(%rsp)\n\t"
-	    "add $8, %rsp\n\t"
-	    "iretq");
 }
 
 static void guest_programs_banks(void)
@@ -172,15 +153,15 @@ static void guest_programs_banks(void)
 	guest_wrmsr(MSR_MC_CTL(0), ~0ULL);
 	guest_wrmsr(MSR_MC_STATUS(0), 0);
 	guest_wrmsr(MSR_MCG_CTL, ~0ULL);
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 	/* A status other than 0 without McStatusWrEn; the read-only MCG_CAP; no bank 10. */
 	guest_wrmsr(MSR_MC_STATUS(1), 1);
 	guest_wrmsr(MSR_MCG_CAP, 0);
 	guest_wrmsr(MSR_MC_CTL(BANKS), 0);
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 3);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 3);
 	guest_wrmsr(MSR_K7_HWCR, HWCR_MCSTATUSWREN);
 	guest_wrmsr(MSR_MC_STATUS(1), 1);
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 3);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 3);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_MC_STATUS(1)), 1);
 	GUEST_SYNC(1);
 }
@@ -191,7 +172,7 @@ TEST(guest_programs_them)
 	struct okvm_vm *vm;
 
 	vm = okvm_vm_create_long_mode(1, guest_programs_banks, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, guest_gp_skip_wrmsr);
+	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
 	ASSERT_EQ(0, setup_mce(vcpu, BANKS | MCG_CTL_P));
 	okvm_vcpu_expect_sync(vcpu, 1);
 	EXPECT_EQ(1, get(_metadata, vcpu, MSR_MC_STATUS(1)));

@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "lib/okvm_dev.h"
+#include "lib/guest_msr_gp.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
 #include "lib/x86.h"
@@ -32,27 +33,11 @@
 #define KGS_FROM_USER		0xabcd0000ULL
 #define KGS_FROM_VMM		0x3000ULL
 
-u64 guest_gp_count;
-
-/* #GP handler for the 2-byte RDMSR (0f 32) and WRMSR (0f 30): count, skip. */
-static __naked void guest_gp_skip_msr_insn(void)
-{
-	asm("incq guest_gp_count(%rip)\n\t"
-	    "addq $2, 8(%rsp)\n\t"
-	    "add $8, %rsp\n\t"
-	    "iretq");
-}
-
-static u64 guest_gp_seen(void)
-{
-	return READ_ONCE(guest_gp_count);
-}
-
 static struct okvm_vm *create_vm(void *guest_code, struct okvm_vcpu **vcpu)
 {
 	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_code, vcpu);
 
-	okvm_guest_set_handler(vm, X86_VEC_GP, guest_gp_skip_msr_insn);
+	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
 	return vm;
 }
 
@@ -114,17 +99,17 @@ static void guest_unknown_msr(void)
 {
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_UNKNOWN), USER_DATA);
 	guest_wrmsr(MSR_UNKNOWN, USER_DATA + 1);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 	/* Userspace sets msr.error: #GP, and the read loads nothing. */
 	guest_rdmsr(MSR_UNKNOWN);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 1);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 1);
 	guest_wrmsr(MSR_UNKNOWN, 0);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 2);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 2);
 	GUEST_SYNC(1);
 	/* Exits turned off again: plain #GP. */
 	guest_rdmsr(MSR_UNKNOWN);
 	guest_wrmsr(MSR_UNKNOWN, 0);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 4);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 4);
 }
 
 TEST(unknown_msr_exits_to_userspace)
@@ -160,7 +145,7 @@ static void guest_reasons_not_enabled(void)
 {
 	guest_rdmsr(MSR_UNKNOWN);
 	guest_wrmsr(MSR_K7_HWCR, HWCR_SMMLOCK);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 2);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 2);
 }
 
 /* Only the reasons asked for exit: the others raise #GP. */
@@ -178,9 +163,9 @@ TEST(other_reasons_raise_gp)
 static void guest_invalid_write(void)
 {
 	guest_wrmsr(MSR_K7_HWCR, HWCR_SMMLOCK);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 	guest_wrmsr(MSR_K7_HWCR, HWCR_SMMLOCK);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 1);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 1);
 }
 
 /* A known MSR that refuses the value: reason INVAL, and nothing written. */
@@ -216,12 +201,12 @@ static void guest_filtered_kgs(void)
 	GUEST_SYNC(2);
 	/* Filter exits not asked for: #GP. */
 	guest_wrmsr(MSR_KERNEL_GS_BASE, 0);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 1);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 1);
 	GUEST_SYNC(3);
 	/* Filter removed: all in the kernel. */
 	guest_wrmsr(MSR_KERNEL_GS_BASE, KGS_IN_KERNEL);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_KERNEL_GS_BASE), KGS_IN_KERNEL);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 1);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 1);
 }
 
 TEST(filter_decides_reads_and_writes_apart)
@@ -287,7 +272,7 @@ static void guest_default_deny(void)
 	guest_wrmsr(MSR_STAR, 0);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_STAR), 0);
 	guest_wrmsr(MSR_KERNEL_GS_BASE, KGS_IN_KERNEL);
-	GUEST_ASSERT_EQ(guest_gp_seen(), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 }
 
 TEST(default_deny_and_first_range_wins)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/guest_msr_gp.h"
 #include "lib/okvm_dev.h"
 #include "lib/ucall.h"
 #include "lib/vm.h"
@@ -153,31 +154,12 @@ TEST(the_gaps_are_no_mtrrs)
 TEST(supported_cpuid_has_mtrr)
 {
 	int fd = okvm_dev_open(O_RDWR);
-	struct kvm_cpuid2 *cpuid;
-	bool found = false;
-	u32 i;
+	struct kvm_cpuid_entry2 e;
 
 	ASSERT_LE(0, fd);
-	cpuid = okvm_get_supported_cpuid(fd);
-	for (i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1) {
-			found = true;
-			EXPECT_TRUE(cpuid->entries[i].edx & BIT_ULL(12));
-		}
-	EXPECT_TRUE(found);
-	free(cpuid);
+	ASSERT_TRUE(okvm_supported_cpuid_entry(fd, 1, 0, &e));
+	EXPECT_TRUE(e.edx & BIT_ULL(12));
 	close(fd);
-}
-
-u64 guest_gp_count;
-
-/* #GP handler for the 2-byte WRMSR (0f 30): count, return past it. */
-static __naked void guest_gp_skip_wrmsr(void)
-{
-	asm("incq guest_gp_count(%rip)\n\t"
-	    "addq $2, 8(%rsp)\n\t"
-	    "add $8, %rsp\n\t"
-	    "iretq");
 }
 
 static void guest_programs_mtrrs(void)
@@ -187,14 +169,14 @@ static void guest_programs_mtrrs(void)
 	guest_wrmsr(MSR_MTRR_PHYSMASK(0), 0xf80000000ULL | PHYSMASK_V);
 	guest_wrmsr(MSR_MTRR_FIX64K_00000, ALL_WB);
 	guest_wrmsr(MSR_MTRR_DEF_TYPE, DEF_TYPE_E_FE);
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 0);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 0);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_MTRR_DEF_TYPE), DEF_TYPE_E_FE);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_MTRR_PHYSBASE(0)), TYPE_WB);
 	/* A reserved type, a reserved bit, the read-only capabilities: #GP each. */
 	guest_wrmsr(MSR_MTRR_DEF_TYPE, 2);
 	guest_wrmsr(MSR_MTRR_PHYSMASK(0), PHYSMASK_V | 1);
 	guest_wrmsr(MSR_MTRRCAP, 0);
-	GUEST_ASSERT_EQ(READ_ONCE(guest_gp_count), 3);
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 3);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_MTRR_DEF_TYPE), DEF_TYPE_E_FE);
 	GUEST_SYNC(1);
 }
@@ -206,7 +188,7 @@ TEST(guest_programs_them)
 	u64 value;
 
 	vm = okvm_vm_create_long_mode(1, guest_programs_mtrrs, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, guest_gp_skip_wrmsr);
+	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
 	okvm_vcpu_expect_sync(vcpu, 1);
 	ASSERT_EQ(1, okvm_vcpu_get_msr(vcpu, MSR_MTRR_FIX64K_00000, &value));
 	EXPECT_EQ(ALL_WB, value);

@@ -353,6 +353,23 @@ struct kvm_cpuid2 *okvm_get_supported_cpuid(int dev_fd)
 	}
 }
 
+bool okvm_supported_cpuid_entry(int dev_fd, u32 function, u32 index,
+				struct kvm_cpuid_entry2 *entry)
+{
+	struct kvm_cpuid2 *cpuid = okvm_get_supported_cpuid(dev_fd);
+	bool found = false;
+	u32 i;
+
+	for (i = 0; i < cpuid->nent && !found; i++) {
+		if (cpuid->entries[i].function == function && cpuid->entries[i].index == index) {
+			*entry = cpuid->entries[i];
+			found = true;
+		}
+	}
+	free(cpuid);
+	return found;
+}
+
 void okvm_vcpu_set_supported_cpuid(struct okvm_vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = okvm_get_supported_cpuid(vcpu->vm->dev_fd);

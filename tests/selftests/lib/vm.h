@@ -169,6 +169,9 @@ void okvm_vcpu_set_args(struct okvm_vcpu *vcpu, unsigned int nr_args, ...);
 void okvm_vcpu_set_supported_cpuid(struct okvm_vcpu *vcpu);
 /* KVM_GET_SUPPORTED_CPUID into a new allocation; free() it. */
 struct kvm_cpuid2 *okvm_get_supported_cpuid(int dev_fd);
+/* Its leaf @function.@index into *@entry; false if it has none. */
+bool okvm_supported_cpuid_entry(int dev_fd, u32 function, u32 index,
+				struct kvm_cpuid_entry2 *entry);
 
 /* KVM_RUN as is: returns the ioctl's result (errno set). */
 int okvm_vcpu_run_raw(struct okvm_vcpu *vcpu);
