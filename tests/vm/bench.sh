@@ -29,10 +29,7 @@ kdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" "$variant")
 krel=$(cat "$kdir/include/config/kernel.release")
 
 dir="$out/build-bench"
-rm -rf "$dir"
-mkdir -p "$dir"
-tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
-    --exclude=./tests/selftests/out --exclude=./tools/bench/out -cf - . | tar -C "$dir" -xf -
+okvm_copy_tree "$dir"
 make -C "$kdir" M="$dir" -j"$(nproc)" -s modules >&2
 
 tools="$out/bench-tools"

@@ -36,10 +36,7 @@ record() { results+=(--result "$1" "$2"); }
 # build_okvm LABEL KDIR: build okvm.ko out of tree in $out/build-LABEL.
 build_okvm() {
 	local label=$1 kdir=$2 dir="$out/build-$1" sparse=
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
-	    --exclude=./tests/selftests/out -cf - . | tar -C "$dir" -xf -
+	okvm_copy_tree "$dir"
 	command -v sparse >/dev/null && sparse="C=1"
 	if ! make -C "$kdir" M="$dir" W=1 $sparse -j"$(nproc)" modules >"$dir/build.log" 2>&1; then
 		tail -30 "$dir/build.log" >&2

@@ -16,10 +16,7 @@ stock=$(okvm_stock_release)
 [ -n "$stock" ] || die "no stock 6.12 kernel with headers installed"
 
 dir="$out/build-demo"
-rm -rf "$dir"
-mkdir -p "$dir"
-tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
-    --exclude=./tests/selftests/out -cf - . | tar -C "$dir" -xf -
+okvm_copy_tree "$dir"
 make -C "/usr/src/linux-headers-$stock" M="$dir" -s modules
 make -C "$OKVM_TOP/tests/selftests" -s KSRC="$src" OUTPUT="$out/selftests"
 mkdir -p "$out/tools"

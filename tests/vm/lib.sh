@@ -49,3 +49,12 @@ okvm_take_machine_lock() {
 		flock "$OKVM_LOCK_FD"
 	fi
 }
+
+# okvm_copy_tree DIR: a fresh copy of the okvm tree in DIR, without git and
+# build outputs, for an out-of-tree module build that leaves the tree clean.
+okvm_copy_tree() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
+	    --exclude=./tests/selftests/out --exclude=./tools/bench/out -cf - . | tar -C "$1" -xf -
+}

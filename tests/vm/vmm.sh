@@ -25,10 +25,7 @@ gdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" guest)
 krel=$(cat "$kdir/include/config/kernel.release")
 
 dir="$out/build-vmm"
-rm -rf "$dir"
-mkdir -p "$dir"
-tar -C "$OKVM_TOP" --exclude=./.git --exclude=./tests/vm/out \
-    --exclude=./tests/selftests/out --exclude=./tools/bench/out -cf - . | tar -C "$dir" -xf -
+okvm_copy_tree "$dir"
 make -C "$kdir" M="$dir" -j"$(nproc)" -s modules >&2
 
 # What goes over the machine's root: QEMU, the libraries it loads (at the
