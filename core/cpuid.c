@@ -55,8 +55,9 @@
 			 F(11) | F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | \
 			 F(24) | F(25) | F(26))
 /*
- * MTRRs (core/mtrr.c), and machine checks with their banks (core/mce.c),
- * kept whatever the host has, as in KVM; also in 0x80000001.
+ * MTRRs (core/mtrr.c), and machine checks with their banks (core/mce.c):
+ * okvm emulates them all, so offers them whatever the host has (KVM only
+ * where the host has them, which every SVM host does); also in 0x80000001.
  */
 #define OKVM_1_EDX_MTRR_MCE	(F(7) | F(12) | F(14))
 /* CPUID.7.0 */

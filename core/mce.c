@@ -3,9 +3,10 @@
  * Machine-check registers (Intel SDM vol. 3, 16; AMD APM vol. 2, 9), kept
  * per vCPU as KVM keeps them, so that a VMM can set a vCPU up
  * (KVM_X86_GET_MCE_CAP_SUPPORTED, KVM_X86_SETUP_MCE) and save and restore
- * it (QEMU writes MCG_STATUS, MCG_CTL and every bank at each reset), and a
- * guest whose CPUID has MCE and MCA programs its banks. Nothing raises a
- * machine check: the banks only hold what was written.
+ * it (QEMU, when MCG_CAP is not 0, writes MCG_STATUS, MCG_CTL and every
+ * bank whenever it puts the vCPU's state), and a guest whose CPUID has MCE
+ * and MCA programs its banks. Nothing raises a machine check: the banks
+ * only hold what was written.
  */
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
@@ -88,9 +89,29 @@ int okvm_mce_setup(struct okvm_vcpu *vcpu, u64 __user *ucap)
 	    (cap & ~(OKVM_MCG_CAP_SUPPORTED | OKVM_MCG_EXT_CNT | MCG_BANKCNT_MASK)))
 		return -EINVAL;
 	vcpu->mce.mcg_cap = cap & OKVM_MCG_CAP_AMD;
-	vcpu->mce.mcg_ctl = cap & MCG_CTL_P ? ~0ULL : 0;
+	/* Without MCG_CTL_P the register keeps what it had, as in KVM. */
+	if (cap & MCG_CTL_P)
+		vcpu->mce.mcg_ctl = ~0ULL;
 	for (i = 0; i < nr; i++)
 		vcpu->mce.banks[i * OKVM_MCE_BANK_MSRS] = ~0ULL;
+	return 0;
+}
+
+/* MCi_CTL2, CMCI's, of any bank a vCPU may have. */
+static bool okvm_mce_ctl2(u32 index)
+{
+	return index >= MSR_IA32_MC0_CTL2 && index < MSR_IA32_MC0_CTL2 + OKVM_MCE_MAX_BANKS;
+}
+
+/*
+ * AMD has no CMCI: the VMM reads 0 from the MCi_CTL2 of a bank the vCPU
+ * has and may write 0 there (it restores what it read); the guest takes a
+ * #GP, as in KVM on AMD.
+ */
+static int okvm_mce_ctl2_access(const struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	if (index >= MSR_IA32_MC0_CTL2 + okvm_mce_nr_banks(vcpu) || !host || data)
+		return -EINVAL;
 	return 0;
 }
 
@@ -98,13 +119,15 @@ int okvm_mce_setup(struct okvm_vcpu *vcpu, u64 __user *ucap)
  * okvm_mce_msr() - whether @index is a machine-check register okvm keeps
  * @index: MSR number
  *
- * Return: true for MCG_CAP, MCG_STATUS, MCG_CTL and the banks' registers,
- * whether or not the vCPU has that many banks.
+ * Return: true for MCG_CAP, MCG_STATUS, MCG_CTL, the banks' registers and
+ * their MCi_CTL2, whether or not the vCPU has that many banks, and the
+ * Pentium's machine-check address and type.
  */
 bool okvm_mce_msr(u32 index)
 {
 	return index == MSR_IA32_MCG_CAP || index == MSR_IA32_MCG_STATUS ||
-	       index == MSR_IA32_MCG_CTL ||
+	       index == MSR_IA32_MCG_CTL || okvm_mce_ctl2(index) ||
+	       index == MSR_IA32_P5_MC_ADDR || index == MSR_IA32_P5_MC_TYPE ||
 	       (index >= MSR_IA32_MC0_CTL &&
 		index < MSR_IA32_MC0_CTL + OKVM_MCE_BANK_MSRS * OKVM_MCE_MAX_BANKS);
 }
@@ -128,13 +151,22 @@ static int okvm_mce_bank_slot(const struct okvm_vcpu *vcpu, u32 index)
  * @host: for userspace, not a guest RDMSR
  *
  * Return: 0, or -EINVAL for a bank the vCPU does not have, or MCG_CTL
- * without MCG_CTL_P for the guest (a #GP).
+ * without MCG_CTL_P or an MCi_CTL2 for the guest (a #GP).
  */
 int okvm_mce_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int slot;
 
+	if (okvm_mce_ctl2(index)) {
+		*data = 0;
+		return okvm_mce_ctl2_access(vcpu, index, 0, host);
+	}
 	switch (index) {
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
+		/* Nothing is ever logged there; Linux reads them on family 5 only. */
+		*data = 0;
+		return 0;
 	case MSR_IA32_MCG_CAP:
 		*data = vcpu->mce.mcg_cap;
 		return 0;
@@ -167,7 +199,7 @@ static bool okvm_mce_bank_ctl_valid(u64 data)
  * @data: the value
  * @host: from userspace, not a guest WRMSR
  *
- * MCG_CAP is read-only (KVM_X86_SETUP_MCE sets it). MCG_CTL and MCi_CTL
+ * MCG_CAP is read-only (KVM_X86_SETUP_MCE sets it), as are the P5 registers. MCG_CTL and MCi_CTL
  * hold 0 or all ones; the VMM may write 0 to MCG_CTL without MCG_CTL_P. A
  * guest writes MCi_STATUS other than 0 only with HWCR.McStatusWrEn, as on
  * AMD; the VMM writes what it restores.
@@ -178,8 +210,12 @@ int okvm_mce_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int slot;
 
+	if (okvm_mce_ctl2(index))
+		return okvm_mce_ctl2_access(vcpu, index, data, host);
 	switch (index) {
 	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_P5_MC_ADDR:
+	case MSR_IA32_P5_MC_TYPE:
 		return -EINVAL;
 	case MSR_IA32_MCG_STATUS:
 		vcpu->mce.mcg_status = data;

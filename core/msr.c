@@ -42,6 +42,9 @@
 #define OKVM_HWCR_VALID		(BIT_ULL(18) | BIT_ULL(24))
 #define OKVM_HWCR_IGNORED	(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8))
 
+/* K7's clock-control ramp-up count (bits 29:28 = 2), the value KVM gives. */
+#define OKVM_K7_CLK_CTL_RAMP	0x20000000ULL
+
 /* A new vCPU's microcode revision, KVM's on AMD. */
 #define OKVM_UCODE_REV_DEFAULT	0x01000065ULL
 
@@ -89,6 +92,55 @@ int okvm_get_feature_msr(u32 index, u64 *data)
 		return 0;
 	default:
 		return -ENOENT;
+	}
+}
+
+/*
+ * Model-specific MSRs that guests read without a check, as if every CPU of
+ * the family had them (Linux reads SYSCFG for the MTRRs' top of memory
+ * and for memory encryption, MMIO_CONF_BASE for PCI's MMCONFIG area):
+ * they hold nothing here and read 0, as in KVM.
+ */
+static bool okvm_msr_reads_zero(u32 index)
+{
+	switch (index) {
+	case MSR_IA32_EBL_CR_POWERON:
+	case MSR_IA32_PERF_CTL:
+	case MSR_AMD64_SYSCFG:
+	case MSR_K8_TSEG_ADDR:
+	case MSR_K8_TSEG_MASK:
+	case MSR_K8_INT_PENDING_MSG:
+	case MSR_VM_HSAVE_PA:
+	case MSR_AMD64_NB_CFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
+	case MSR_AMD64_BU_CFG2:
+	case MSR_AMD64_DC_CFG:
+	case MSR_AMD64_TW_CFG:
+	case MSR_F15H_EX_CFG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Those of them, and others, that guests write as errata workarounds
+ * (Linux's amd.c clears a bit of BU_CFG2 and sets K7's CLK_CTL): the
+ * write is taken and dropped, as in KVM.
+ */
+static bool okvm_msr_drops_writes(u32 index)
+{
+	switch (index) {
+	case MSR_AMD64_NB_CFG:
+	case MSR_AMD64_PATCH_LOADER:
+	case MSR_AMD64_BU_CFG2:
+	case MSR_AMD64_DC_CFG:
+	case MSR_AMD64_TW_CFG:
+	case MSR_F15H_EX_CFG:
+	case MSR_K7_CLK_CTL:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -181,7 +233,14 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return okvm_mtrr_get_msr(vcpu, index, data);
 	if (okvm_mce_msr(index))
 		return okvm_mce_get_msr(vcpu, index, data, host);
+	if (okvm_msr_reads_zero(index)) {
+		*data = 0;
+		return 0;
+	}
 	switch (index) {
+	case MSR_K7_CLK_CTL:
+		*data = OKVM_K7_CLK_CTL_RAMP;
+		return 0;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
@@ -241,6 +300,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return okvm_mtrr_set_msr(vcpu, index, data);
 	if (okvm_mce_msr(index))
 		return okvm_mce_set_msr(vcpu, index, data, host);
+	if (okvm_msr_drops_writes(index))
+		return 0;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		if (vcpu->apic)

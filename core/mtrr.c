@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MTRRs (Intel SDM vol. 3, 12.11; AMD APM vol. 2, 7.7): the guest's and
- * the VMM's reads and writes. A VMM restores them whatever its guest's
- * CPUID says (QEMU writes IA32_MTRR_DEF_TYPE and every range at each
- * reset), and a guest whose CPUID has the MTRR bit programs them, so okvm
- * keeps what the architecture lets them hold and refuses the rest. They
- * change nothing else: under nested paging the host's memory types apply,
- * as in KVM on SVM. INIT leaves them as they are, as on hardware.
+ * the VMM's reads and writes. A VMM whose guest CPUID has the MTRR bit
+ * saves and restores them (QEMU writes IA32_MTRR_DEF_TYPE and every range
+ * at each reset) and the guest programs them, so okvm keeps what the
+ * architecture lets them hold and refuses the rest. They change nothing
+ * else: under nested paging the host's memory types apply, as in KVM on
+ * SVM. INIT leaves them as they are, as on hardware.
  */
+#include <linux/nospec.h>
 #include <asm/mtrr.h>
 
 #include <okvm/cpuid.h>
@@ -47,20 +48,35 @@ static bool okvm_mtrr_type_valid(u64 type)
 					 BIT(MTRR_TYPE_WRBACK)));
 }
 
-/* The fixed-range MTRR at @index, as an index into okvm_mtrr.fixed, or -1. */
+/*
+ * The fixed-range MTRR at @index, as an index into okvm_mtrr.fixed, or -1;
+ * clamped under speculation, as the guest chooses @index.
+ */
 static int okvm_mtrr_fixed_slot(u32 index)
 {
+	u32 slot;
+
 	switch (index) {
 	case OKVM_MSR_MTRR_FIX64K_00000:
-		return 0;
+		slot = 0;
+		break;
 	case OKVM_MSR_MTRR_FIX16K_80000:
 	case OKVM_MSR_MTRR_FIX16K_A0000:
-		return 1 + index - OKVM_MSR_MTRR_FIX16K_80000;
+		slot = 1 + index - OKVM_MSR_MTRR_FIX16K_80000;
+		break;
 	case OKVM_MSR_MTRR_FIX4K_C0000 ... OKVM_MSR_MTRR_FIX4K_F8000:
-		return 3 + index - OKVM_MSR_MTRR_FIX4K_C0000;
+		slot = 3 + index - OKVM_MSR_MTRR_FIX4K_C0000;
+		break;
 	default:
 		return -1;
 	}
+	return array_index_nospec(slot, OKVM_MTRR_NR_FIXED);
+}
+
+/* The variable-range MTRR at @index, as an index into okvm_mtrr.var. */
+static u32 okvm_mtrr_var_slot(u32 index)
+{
+	return array_index_nospec(index - OKVM_MSR_MTRR_PHYSBASE(0), 2 * OKVM_MTRR_NR_VAR);
 }
 
 static bool okvm_mtrr_var(u32 index)
@@ -135,7 +151,7 @@ int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
 	else if (slot >= 0)
 		*data = vcpu->mtrr.fixed[slot];
 	else
-		*data = vcpu->mtrr.var[index - OKVM_MSR_MTRR_PHYSBASE(0)];
+		*data = vcpu->mtrr.var[okvm_mtrr_var_slot(index)];
 	return 0;
 }
 
@@ -165,7 +181,7 @@ int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 	} else {
 		if (!okvm_mtrr_var_valid(vcpu, index, data))
 			return -EINVAL;
-		vcpu->mtrr.var[index - OKVM_MSR_MTRR_PHYSBASE(0)] = data;
+		vcpu->mtrr.var[okvm_mtrr_var_slot(index)] = data;
 	}
 	return 0;
 }

@@ -8,7 +8,10 @@
  * bank past the count is no register; a guest writes MCi_STATUS other than
  * 0 only with HWCR.McStatusWrEn (#GP otherwise); QEMU's restore (MCG_STATUS,
  * MCG_CTL and the banks in one KVM_SET_MSRS) is taken whole; the supported
- * CPUID has MCE and MCA.
+ * CPUID has MCE and MCA; MCi_CTL2 (CMCI's, which AMD lacks) reads 0 for the
+ * VMM, takes 0 from it and #GPs in the guest; the Pentium's P5_MC_ADDR and
+ * P5_MC_TYPE read 0 and are read-only; a second setup without MCG_CTL_P
+ * leaves MCG_CTL as it was.
  *
  * Plain KVM ABI: the same on kvm_amd.
  */
@@ -32,6 +35,9 @@
 #define MSR_MC_STATUS(i)	(0x401 + 4 * (i))
 #define MSR_MC_ADDR(i)		(0x402 + 4 * (i))
 #define MSR_MC_MISC(i)		(0x403 + 4 * (i))
+#define MSR_MC_CTL2(i)		(0x280 + (i))
+#define MSR_P5_MC_ADDR		0
+#define MSR_P5_MC_TYPE		1
 #define MSR_K7_HWCR		0xc0010015
 #define HWCR_MCSTATUSWREN	BIT_ULL(18)
 #define MCG_CTL_P		BIT_ULL(8)
@@ -110,6 +116,31 @@ TEST(setup_takes_what_kvm_takes)
 	okvm_vm_free(vm);
 }
 
+TEST(ctl2_and_p5_registers_as_on_amd)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	u64 value;
+
+	vm = okvm_vm_create();
+	vcpu = okvm_vcpu_create(vm, 0);
+	ASSERT_EQ(0, setup_mce(vcpu, BANKS | MCG_CTL_P));
+	EXPECT_EQ(0, get(_metadata, vcpu, MSR_MC_CTL2(0)));
+	EXPECT_EQ(0, get(_metadata, vcpu, MSR_MC_CTL2(BANKS - 1)));
+	EXPECT_EQ(0, okvm_vcpu_get_msr(vcpu, MSR_MC_CTL2(BANKS), &value));
+	EXPECT_EQ(1, okvm_vcpu_set_msr(vcpu, MSR_MC_CTL2(0), 0));
+	EXPECT_EQ(0, okvm_vcpu_set_msr(vcpu, MSR_MC_CTL2(0), 1));
+	EXPECT_EQ(0, okvm_vcpu_set_msr(vcpu, MSR_MC_CTL2(BANKS), 0));
+	EXPECT_EQ(0, get(_metadata, vcpu, MSR_P5_MC_ADDR));
+	EXPECT_EQ(0, get(_metadata, vcpu, MSR_P5_MC_TYPE));
+	EXPECT_EQ(0, okvm_vcpu_set_msr(vcpu, MSR_P5_MC_ADDR, 0));
+	/* MCG_CTL keeps its all ones through a setup that has no MCG_CTL_P. */
+	ASSERT_EQ(0, setup_mce(vcpu, BANKS));
+	EXPECT_EQ(BANKS, get(_metadata, vcpu, MSR_MCG_CAP));
+	EXPECT_EQ(~0ULL, get(_metadata, vcpu, MSR_MCG_CTL));
+	okvm_vm_free(vm);
+}
+
 /* As QEMU restores them: one KVM_SET_MSRS with all of them, all taken. */
 TEST(a_vmm_restores_them_in_one_call)
 {
@@ -163,6 +194,11 @@ static void guest_programs_banks(void)
 	guest_wrmsr(MSR_MC_STATUS(1), 1);
 	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 3);
 	GUEST_ASSERT_EQ(guest_rdmsr(MSR_MC_STATUS(1)), 1);
+	/* The P5 registers read 0; CMCI's MCi_CTL2 is no register for the guest. */
+	GUEST_ASSERT_EQ(guest_rdmsr(MSR_P5_MC_ADDR), 0);
+	GUEST_ASSERT_EQ(guest_rdmsr(MSR_P5_MC_TYPE), 0);
+	guest_rdmsr(MSR_MC_CTL2(0));
+	GUEST_ASSERT_EQ(okvm_guest_msr_gps(), 4);
 	GUEST_SYNC(1);
 }
 
