@@ -26,9 +26,6 @@
 
 #include "trace/okvm_trace.h"
 
-#define OKVM_PIC_MASTER_PORT	0x20
-#define OKVM_PIC_SLAVE_PORT	0xa0
-#define OKVM_PIC_ELCR_PORT	0x4d0
 #define OKVM_PIC_CASCADE_PIN	2
 #define OKVM_PIC_SPURIOUS_PIN	7
 /* Pins whose ELCR bit exists: not the timer, keyboard, cascade, RTC or FPU. */
@@ -368,7 +365,7 @@ static u8 okvm_pic_read(struct kvm_pic_state *s, bool master, bool data_port)
 /**
  * okvm_pic_pio() - a guest IN or OUT to a PIC or ELCR port
  * @vm: the VM
- * @port: the port
+ * @port: the port, one of the PICs' (the port bus, core/pio.c, sees to it)
  * @in: an IN
  * @size: bytes, 1, 2 or 4
  * @data: the value written, or where the value read goes
@@ -376,7 +373,7 @@ static u8 okvm_pic_read(struct kvm_pic_state *s, bool master, bool data_port)
  * The registers are bytes: a wider access is taken and does nothing (reads
  * 0), as KVM's.
  *
- * Return: 0 if the port is the PICs', -ENODEV if not or the VM has none.
+ * Return: 0, or -ENODEV if the VM has no PICs.
  */
 int okvm_pic_pio(struct okvm_vm *vm, u16 port, bool in, unsigned int size, u32 *data)
 {
@@ -387,14 +384,6 @@ int okvm_pic_pio(struct okvm_vm *vm, u16 port, bool in, unsigned int size, u32 *
 
 	if (!pic)
 		return -ENODEV;
-	switch (port & ~1) {
-	case OKVM_PIC_MASTER_PORT:
-	case OKVM_PIC_SLAVE_PORT:
-	case OKVM_PIC_ELCR_PORT:
-		break;
-	default:
-		return -ENODEV;
-	}
 	if (in)
 		*data = 0;
 	if (size != 1)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A guest's IN or OUT: the in-kernel devices on the port bus (the PICs)
- * take theirs in the vCPU's thread; an OUT to a coalesced zone is queued
+ * A guest's IN or OUT: the in-kernel devices on the port bus take theirs
+ * in the vCPU's thread; an OUT to a coalesced zone is queued
  * (core/coalesced_io.c); every other port is the VMM's, through
  * KVM_EXIT_IO.
  */
@@ -10,6 +10,39 @@
 #include <okvm/pic.h>
 #include <okvm/pio.h>
 #include <okvm/vm.h>
+
+/*
+ * The port bus: each in-kernel device's ports, at the addresses the PC
+ * gives them. A device the VM has not made answers -ENODEV.
+ */
+static const struct okvm_pio_device okvm_pio_devices[] = {
+	{ OKVM_PIC_MASTER_PORT, OKVM_PIC_MASTER_PORT + 1, okvm_pic_pio },
+	{ OKVM_PIC_SLAVE_PORT, OKVM_PIC_SLAVE_PORT + 1, okvm_pic_pio },
+	{ OKVM_PIC_ELCR_PORT, OKVM_PIC_ELCR_PORT + 1, okvm_pic_pio },
+};
+
+/**
+ * okvm_pio_device_access() - an IN or OUT, to the in-kernel device at @port
+ * @vm: the VM
+ * @port: the port
+ * @in: an IN
+ * @size: bytes, 1, 2 or 4
+ * @data: the value written, or where the value read goes
+ *
+ * Return: 0 if a device took it, -ENODEV if none of the VM's has @port.
+ */
+int okvm_pio_device_access(struct okvm_vm *vm, u16 port, bool in, unsigned int size,
+			   u32 *data)
+{
+	const struct okvm_pio_device *dev;
+
+	for (dev = okvm_pio_devices; dev < okvm_pio_devices + ARRAY_SIZE(okvm_pio_devices);
+	     dev++) {
+		if (port >= dev->first && port <= dev->last)
+			return dev->access(vm, port, in, size, data);
+	}
+	return -ENODEV;
+}
 
 /**
  * okvm_emulate_pio() - a port IN or OUT the guest executed
@@ -26,7 +59,7 @@ int okvm_emulate_pio(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in)
 	u32 data = vcpu->regs[OKVM_REG_RAX];
 	struct okvm_mmio_op op = { .size = size, .reg = OKVM_REG_RAX, .dest_size = size };
 
-	if (okvm_pic_pio(vcpu->vm, port, in, size, &data) &&
+	if (okvm_pio_device_access(vcpu->vm, port, in, size, &data) &&
 	    (in || !okvm_coalesced_io_write(vcpu->vm, port, size, true, &data)))
 		return okvm_exit_io(vcpu, port, size, in);
 	if (in)

@@ -272,7 +272,7 @@ static int okvm_outs(struct okvm_vcpu *vcpu, const struct okvm_pio_string *io)
 		r = okvm_pio_access(&m, okvm_pio_linear(&m, *rsi, io->addr_size), &data, io->size);
 		if (r)
 			return okvm_pio_fail(&m, r);
-		if (okvm_pic_pio(vcpu->vm, io->port, false, io->size, &data)) {
+		if (okvm_pio_device_access(vcpu->vm, io->port, false, io->size, &data)) {
 			/* A port no device in the kernel has: userspace's, one element. */
 			if (i)
 				break;
@@ -312,7 +312,7 @@ static int okvm_ins(struct okvm_vcpu *vcpu, const struct okvm_pio_string *io)
 	okvm_pio_mem_init(&m, vcpu, OKVM_SEG_ES, true);
 	for (i = 0; i < n; i++) {
 		data = 0;
-		if (okvm_pic_pio(vcpu->vm, io->port, true, io->size, &data)) {
+		if (okvm_pio_device_access(vcpu->vm, io->port, true, io->size, &data)) {
 			if (i)
 				break;
 			/* Registers and RIP stay until the data comes. */

@@ -10,6 +10,11 @@
 struct kvm_pic_state;
 struct okvm_vm;
 
+/* The PICs' ports: command and data, the slave's, and the ELCR pair. */
+#define OKVM_PIC_MASTER_PORT	0x20
+#define OKVM_PIC_SLAVE_PORT	0xa0
+#define OKVM_PIC_ELCR_PORT	0x4d0
+
 /* The ISA interrupt lines: 8 on the master, 8 on the slave. */
 #define OKVM_PIC_NUM_PINS	16
 

@@ -9,6 +9,22 @@
 #include <linux/types.h>
 
 struct okvm_vcpu;
+struct okvm_vm;
+
+/**
+ * struct okvm_pio_device - an in-kernel device's run of ports
+ * @first: its first port
+ * @last: its last port
+ * @access: an IN (the value read goes to @data) or OUT (@data holds the
+ *	value) of 1, 2 or 4 bytes at a port of the run; 0 when the device
+ *	took it, -ENODEV when the VM has no such device (the port is then
+ *	userspace's)
+ */
+struct okvm_pio_device {
+	u16 first;
+	u16 last;
+	int (*access)(struct okvm_vm *vm, u16 port, bool in, unsigned int size, u32 *data);
+};
 
 /**
  * struct okvm_pio_string - an INS or OUTS, as the backend decoded its exit
@@ -33,6 +49,8 @@ struct okvm_pio_string {
 	u16 count;
 };
 
+int okvm_pio_device_access(struct okvm_vm *vm, u16 port, bool in, unsigned int size,
+			   u32 *data);
 int okvm_emulate_pio(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
 int okvm_emulate_pio_string(struct okvm_vcpu *vcpu, const struct okvm_pio_string *io);
 int okvm_complete_pio_string(struct okvm_vcpu *vcpu);

@@ -19,6 +19,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/lapic.h>
 #include <okvm/pic.h>
+#include <okvm/pio.h>
 #include <okvm/vm.h>
 
 #define NR_TEST_VCPUS	4
@@ -688,14 +689,14 @@ static void pic_out(struct okvm_vm *vm, u16 port, u8 value)
 {
 	u32 v = value;
 
-	okvm_pic_pio(vm, port, false, 1, &v);
+	okvm_pio_device_access(vm, port, false, 1, &v);
 }
 
 static u8 pic_in(struct okvm_vm *vm, u16 port)
 {
 	u32 v = 0xff;
 
-	okvm_pic_pio(vm, port, true, 1, &v);
+	okvm_pio_device_access(vm, port, true, 1, &v);
 	return v;
 }
 
@@ -747,11 +748,14 @@ static void okvm_pic_init_and_mask(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, okvm_pic_output(f->vm));
 	KUNIT_EXPECT_EQ(test, okvm_pic_read_irq(f->vm), 0x20);
 	/* A byte register takes only bytes: a wider access reads 0, writes nothing. */
-	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x21, false, 2, &v), 0);
+	KUNIT_EXPECT_EQ(test, okvm_pio_device_access(f->vm, 0x21, false, 2, &v), 0);
 	KUNIT_EXPECT_EQ(test, pic_in(f->vm, 0x21), 0xfa);
-	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x21, true, 2, &v), 0);
+	KUNIT_EXPECT_EQ(test, okvm_pio_device_access(f->vm, 0x21, true, 2, &v), 0);
 	KUNIT_EXPECT_EQ(test, v, 0U);
-	KUNIT_EXPECT_EQ(test, okvm_pic_pio(f->vm, 0x40, true, 1, &v), -ENODEV);
+	/* The port bus has no other device here: 0x22 and 0x4d2 are userspace's. */
+	KUNIT_EXPECT_EQ(test, okvm_pio_device_access(f->vm, 0x22, true, 1, &v), -ENODEV);
+	KUNIT_EXPECT_EQ(test, okvm_pio_device_access(f->vm, 0x4d2, true, 1, &v), -ENODEV);
+	KUNIT_EXPECT_EQ(test, okvm_pio_device_access(f->vm, 0x4d1, true, 1, &v), 0);
 }
 
 /*
