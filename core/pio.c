@@ -9,6 +9,7 @@
 #include <okvm/mmio.h>
 #include <okvm/pic.h>
 #include <okvm/pio.h>
+#include <okvm/pit.h>
 #include <okvm/vm.h>
 
 /*
@@ -19,6 +20,8 @@ static const struct okvm_pio_device okvm_pio_devices[] = {
 	{ OKVM_PIC_MASTER_PORT, OKVM_PIC_MASTER_PORT + 1, okvm_pic_pio },
 	{ OKVM_PIC_SLAVE_PORT, OKVM_PIC_SLAVE_PORT + 1, okvm_pic_pio },
 	{ OKVM_PIC_ELCR_PORT, OKVM_PIC_ELCR_PORT + 1, okvm_pic_pio },
+	{ OKVM_PIT_PORT, OKVM_PIT_PORT + OKVM_PIT_NR_PORTS - 1, okvm_pit_pio },
+	{ OKVM_PIT_SPEAKER_PORT, OKVM_PIT_SPEAKER_PORT, okvm_pit_speaker_pio },
 };
 
 /**

@@ -28,6 +28,7 @@
 #include <okvm/msr.h>
 #include <okvm/msr_filter.h>
 #include <okvm/pic.h>
+#include <okvm/pit.h>
 #include <okvm/vm.h>
 
 /* KVM_SET_NR_MMU_PAGES refuses fewer, as KVM (KVM_MIN_ALLOC_MMU_PAGES). */
@@ -67,6 +68,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_apicv_destroy(vm);
 	okvm_gpc_vm_destroy(vm);
 	okvm_memslots_free(vm);
+	okvm_pit_free(vm);
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);
 	okvm_irq_routing_free(vm);
@@ -201,6 +203,35 @@ static int okvm_vm_set_msr_filter(struct okvm_vm *vm, void __user *argp)
 	return r;
 }
 
+/* KVM_CREATE_PIT2 and KVM_CREATE_PIT, which is KVM_CREATE_PIT2 with the speaker port. */
+static int okvm_vm_create_pit(struct okvm_vm *vm, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_pit_config config = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl == KVM_CREATE_PIT2 && copy_from_user(&config, argp, sizeof(config)))
+		return -EFAULT;
+	return okvm_pit_create(vm, config.flags);
+}
+
+/* KVM_GET/SET_PIT2, and KVM_GET/SET_PIT: the same without the flags. */
+static int okvm_vm_pit_state_ioctl(struct okvm_vm *vm, unsigned int ioctl, void __user *argp)
+{
+	bool pit2 = ioctl == KVM_GET_PIT2 || ioctl == KVM_SET_PIT2;
+	size_t size = pit2 ? sizeof(struct kvm_pit_state2) : sizeof(struct kvm_pit_state);
+	struct kvm_pit_state2 state = {};
+	int r;
+
+	if (ioctl == KVM_SET_PIT2 || ioctl == KVM_SET_PIT) {
+		if (copy_from_user(&state, argp, size))
+			return -EFAULT;
+		return okvm_pit_set_state(vm, &state, pit2);
+	}
+	r = okvm_pit_get_state(vm, &state);
+	if (!r && copy_to_user(argp, &state, size))
+		r = -EFAULT;
+	return r;
+}
+
 /* KVM_GET/SET_IRQCHIP: the state is 520 bytes, too many for the stack. */
 static int okvm_vm_irqchip_ioctl(struct okvm_vm *vm, unsigned int ioctl,
 				 void __user *argp)
@@ -313,6 +344,14 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return okvm_vm_irqchip_ioctl(vm, ioctl, argp);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+		return okvm_vm_create_pit(vm, ioctl, argp);
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+		return okvm_vm_pit_state_ioctl(vm, ioctl, argp);
 	case KVM_SET_GSI_ROUTING:
 		return okvm_vm_set_gsi_routing(vm, argp);
 	case KVM_SIGNAL_MSI: {

@@ -287,18 +287,37 @@ TRACE_EVENT(okvm_pic_set_irq,
 		      __entry->status)
 );
 
-/* A guest IN or OUT that a PIC or ELCR port took. */
-TRACE_EVENT(okvm_pic_pio,
-	    TP_PROTO(u16 port, bool in, u8 value),
-	    TP_ARGS(port, in, value),
-	    TP_STRUCT__entry(__field(u16, port)
-			     __field(bool, in)
-			     __field(u8, value)),
-	    TP_fast_assign(__entry->port = port;
-			   __entry->in = in;
-			   __entry->value = value;),
-	    TP_printk("port=0x%x %s 0x%x", __entry->port, __entry->in ? "in" : "out",
-		      __entry->value)
+/* A guest IN or OUT that an in-kernel device's port took. */
+DECLARE_EVENT_CLASS(okvm_device_pio,
+		    TP_PROTO(u16 port, bool in, u8 value),
+		    TP_ARGS(port, in, value),
+		    TP_STRUCT__entry(__field(u16, port)
+				     __field(bool, in)
+				     __field(u8, value)),
+		    TP_fast_assign(__entry->port = port;
+				   __entry->in = in;
+				   __entry->value = value;),
+		    TP_printk("port=0x%x %s 0x%x", __entry->port, __entry->in ? "in" : "out",
+			      __entry->value)
+);
+
+/* ... a PIC or ELCR port. */
+DEFINE_EVENT(okvm_device_pio, okvm_pic_pio,
+	     TP_PROTO(u16 port, bool in, u8 value),
+	     TP_ARGS(port, in, value));
+
+/* ... a PIT port. */
+DEFINE_EVENT(okvm_device_pio, okvm_pit_pio,
+	     TP_PROTO(u16 port, bool in, u8 value),
+	     TP_ARGS(port, in, value));
+
+/* The PIT's counter 0 sent an edge on IRQ 0; its period, 0 for a one-shot. */
+TRACE_EVENT(okvm_pit_irq,
+	    TP_PROTO(u64 period_ns),
+	    TP_ARGS(period_ns),
+	    TP_STRUCT__entry(__field(u64, period_ns)),
+	    TP_fast_assign(__entry->period_ns = period_ns;),
+	    TP_printk("period_ns=%llu", __entry->period_ns)
 );
 
 /* KVM_SIGNAL_MSI: the message's address (low word) and data. */

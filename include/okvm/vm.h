@@ -31,6 +31,7 @@
 struct okvm_lapic;
 struct okvm_ioapic;
 struct okvm_pic;
+struct okvm_pit;
 struct okvm_irq_routing;
 struct okvm_msr_filter;
 struct okvm_coalesced_io;
@@ -79,6 +80,8 @@ struct okvm_coalesced_io;
  * @ioapic: the in-kernel IOAPIC, made with @irqchip_kernel (published by
  *	its release) and freed with the VM
  * @pic: the in-kernel 8259A PICs, made and freed with @ioapic
+ * @pit: the in-kernel 8254 PIT (KVM_CREATE_PIT2), made under @lock once
+ *	@pic exists, published by its release, freed before @pic
  * @irq_routing: the GSI routing table, read under RCU, replaced under @lock
  * @irqchip_split: KVM_CAP_SPLIT_IRQCHIP: local APICs in the kernel, the
  *	IOAPIC and the PICs in userspace; set with @irqchip_kernel
@@ -144,6 +147,7 @@ struct okvm_vm {
 	bool irqchip_kernel;
 	struct okvm_ioapic *ioapic;
 	struct okvm_pic *pic;
+	struct okvm_pit *pit;
 	struct okvm_irq_routing __rcu *irq_routing;
 	bool irqchip_split;
 	u32 nr_reserved_ioapic_pins;

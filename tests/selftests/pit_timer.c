@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel 8254 PIT of KVM_CREATE_PIT2: it needs the in-kernel PIC
+ * (ENOENT without one, or with a split irqchip), comes once (EEXIST) and
+ * takes only KVM_PIT_SPEAKER_DUMMY; KVM_GET/SET_PIT2 start at KVM's reset
+ * state (no counter programmed, counter 2's gate low) and round-trip a
+ * programmed counter, reloading its count; counter 0 in rate-generator
+ * mode interrupts the guest through the PIC's pin 0 at the rate its count
+ * gives, and not faster; a latched count holds while the counter runs on,
+ * and a later latch reads less; the read-back command latches the status
+ * (access and mode as programmed); with KVM_CREATE_PIT's speaker port,
+ * port 0x61 gates counter 2 and bit 5 follows its OUT, low until a mode 0
+ * count runs out, as Linux's TSC calibration polls it.
+ *
+ * Plain KVM ABI: the same on kvm_amd, but for the register values only
+ * okvm refuses in KVM_SET_PIT2.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "lib/okvm_dev.h"
+#include "lib/ucall.h"
+#include "lib/vm.h"
+#include "lib/x86.h"
+
+#define PIT_HZ		1193182
+#define MASTER_BASE	0x20
+/* Counter 0's rate: 100 Hz, and the interrupts the guest waits for. */
+#define TICK_COUNT	(PIT_HZ / 100)
+#define TICKS		5
+#define MODE_NONE	0xff
+
+u64 guest_ticks;
+
+static inline void guest_outb(u16 port, u8 value)
+{
+	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
+}
+
+static inline u8 guest_inb(u16 port)
+{
+	u8 value;
+
+	asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port) : "memory");
+	return value;
+}
+
+static void guest_pic_init(u8 master_imr)
+{
+	guest_outb(0x20, 0x11);
+	guest_outb(0x21, MASTER_BASE);
+	guest_outb(0x21, 0x04);
+	guest_outb(0x21, 0x01);
+	guest_outb(0xa0, 0x11);
+	guest_outb(0xa1, MASTER_BASE + 8);
+	guest_outb(0xa1, 0x02);
+	guest_outb(0xa1, 0x01);
+	guest_outb(0x21, master_imr);
+	guest_outb(0xa1, 0xff);
+}
+
+/* Control word: counter @n, LSB then MSB, @mode. */
+static void guest_pit_program(unsigned int n, unsigned int mode, u16 count)
+{
+	guest_outb(0x43, n << 6 | 3 << 4 | mode << 1);
+	guest_outb(0x40 + n, count);
+	guest_outb(0x40 + n, count >> 8);
+}
+
+static u16 guest_pit_latched(unsigned int n)
+{
+	u16 lo;
+
+	guest_outb(0x43, n << 6);
+	lo = guest_inb(0x40 + n);
+	return lo | guest_inb(0x40 + n) << 8;
+}
+
+static __naked void guest_tick_handler(void)
+{
+	asm("push %rax\n\t"
+	    "incq guest_ticks(%rip)\n\t"
+	    "mov $0x20, %al\n\t"
+	    "out %al, $0x20\n\t"
+	    "pop %rax\n\t"
+	    "iretq");
+}
+
+static void guest_counts_ticks(void)
+{
+	guest_pic_init(0xfe);
+	GUEST_SYNC(0);
+	guest_pit_program(0, 2, TICK_COUNT);
+	guest_spin_until(&guest_ticks, TICKS);
+	GUEST_SYNC(guest_ticks);
+}
+
+static double seconds_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int create_pit(struct okvm_vm *vm, u32 flags)
+{
+	struct kvm_pit_config config = { .flags = flags };
+
+	return ioctl(vm->fd, KVM_CREATE_PIT2, &config);
+}
+
+TEST(counter_0_interrupts_at_its_rate)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+	double start, seconds;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_counts_ticks, &vcpu);
+	okvm_guest_set_handler(vm, MASTER_BASE, guest_tick_handler);
+	ASSERT_EQ(0, create_pit(vm, 0));
+	okvm_vcpu_expect_sync(vcpu, 0);
+	start = seconds_now();
+	okvm_vcpu_expect_sync(vcpu, TICKS);
+	seconds = seconds_now() - start;
+	/* The first tick comes a period after the load: TICKS periods in all. */
+	EXPECT_LE(TICKS * 0.010 * 0.9, seconds);
+	/* Generous: ticks lost or a timer stuck would take far longer. */
+	EXPECT_GE(10.0, seconds);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_vm_free(vm);
+}
+
+static void guest_latches_and_reads_back(void)
+{
+	u16 first, second;
+
+	/* Counter 1's gate is high: it counts from the load. */
+	guest_pit_program(1, 2, 0xffff);
+	first = guest_pit_latched(1);
+	GUEST_ASSERT(first > 0);
+	/* A latch holds: a second latch command before the read changes nothing. */
+	guest_outb(0x43, 1 << 6);
+	guest_outb(0x43, 1 << 6);
+	second = guest_inb(0x41);
+	second |= guest_inb(0x41) << 8;
+	GUEST_ASSERT(second <= first);
+	/* Later, the counter reads less (one period is 55 ms: no reload yet). */
+	while (guest_pit_latched(1) == second)
+		;
+	GUEST_ASSERT(guest_pit_latched(1) < second);
+	/* Read-back of counter 1's status: LSB then MSB (3), mode 2. */
+	guest_outb(0x43, 0xc0 | 1 << 5 | 1 << 2);
+	GUEST_ASSERT_EQ(guest_inb(0x41) & 0x3f, 3 << 4 | 2 << 1);
+	GUEST_SYNC(1);
+}
+
+TEST(latch_and_read_back)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_latches_and_reads_back, &vcpu);
+	ASSERT_EQ(0, create_pit(vm, 0));
+	okvm_vcpu_expect_sync(vcpu, 1);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_vm_free(vm);
+}
+
+static void guest_polls_out2(void)
+{
+	unsigned int polls = 0;
+
+	/* Gate high, speaker off; counter 2 in mode 0: OUT low until it runs out. */
+	guest_outb(0x61, (guest_inb(0x61) & ~0x02) | 0x01);
+	guest_pit_program(2, 0, 1000);
+	GUEST_ASSERT_EQ(guest_inb(0x61) & 0x21, 0x01);
+	while (!(guest_inb(0x61) & 0x20))
+		polls++;
+	GUEST_ASSERT(polls > 0);
+	GUEST_SYNC(1);
+}
+
+TEST(speaker_port_gates_counter_2)
+{
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_polls_out2, &vcpu);
+	/* KVM_CREATE_PIT is KVM_CREATE_PIT2 with KVM_PIT_SPEAKER_DUMMY. */
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_PIT, 0));
+	okvm_vcpu_expect_sync(vcpu, 1);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_vm_free(vm);
+}
+
+TEST(create_rules)
+{
+	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	struct kvm_pit_state2 state;
+	struct okvm_vm *vm;
+
+	vm = okvm_vm_create();
+	EXPECT_EQ(1, ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2));
+	EXPECT_EQ(1, ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT_STATE2));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_GET_PIT2, &state));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, create_pit(vm, 0));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_EQ(-1, create_pit(vm, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, create_pit(vm, KVM_PIT_SPEAKER_DUMMY));
+	EXPECT_EQ(-1, create_pit(vm, 0));
+	EXPECT_EQ(EEXIST, errno);
+	okvm_vm_free(vm);
+
+	vm = okvm_vm_create();
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &split));
+	EXPECT_EQ(-1, create_pit(vm, 0));
+	EXPECT_EQ(ENOENT, errno);
+	okvm_vm_free(vm);
+}
+
+TEST(get_set_pit2)
+{
+	struct kvm_pit_state2 state, back;
+	struct kvm_pit_channel_state *c;
+	struct okvm_vm *vm;
+	struct timespec now;
+	long long before;
+	int i;
+
+	vm = okvm_vm_create();
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	ASSERT_EQ(0, create_pit(vm, 0));
+	memset(&state, 0xcc, sizeof(state));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &state));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(MODE_NONE, state.channels[i].mode) TH_LOG("counter %d", i);
+		EXPECT_EQ(i != 2, state.channels[i].gate) TH_LOG("counter %d", i);
+		EXPECT_EQ(0x10000, state.channels[i].count) TH_LOG("counter %d", i);
+	}
+	EXPECT_EQ(0, state.flags);
+
+	c = &state.channels[0];
+	c->count = 1000;
+	c->mode = 2;
+	c->rw_mode = 3;
+	c->read_state = 3;
+	c->write_state = 3;
+	c->count_load_time = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	before = now.tv_sec * 1000000000LL + now.tv_nsec;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &state));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &back));
+	EXPECT_EQ(1000, back.channels[0].count);
+	EXPECT_EQ(2, back.channels[0].mode);
+	EXPECT_EQ(3, back.channels[0].rw_mode);
+	/* Counting restarted at the set, on the host's monotonic clock. */
+	EXPECT_LE(before, back.channels[0].count_load_time);
+	EXPECT_EQ(MODE_NONE, back.channels[1].mode);
+
+	/* KVM_GET_PIT is the same without the flags. */
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT, &back));
+	EXPECT_EQ(1000, back.channels[0].count);
+
+	if (okvm_dev_is_okvm(vm->dev_fd)) {
+		/* okvm refuses what no 8254 holds; KVM takes it. */
+		back = state;
+		back.channels[1].mode = 6;
+		EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_PIT2, &back));
+		EXPECT_EQ(EINVAL, errno);
+		back = state;
+		back.channels[2].count = 0x10001;
+		EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_PIT2, &back));
+		EXPECT_EQ(EINVAL, errno);
+		back = state;
+		back.flags = 4;
+		EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_PIT2, &back));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	okvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
