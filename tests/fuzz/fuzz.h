@@ -182,6 +182,7 @@ void op_ioctl(struct fuzz_rng *r);
 void op_dirty_log(struct fuzz_rng *r);
 void op_pre_fault(struct fuzz_rng *r);
 void op_irqchip(struct fuzz_rng *r);
+void op_pit(struct fuzz_rng *r);
 void op_stats(struct fuzz_rng *r);
 void op_dev(struct fuzz_rng *r);
 void op_fork(struct fuzz_rng *r);

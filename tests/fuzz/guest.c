@@ -67,6 +67,9 @@ static const struct insn snippets[] = {
 	{ 2, MEM, { 0xf3, 0xa5 } },			/* rep movsd */
 	{ 2, 0, { 0xe6, 0x80 } },			/* out 0x80, al */
 	{ 2, 0, { 0xe4, 0x61 } },			/* in al, 0x61 */
+	{ 2, 0, { 0xe6, 0x43 } },			/* out 0x43, al: a PIT command */
+	{ 2, 0, { 0xe6, 0x40 } },			/* out 0x40, al */
+	{ 2, 0, { 0xe4, 0x42 } },			/* in al, 0x42 */
 	{ 1, 0, { 0xee } },				/* out dx, al */
 	{ 1, 0, { 0xed } },				/* in eax, dx */
 	{ 2, 0, { 0x66, 0xef } },			/* out dx, ax */

@@ -1067,6 +1067,43 @@ void op_irqchip(struct fuzz_rng *r)
 	pool_put(vm);
 }
 
+/*
+ * The PIT: KVM_CREATE_PIT2 (with the irqchip it needs, mostly), and its
+ * state read back, changed a little and written, counts and modes near
+ * their edges.
+ */
+void op_pit(struct fuzz_rng *r)
+{
+	struct fuzz_obj *vm = pool_get(r, OBJ_VM);
+	struct kvm_pit_config config = {};
+	struct kvm_pit_channel_state *c;
+	struct kvm_pit_state2 state = {};
+
+	if (!vm)
+		return;
+	switch (rng_below(r, 4)) {
+	case 0:
+		config.flags = rng_chance(r, 90) ? rng_below(r, 2) : rng_boundary(r);
+		fuzz_ioctl(vm->fd, KVM_CREATE_PIT2, (unsigned long)&config, false);
+		break;
+	default:
+		if (fuzz_ioctl(vm->fd, KVM_GET_PIT2, (unsigned long)&state, false) &&
+		    rng_chance(r, 80))
+			break;
+		c = &state.channels[rng_below(r, 3)];
+		c->count = rng_chance(r, 80) ? rng_below(r, 0x10002) : rng_boundary(r);
+		c->mode = rng_chance(r, 80) ? rng_below(r, 7) : rng_boundary(r);
+		if (rng_chance(r, 30))
+			c->rw_mode = rng_below(r, 5);
+		if (rng_chance(r, 20))
+			state.flags = rng_chance(r, 80) ? rng_below(r, 4) : rng_boundary(r);
+		fuzz_ioctl(vm->fd, rng_chance(r, 80) ? KVM_SET_PIT2 : KVM_SET_PIT,
+			   (unsigned long)&state, false);
+		break;
+	}
+	pool_put(vm);
+}
+
 /* --- stats fds --- */
 
 void op_stats(struct fuzz_rng *r)

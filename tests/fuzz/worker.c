@@ -238,6 +238,7 @@ static const struct weighted_op fuzz_ops[] = {
 	{ "dirty_log", op_dirty_log, 6 },
 	{ "pre_fault", op_pre_fault, 3 },
 	{ "irqchip", op_irqchip, 4 },
+	{ "pit", op_pit, 2 },
 	{ "stats", op_stats, 5 },
 	{ "dev", op_dev, 3 },
 };
