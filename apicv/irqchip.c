@@ -85,8 +85,16 @@ int okvm_enable_split_irqchip(struct okvm_vm *vm, u64 nr_ioapic_pins)
 	return r;
 }
 
-/* The VM ioctls take no vm->lock: see the IOAPIC only once it is made. */
-static bool okvm_has_irqchip(struct okvm_vm *vm)
+/**
+ * okvm_has_irqchip() - the VM has an in-kernel irqchip, whole or split
+ * @vm: the VM
+ *
+ * For the VM ioctls, which take no vm->lock: they see the IOAPIC only once
+ * it is made.
+ *
+ * Return: true after KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP.
+ */
+bool okvm_has_irqchip(struct okvm_vm *vm)
 {
 	/* Pairs with the release in okvm_create_irqchip(). */
 	return smp_load_acquire(&vm->irqchip_kernel);

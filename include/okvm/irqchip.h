@@ -23,6 +23,7 @@ struct okvm_apic_irq;
 struct okvm_vm;
 
 int okvm_create_irqchip(struct okvm_vm *vm);
+bool okvm_has_irqchip(struct okvm_vm *vm);
 int okvm_enable_split_irqchip(struct okvm_vm *vm, u64 nr_ioapic_pins);
 int okvm_irq_line(struct okvm_vm *vm, struct kvm_irq_level *irq);
 int okvm_get_irqchip(struct okvm_vm *vm, struct kvm_irqchip *chip);
