@@ -67,6 +67,7 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_XSAVE2, .value_fn = okvm_xsave2_size },
 	{ KVM_CAP_XCRS, .value_fn = okvm_cap_xcrs },
 	{ KVM_CAP_SIGNAL_MSI, 1 },
+	{ KVM_CAP_IRQFD, 1 },
 	{ KVM_CAP_X2APIC_API, OKVM_X2APIC_API_FLAGS },
 	{ KVM_CAP_TSC_DEADLINE_TIMER, 1 },
 	{ KVM_CAP_MCE, .value_fn = okvm_mce_cap },

@@ -16,6 +16,7 @@
 #include <okvm/cpuid.h>
 #include <okvm/dev.h>
 #include <okvm/hw.h>
+#include <okvm/irqfd.h>
 
 static char *devname = "okvm";
 module_param(devname, charp, 0444);
@@ -50,13 +51,16 @@ static int __init okvm_init(void)
 	r = okvm_cpuid_init();
 	if (r)
 		goto out_hw;
+	r = okvm_irqfd_init();
+	if (r)
+		goto out_hw;
 
 	r = okvm_virt_enable();
 	if (r == -EBUSY)
 		pr_err("%s is already in use by another hypervisor (kvm_amd, VirtualBox, ...): unload it (rmmod kvm_amd kvm) and load okvm again\n",
 		       okvm_hw->name);
 	if (r)
-		goto out_hw;
+		goto out_irqfd;
 
 	r = okvm_dev_register(devname);
 	if (r == -EBUSY)
@@ -71,6 +75,8 @@ static int __init okvm_init(void)
 
 out_virt:
 	okvm_virt_disable();
+out_irqfd:
+	okvm_irqfd_exit();
 out_hw:
 	okvm_hw->exit();
 	return r;
@@ -80,6 +86,7 @@ static void __exit okvm_exit(void)
 {
 	okvm_dev_unregister();
 	okvm_virt_disable();
+	okvm_irqfd_exit();
 	okvm_hw->exit();
 	/* Page tables freed after a grace period call back into this module. */
 	rcu_barrier();

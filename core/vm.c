@@ -23,6 +23,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/irqfd.h>
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
@@ -60,6 +61,9 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 {
 	unsigned int i;
 
+	/* Devices that interrupt vCPUs stop before the vCPUs go. */
+	okvm_irqfd_vm_destroy(vm);
+	okvm_pit_free(vm);
 	/* The notifier's release may still flush vCPUs: unregister it first. */
 	okvm_mmu_notifier_unregister(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -68,7 +72,6 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_apicv_destroy(vm);
 	okvm_gpc_vm_destroy(vm);
 	okvm_memslots_free(vm);
-	okvm_pit_free(vm);
 	okvm_ioapic_free(vm);
 	okvm_pic_free(vm);
 	okvm_irq_routing_free(vm);
@@ -344,6 +347,13 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return okvm_vm_irqchip_ioctl(vm, ioctl, argp);
+	case KVM_IRQFD: {
+		struct kvm_irqfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return okvm_irqfd(vm, &args);
+	}
 	case KVM_CREATE_PIT:
 	case KVM_CREATE_PIT2:
 		return okvm_vm_create_pit(vm, ioctl, argp);
@@ -443,6 +453,7 @@ int okvm_create_vm(unsigned long type)
 	okvm_apicv_init(vm);
 	okvm_gpc_vm_init(vm);
 	okvm_kvmclock_vm_init(vm);
+	okvm_irqfd_vm_init(vm);
 #ifdef CONFIG_PREEMPT_NOTIFIERS
 	/* Steal time's notifiers (gpc/steal_time.c) fire only while on. */
 	preempt_notifier_inc();

@@ -124,6 +124,9 @@ struct okvm_coalesced_io;
  * @kvmclock_offset: the VM's kvmclock minus the host's CLOCK_MONOTONIC_RAW,
  *	in ns (gpc/kvmclock.c); KVM_SET_CLOCK writes it, vCPUs read it
  * @wall_clock_msr: MSR_KVM_WALL_CLOCK(_NEW), the last value written
+ * @irqfds: the assigned irqfds (core/irqfd.c), under @irqfds_lock
+ * @irqfds_lock: guards @irqfds; taken in eventfd wakeups, interrupts off
+ * @irqfds_mutex: serializes KVM_IRQFD calls
  */
 struct okvm_vm {
 	refcount_t users;
@@ -170,6 +173,9 @@ struct okvm_vm {
 	struct okvm_gpc_vm gpc;
 	s64 kvmclock_offset;
 	u64 wall_clock_msr;
+	struct list_head irqfds;
+	spinlock_t irqfds_lock;		/* see @irqfds_lock above */
+	struct mutex irqfds_mutex;	/* see @irqfds_mutex above */
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
