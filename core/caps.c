@@ -68,6 +68,8 @@ static const struct okvm_cap okvm_cap_table[] = {
 	{ KVM_CAP_XCRS, .value_fn = okvm_cap_xcrs },
 	{ KVM_CAP_SIGNAL_MSI, 1 },
 	{ KVM_CAP_IRQFD, 1 },
+	{ KVM_CAP_IOEVENTFD, 1 },
+	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 	{ KVM_CAP_X2APIC_API, OKVM_X2APIC_API_FLAGS },
 	{ KVM_CAP_TSC_DEADLINE_TIMER, 1 },
 	{ KVM_CAP_MCE, .value_fn = okvm_mce_cap },

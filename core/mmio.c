@@ -15,6 +15,7 @@
 #include <okvm/coalesced_io.h>
 #include <okvm/insn.h>
 #include <okvm/ioapic.h>
+#include <okvm/ioeventfd.h>
 #include <okvm/lapic.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
@@ -56,6 +57,13 @@ static int okvm_memory_behind_mmio(struct okvm_vcpu *vcpu, gpa_t gpa,
 	return r;
 }
 
+/* A write no device took: an ioeventfd or a coalesced zone may, before the VMM. */
+static bool okvm_mmio_write_absorbed(struct okvm_vm *vm, gpa_t gpa, const struct okvm_mmio_op *op)
+{
+	return okvm_ioeventfd_write(vm, gpa, op->size, false, &op->value) ||
+	       okvm_coalesced_io_write(vm, gpa, op->size, false, &op->value);
+}
+
 /**
  * okvm_emulate_mmio() - emulate a guest MMIO access, in the kernel or in userspace
  * @vcpu: the vCPU, RIP at the faulting instruction
@@ -84,7 +92,7 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 	}
 
 	if (!okvm_kernel_mmio(vcpu, gpa, &op) || !okvm_memory_behind_mmio(vcpu, gpa, &op) ||
-	    (op.is_write && okvm_coalesced_io_write(vcpu->vm, gpa, op.size, false, &op.value))) {
+	    (op.is_write && okvm_mmio_write_absorbed(vcpu->vm, gpa, &op))) {
 		vcpu->rip += insn.len;
 		return 1;
 	}

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A guest's IN or OUT: the in-kernel devices on the port bus take theirs
- * in the vCPU's thread; an OUT to a coalesced zone is queued
+ * in the vCPU's thread; an OUT that an ioeventfd matches signals it
+ * (core/ioeventfd.c), one to a coalesced zone is queued
  * (core/coalesced_io.c); every other port is the VMM's, through
  * KVM_EXIT_IO.
  */
 #include <okvm/coalesced_io.h>
+#include <okvm/ioeventfd.h>
 #include <okvm/mmio.h>
 #include <okvm/pic.h>
 #include <okvm/pio.h>
@@ -48,6 +50,24 @@ int okvm_pio_device_access(struct okvm_vm *vm, u16 port, bool in, unsigned int s
 }
 
 /**
+ * okvm_pio_write_in_kernel() - an OUT, or one element of an OUTS, that
+ *	goes no further than the kernel
+ * @vm: the VM
+ * @port: the port
+ * @size: bytes, 1, 2 or 4
+ * @data: the value written
+ *
+ * Return: true if an in-kernel device, an ioeventfd or a coalesced zone
+ * took it; false if it is the VMM's.
+ */
+bool okvm_pio_write_in_kernel(struct okvm_vm *vm, u16 port, unsigned int size, u32 *data)
+{
+	return !okvm_pio_device_access(vm, port, false, size, data) ||
+	       okvm_ioeventfd_write(vm, port, size, true, data) ||
+	       okvm_coalesced_io_write(vm, port, size, true, data);
+}
+
+/**
  * okvm_emulate_pio() - a port IN or OUT the guest executed
  * @vcpu: the vCPU, RIP already past the instruction
  * @port: the port
@@ -62,8 +82,8 @@ int okvm_emulate_pio(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in)
 	u32 data = vcpu->regs[OKVM_REG_RAX];
 	struct okvm_mmio_op op = { .size = size, .reg = OKVM_REG_RAX, .dest_size = size };
 
-	if (okvm_pio_device_access(vcpu->vm, port, in, size, &data) &&
-	    (in || !okvm_coalesced_io_write(vcpu->vm, port, size, true, &data)))
+	if (in ? okvm_pio_device_access(vcpu->vm, port, true, size, &data) :
+		 !okvm_pio_write_in_kernel(vcpu->vm, port, size, &data))
 		return okvm_exit_io(vcpu, port, size, in);
 	if (in)
 		okvm_write_read_result(vcpu, &op, data);

@@ -25,8 +25,10 @@
  *   too: the guest executes it again, and the execution that finds rCX 0
  *   moves RIP past it. Without REP, RIP moves past it with its element.
  *
- * An in-kernel device (the PICs) takes the elements one by one, a batch
- * per exit, and the guest executes the instruction again for the next.
+ * An in-kernel device (on the port bus), an ioeventfd or a coalesced zone
+ * takes OUTS elements one by one, an in-kernel device INS elements, a
+ * batch per exit, and the guest executes the instruction again for the
+ * next.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -272,7 +274,7 @@ static int okvm_outs(struct okvm_vcpu *vcpu, const struct okvm_pio_string *io)
 		r = okvm_pio_access(&m, okvm_pio_linear(&m, *rsi, io->addr_size), &data, io->size);
 		if (r)
 			return okvm_pio_fail(&m, r);
-		if (okvm_pio_device_access(vcpu->vm, io->port, false, io->size, &data)) {
+		if (!okvm_pio_write_in_kernel(vcpu->vm, io->port, io->size, &data)) {
 			/* A port no device in the kernel has: userspace's, one element. */
 			if (i)
 				break;

@@ -23,6 +23,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/irqchip.h>
+#include <okvm/ioeventfd.h>
 #include <okvm/irqfd.h>
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
@@ -77,6 +78,7 @@ static void okvm_vm_destroy(struct okvm_vm *vm)
 	okvm_irq_routing_free(vm);
 	okvm_msr_filter_free(vm);
 	okvm_coalesced_io_free(vm);
+	okvm_ioeventfd_vm_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 #ifdef CONFIG_PREEMPT_NOTIFIERS
@@ -354,6 +356,13 @@ static long okvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			return -EFAULT;
 		return okvm_irqfd(vm, &args);
 	}
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return okvm_ioeventfd(vm, &args);
+	}
 	case KVM_CREATE_PIT:
 	case KVM_CREATE_PIT2:
 		return okvm_vm_create_pit(vm, ioctl, argp);
@@ -454,6 +463,7 @@ int okvm_create_vm(unsigned long type)
 	okvm_gpc_vm_init(vm);
 	okvm_kvmclock_vm_init(vm);
 	okvm_irqfd_vm_init(vm);
+	okvm_ioeventfd_vm_init(vm);
 #ifdef CONFIG_PREEMPT_NOTIFIERS
 	/* Steal time's notifiers (gpc/steal_time.c) fire only while on. */
 	preempt_notifier_inc();

@@ -51,6 +51,7 @@ struct okvm_pio_string {
 
 int okvm_pio_device_access(struct okvm_vm *vm, u16 port, bool in, unsigned int size,
 			   u32 *data);
+bool okvm_pio_write_in_kernel(struct okvm_vm *vm, u16 port, unsigned int size, u32 *data);
 int okvm_emulate_pio(struct okvm_vcpu *vcpu, u16 port, u8 size, bool in);
 int okvm_emulate_pio_string(struct okvm_vcpu *vcpu, const struct okvm_pio_string *io);
 int okvm_complete_pio_string(struct okvm_vcpu *vcpu);

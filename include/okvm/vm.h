@@ -127,6 +127,10 @@ struct okvm_coalesced_io;
  * @irqfds: the assigned irqfds (core/irqfd.c), under @irqfds_lock
  * @irqfds_lock: guards @irqfds; taken in eventfd wakeups, interrupts off
  * @irqfds_mutex: serializes KVM_IRQFD calls
+ * @ioeventfds: the assigned ioeventfds (core/ioeventfd.c), read under RCU,
+ *	changed under @ioeventfds_mutex
+ * @nr_ioeventfds: entries on @ioeventfds
+ * @ioeventfds_mutex: guards changes to @ioeventfds and @nr_ioeventfds
  */
 struct okvm_vm {
 	refcount_t users;
@@ -176,6 +180,9 @@ struct okvm_vm {
 	struct list_head irqfds;
 	spinlock_t irqfds_lock;		/* see @irqfds_lock above */
 	struct mutex irqfds_mutex;	/* see @irqfds_mutex above */
+	struct list_head ioeventfds;
+	unsigned int nr_ioeventfds;
+	struct mutex ioeventfds_mutex;	/* see @ioeventfds_mutex above */
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
