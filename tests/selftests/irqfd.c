@@ -24,29 +24,10 @@
 #include "lib/vm.h"
 #include "lib/x86.h"
 
-#define MASTER_BASE	0x20
+#define MASTER_BASE	GUEST_PIC_MASTER_BASE
 #define LINE		3
 
 u64 guest_irqs;
-
-static inline void guest_outb(u16 port, u8 value)
-{
-	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
-}
-
-static void guest_pic_init(u8 master_imr)
-{
-	guest_outb(0x20, 0x11);
-	guest_outb(0x21, MASTER_BASE);
-	guest_outb(0x21, 0x04);
-	guest_outb(0x21, 0x01);
-	guest_outb(0xa0, 0x11);
-	guest_outb(0xa1, MASTER_BASE + 8);
-	guest_outb(0xa1, 0x02);
-	guest_outb(0xa1, 0x01);
-	guest_outb(0x21, master_imr);
-	guest_outb(0xa1, 0xff);
-}
 
 static __naked void guest_irq_handler(void)
 {

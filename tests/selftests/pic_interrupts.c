@@ -20,8 +20,7 @@
 #include "lib/vm.h"
 #include "lib/x86.h"
 
-#define MASTER_BASE	0x20
-#define SLAVE_BASE	0x28
+#define MASTER_BASE	GUEST_PIC_MASTER_BASE
 #define EDGE_LINE	3
 #define LEVEL_LINE	5
 #define LEVEL_IRQS	3
@@ -29,26 +28,6 @@
 /* Guest globals the handlers update. */
 u64 guest_edge_irqs;
 u64 guest_level_irqs;
-
-static inline void guest_outb(u16 port, u8 value)
-{
-	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
-}
-
-/* A PC BIOS's initialization: vectors 0x20 and 0x28, the slave on pin 2. */
-static void guest_pic_init(u8 master_imr)
-{
-	guest_outb(0x20, 0x11);
-	guest_outb(0x21, MASTER_BASE);
-	guest_outb(0x21, 0x04);
-	guest_outb(0x21, 0x01);
-	guest_outb(0xa0, 0x11);
-	guest_outb(0xa1, SLAVE_BASE);
-	guest_outb(0xa1, 0x02);
-	guest_outb(0xa1, 0x01);
-	guest_outb(0x21, master_imr);
-	guest_outb(0xa1, 0xff);
-}
 
 /* Count, then a non-specific EOI to the master. */
 static __naked void guest_edge_handler(void)

@@ -27,40 +27,13 @@
 #include "lib/x86.h"
 
 #define PIT_HZ		1193182
-#define MASTER_BASE	0x20
+#define MASTER_BASE	GUEST_PIC_MASTER_BASE
 /* Counter 0's rate: 100 Hz, and the interrupts the guest waits for. */
 #define TICK_COUNT	(PIT_HZ / 100)
 #define TICKS		5
 #define MODE_NONE	0xff
 
 u64 guest_ticks;
-
-static inline void guest_outb(u16 port, u8 value)
-{
-	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
-}
-
-static inline u8 guest_inb(u16 port)
-{
-	u8 value;
-
-	asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port) : "memory");
-	return value;
-}
-
-static void guest_pic_init(u8 master_imr)
-{
-	guest_outb(0x20, 0x11);
-	guest_outb(0x21, MASTER_BASE);
-	guest_outb(0x21, 0x04);
-	guest_outb(0x21, 0x01);
-	guest_outb(0xa0, 0x11);
-	guest_outb(0xa1, MASTER_BASE + 8);
-	guest_outb(0xa1, 0x02);
-	guest_outb(0xa1, 0x01);
-	guest_outb(0x21, master_imr);
-	guest_outb(0xa1, 0xff);
-}
 
 /* Control word: counter @n, LSB then MSB, @mode. */
 static void guest_pit_program(unsigned int n, unsigned int mode, u16 count)

@@ -193,6 +193,42 @@ static inline void guest_spin_until(const u64 *count, u64 n)
 		asm volatile("sti; nop; cli" : : : "memory");
 }
 
+static inline void guest_outb(u16 port, u8 value)
+{
+	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
+}
+
+static inline u8 guest_inb(u16 port)
+{
+	u8 value;
+
+	asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port) : "memory");
+	return value;
+}
+
+/* The PICs' vector bases as a PC BIOS sets them: 0x20 and 0x28. */
+#define GUEST_PIC_MASTER_BASE	0x20
+#define GUEST_PIC_SLAVE_BASE	0x28
+
+/*
+ * A PC BIOS's initialization of the PICs: those vector bases, the slave
+ * on the master's pin 2, 8086 mode; the master's mask @master_imr, every
+ * slave pin masked.
+ */
+static inline void guest_pic_init(u8 master_imr)
+{
+	guest_outb(0x20, 0x11);
+	guest_outb(0x21, GUEST_PIC_MASTER_BASE);
+	guest_outb(0x21, 0x04);
+	guest_outb(0x21, 0x01);
+	guest_outb(0xa0, 0x11);
+	guest_outb(0xa1, GUEST_PIC_SLAVE_BASE);
+	guest_outb(0xa1, 0x02);
+	guest_outb(0xa1, 0x01);
+	guest_outb(0x21, master_imr);
+	guest_outb(0xa1, 0xff);
+}
+
 static inline u64 guest_rdtsc(void)
 {
 	u32 lo, hi;
