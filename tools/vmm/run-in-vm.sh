@@ -18,8 +18,25 @@ VMM=/okvm/vmm
 CONFIGS="on-1"
 LIMIT=300
 FILE_TEXT=
+TRACE_LINES=0
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
+trace=/sys/kernel/tracing
+
+# With TRACE_LINES, okvm's events are recorded, and a failure prints the last ones.
+trace_start() {
+	[ "$TRACE_LINES" != 0 ] && [ "$hv" = okvm ] && [ -d $trace/events/okvm ] || return 0
+	echo 0 > $trace/tracing_on
+	echo > $trace/trace
+	echo 1 > $trace/events/okvm/enable
+	echo 1 > $trace/tracing_on
+}
+
+trace_dump() {
+	[ "$TRACE_LINES" != 0 ] && [ "$hv" = okvm ] && [ -d $trace/events/okvm ] || return 0
+	echo 0 > $trace/tracing_on
+	grep -v '^#' $trace/trace | tail -n "$TRACE_LINES" | sed "s/^/OKVM-VMM-TRACE $hv $config | /"
+}
 
 # check_console LOG SMP: empty if the guest did all it should, else why not.
 # The serial console ends its lines with CR LF.
@@ -48,15 +65,32 @@ for config in $CONFIGS; do
 	[ "$irqchip" = off ] && cpu=host,kvm-poll-control=off
 	log=/tmp/vmm-$hv-$config.console
 	out=/tmp/vmm-$hv-$config.qemu
+	dump=/tmp/vmm-$hv-$config.monitor
 	rm -f "$log" "$out"
 	start=$(date +%s)
+	trace_start
+	# QEMU's monitor on two FIFOs: just before the limit, the vCPUs'
+	# registers and the top of the first one's stack, for a hang.
+	mon=/tmp/vmm-monitor
+	rm -f $mon.in $mon.out "$dump"
+	mkfifo $mon.in $mon.out
+	cat $mon.out > "$dump" &
+	reader=$!
+	(
+		sleep $((LIMIT - 3))
+		# shellcheck disable=SC2016 # $rsp is the monitor's
+		printf 'info registers -a\nx/48gx $rsp\n' > $mon.in
+	) &
+	asker=$!
 	timeout -s KILL "$LIMIT" $VMM/qemu-system-x86_64 -L $VMM/share \
 		-accel kvm,kernel-irqchip="$irqchip" -machine pc -cpu "$cpu" -smp "$smp" -m 256M \
-		-nodefaults -display none -no-reboot -serial file:"$log" \
+		-nodefaults -display none -no-reboot -serial file:"$log" -monitor pipe:$mon \
 		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
 		-append "console=ttyS0 panic=-1 rdinit=/init" \
 		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on > "$out" 2>&1
 	rc=$?
+	kill $asker 2> /dev/null
+	kill $reader 2> /dev/null
 	took=$(($(date +%s) - start))
 	touch "$log"
 	if [ "$rc" = 137 ]; then
@@ -71,5 +105,8 @@ for config in $CONFIGS; do
 		echo "OKVM-VMM $hv $config FAIL $took s $why"
 		tail -n 15 "$log" | sed "s/^/OKVM-VMM-CONSOLE $hv $config | /"
 		tail -n 15 "$out" | sed "s/^/OKVM-VMM-QEMU $hv $config | /"
+		[ "$rc" = 137 ] && tr -d '\r' < "$dump" | grep -v '^(qemu)\|^QEMU ' |
+			sed "s/^/OKVM-VMM-MONITOR $hv $config | /"
+		trace_dump
 	fi
 done
