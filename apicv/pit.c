@@ -131,7 +131,7 @@ static bool okvm_pit_out(const struct kvm_pit_channel_state *c)
 		return d >= count;
 	case 1:
 		/* Hardware one-shot: low from the trigger to terminal count. */
-		return d < count;
+		return d >= count;
 	case 2:
 		/* Rate generator: low for the one clock at which it reaches 1. */
 		return okvm_pit_mod(d, count) != count - 1;
@@ -160,12 +160,21 @@ static void okvm_pit_irq_work(struct work_struct *work)
 static enum hrtimer_restart okvm_pit_timer_fn(struct hrtimer *timer)
 {
 	struct okvm_pit *pit = container_of(timer, struct okvm_pit, timer);
+	u64 period_ns = READ_ONCE(pit->period_ns);
 
 	queue_work(system_highpri_wq, &pit->irq_work);
-	if (!pit->period_ns)
+	if (!period_ns)
 		return HRTIMER_NORESTART;
-	hrtimer_forward_now(timer, ns_to_ktime(pit->period_ns));
+	hrtimer_forward_now(timer, ns_to_ktime(period_ns));
 	return HRTIMER_RESTART;
+}
+
+/* Counter 0's timer off, and an edge it queued and not yet sent dropped. */
+static void okvm_pit_stop(struct okvm_pit *pit)
+{
+	lockdep_assert_held(&pit->lock);
+	hrtimer_cancel(&pit->timer);
+	cancel_work(&pit->irq_work);
 }
 
 /*
@@ -180,8 +189,7 @@ static void okvm_pit_arm(struct okvm_pit *pit)
 	const struct kvm_pit_channel_state *c = &pit->state.channels[0];
 	u64 ns = okvm_pit_ticks_to_ns(c->count);
 
-	lockdep_assert_held(&pit->lock);
-	hrtimer_cancel(&pit->timer);
+	okvm_pit_stop(pit);
 	if (pit->state.flags & KVM_PIT_FLAGS_HPET_LEGACY)
 		return;
 	switch (c->mode) {
@@ -230,6 +238,12 @@ static void okvm_pit_latch_status(struct kvm_pit_channel_state *c)
 	c->status_latched = 1;
 }
 
+/* Modes 6 and 7 are modes 2 and 3. */
+static u8 okvm_pit_fold_mode(u8 mode)
+{
+	return mode == 6 || mode == 7 ? mode - 4 : mode;
+}
+
 /* A write to 0x43: program a counter, latch its count, or read back. */
 static void okvm_pit_control(struct okvm_pit *pit, u8 value)
 {
@@ -256,11 +270,14 @@ static void okvm_pit_control(struct okvm_pit *pit, u8 value)
 	c->rw_mode = access;
 	c->read_state = access;
 	c->write_state = access;
-	/* Modes 6 and 7 are modes 2 and 3. */
-	c->mode = (value >> 1) & 7;
-	if (c->mode > 5)
-		c->mode -= 4;
+	c->mode = okvm_pit_fold_mode((value >> 1) & 7);
 	c->bcd = value & 1;
+	/*
+	 * A control word stops the counter until its new count is written:
+	 * Linux shuts counter 0 down that way (and KVM's keeps counting).
+	 */
+	if (n == 0)
+		okvm_pit_stop(pit);
 }
 
 /* A write to a counter's port: the next byte of its count, by its access. */
@@ -269,7 +286,9 @@ static void okvm_pit_write_count(struct okvm_pit *pit, unsigned int n, u8 value)
 	struct kvm_pit_channel_state *c = &pit->state.channels[n];
 
 	switch (c->write_state) {
+	case OKVM_PIT_LATCH:
 	case OKVM_PIT_LSB:
+		/* Before any control word (state 0), as the LSB, as in KVM. */
 		okvm_pit_load(pit, n, value);
 		break;
 	case OKVM_PIT_MSB:
@@ -316,8 +335,8 @@ static u8 okvm_pit_read_count(struct okvm_pit *pit, unsigned int n)
 	}
 	if (c->count_latched) {
 		value = okvm_pit_byte(c->latched_count, c->count_latched, &next);
-		/* The latch holds until its last byte is read. */
-		c->count_latched = next == OKVM_PIT_WORD_MSB ? next : 0;
+		/* The latch holds until its MSB is read: then it says MSB, as KVM's. */
+		c->count_latched = next == OKVM_PIT_WORD_MSB ? OKVM_PIT_MSB : 0;
 		return value;
 	}
 	next = c->read_state;
@@ -337,8 +356,8 @@ static struct okvm_pit *okvm_vm_pit(struct okvm_vm *vm)
  * @vm: the VM
  * @port: the port
  * @in: an IN
- * @size: bytes, 1, 2 or 4: the ports are bytes, a wider access is taken
- *	and does nothing (reads 0), as the PIC's
+ * @size: bytes, 1, 2 or 4: the ports are bytes, a wider access takes its
+ *	low byte (and reads the byte, zero-extended), as in KVM
  * @data: the value written, or where the value read goes
  *
  * Return: 0, or -ENODEV if the VM has no PIT.
@@ -351,16 +370,12 @@ int okvm_pit_pio(struct okvm_vm *vm, u16 port, bool in, unsigned int size, u32 *
 
 	if (!pit)
 		return -ENODEV;
-	if (in)
-		*data = 0;
-	if (size != 1)
-		return 0;
 	mutex_lock(&pit->lock);
 	if (in && n < OKVM_PIT_NR_COUNTERS)
 		*data = okvm_pit_read_count(pit, n);
 	else if (in)
-		/* The control word cannot be read: the bus floats. */
-		*data = 0xff;
+		/* The control word cannot be read; KVM's reads 0. */
+		*data = 0;
 	else if (n < OKVM_PIT_NR_COUNTERS)
 		okvm_pit_write_count(pit, n, value);
 	else
@@ -513,13 +528,16 @@ int okvm_pit_get_state(struct okvm_vm *vm, struct kvm_pit_state2 *state)
 	return 0;
 }
 
-/* What a counter's registers may hold; KVM_GET_PIT2's values pass. */
+/*
+ * What a counter's registers may hold: what KVM_GET_PIT2 gives, and what
+ * QEMU's own PIT saves (modes 6 and 7, which are taken as 2 and 3).
+ */
 static bool okvm_pit_channel_valid(const struct kvm_pit_channel_state *c)
 {
 	return c->count <= 0x10000 && c->count_latched <= OKVM_PIT_WORD_MSB &&
 	       c->status_latched <= 1 && c->read_state <= OKVM_PIT_WORD_MSB &&
 	       c->write_state <= OKVM_PIT_WORD_MSB && c->rw_mode <= OKVM_PIT_WORD_LSB &&
-	       (c->mode <= 5 || c->mode == OKVM_PIT_MODE_NONE) && c->bcd <= 1 &&
+	       (c->mode <= 7 || c->mode == OKVM_PIT_MODE_NONE) && c->bcd <= 1 &&
 	       c->gate <= 1;
 }
 
@@ -533,7 +551,7 @@ static bool okvm_pit_channel_valid(const struct kvm_pit_channel_state *c)
  * now, whatever count_load_time says; counter 0's timer follows.
  *
  * Return: 0; -ENXIO without a PIT; -EINVAL for a register value no 8254
- * holds or an unknown flag.
+ * holds (modes 6 and 7 it does: they are 2 and 3) or an unknown flag.
  */
 int okvm_pit_set_state(struct okvm_vm *vm, const struct kvm_pit_state2 *state, bool flags)
 {
@@ -552,8 +570,10 @@ int okvm_pit_set_state(struct okvm_vm *vm, const struct kvm_pit_state2 *state, b
 	memcpy(pit->state.channels, state->channels, sizeof(state->channels));
 	if (flags)
 		pit->state.flags = state->flags;
-	for (n = 0; n < OKVM_PIT_NR_COUNTERS; n++)
+	for (n = 0; n < OKVM_PIT_NR_COUNTERS; n++) {
+		pit->state.channels[n].mode = okvm_pit_fold_mode(pit->state.channels[n].mode);
 		okvm_pit_load(pit, n, pit->state.channels[n].count);
+	}
 	mutex_unlock(&pit->lock);
 	return 0;
 }

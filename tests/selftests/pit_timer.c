@@ -4,11 +4,12 @@
  * (ENOENT without one, or with a split irqchip) and comes once (EEXIST);
  * okvm takes no flag but KVM_PIT_SPEAKER_DUMMY; KVM_GET/SET_PIT2 start at
  * KVM's reset state (no counter programmed, counter 2's gate low) and
- * round-trip a programmed counter, reloading its count; counter 0 in rate-generator
- * mode interrupts the guest through the PIC's pin 0 at the rate its count
- * gives, and not faster; a latched count holds while the counter runs on,
- * and a later latch reads less; the read-back command latches the status
- * (access and mode as programmed); with KVM_CREATE_PIT's speaker port,
+ * round-trip a programmed counter, reloading its count; counter 0 in
+ * rate-generator mode interrupts the guest through the PIC's pin 0 at the
+ * rate its count gives, and not faster, and is quiet with HPET_LEGACY; a
+ * latched count holds while the counter runs on (counter 0 the clock); a
+ * count of 0 is 65536; the read-back command latches the status (access
+ * and mode as programmed); with KVM_CREATE_PIT's speaker port,
  * port 0x61 gates counter 2 and bit 5 follows its OUT, low until a mode 0
  * count runs out, as Linux's TSC calibration polls it.
  *
@@ -107,24 +108,32 @@ TEST(counter_0_interrupts_at_its_rate)
 	okvm_vm_free(vm);
 }
 
+/* Counter 0 as a clock (its interrupt masked): ticks since @since. */
+static u16 guest_ticks_since(u16 since)
+{
+	/* It counts down, and wraps at 0x10000: the difference mod 2^16. */
+	return since - guest_pit_latched(0);
+}
+
+#define HELD_TICKS	1000
+
 static void guest_latches_and_reads_back(void)
 {
-	u16 first, second;
+	u16 clock, held, now;
 
-	/* Counter 1's gate is high: it counts from the load. */
-	guest_pit_program(1, 2, 0xffff);
-	first = guest_pit_latched(1);
-	GUEST_ASSERT(first > 0);
-	/* A latch holds: a second latch command before the read changes nothing. */
+	guest_outb(0x21, 0xff);
+	guest_pit_program(0, 2, 0);
+	guest_pit_program(1, 2, 0);
+	/* A latch holds while the counter runs on, a second latch command too. */
 	guest_outb(0x43, 1 << 6);
-	guest_outb(0x43, 1 << 6);
-	second = guest_inb(0x41);
-	second |= guest_inb(0x41) << 8;
-	GUEST_ASSERT(second <= first);
-	/* Later, the counter reads less (one period is 55 ms: no reload yet). */
-	while (guest_pit_latched(1) == second)
+	clock = guest_pit_latched(0);
+	while (guest_ticks_since(clock) < HELD_TICKS)
 		;
-	GUEST_ASSERT(guest_pit_latched(1) < second);
+	guest_outb(0x43, 1 << 6);
+	held = guest_inb(0x41);
+	held |= guest_inb(0x41) << 8;
+	now = guest_pit_latched(1);
+	GUEST_ASSERT((u16)(held - now) >= HELD_TICKS);
 	/* Read-back of counter 1's status: LSB then MSB (3), mode 2. */
 	guest_outb(0x43, 0xc0 | 1 << 5 | 1 << 2);
 	GUEST_ASSERT_EQ(guest_inb(0x41) & 0x3f, 3 << 4 | 2 << 1);
@@ -149,7 +158,8 @@ static void guest_polls_out2(void)
 
 	/* Gate high, speaker off; counter 2 in mode 0: OUT low until it runs out. */
 	guest_outb(0x61, (guest_inb(0x61) & ~0x02) | 0x01);
-	guest_pit_program(2, 0, 1000);
+	/* 65536 ticks, 55 ms: longer than an exit takes, as Linux's calibration. */
+	guest_pit_program(2, 0, 0);
 	GUEST_ASSERT_EQ(guest_inb(0x61) & 0x21, 0x01);
 	while (!(guest_inb(0x61) & 0x20))
 		polls++;
@@ -166,6 +176,37 @@ TEST(speaker_port_gates_counter_2)
 	/* KVM_CREATE_PIT is KVM_CREATE_PIT2 with KVM_PIT_SPEAKER_DUMMY. */
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_PIT, 0));
 	okvm_vcpu_expect_sync(vcpu, 1);
+	okvm_vcpu_expect_done(vcpu);
+	okvm_vm_free(vm);
+}
+
+/* Counter 0 runs at 100 Hz with its interrupt open for 30 ms of counter 1's. */
+static void guest_waits_30ms(void)
+{
+	u16 start;
+
+	guest_pic_init(0xfe);
+	guest_pit_program(1, 2, 0);
+	start = guest_pit_latched(1);
+	guest_pit_program(0, 2, TICK_COUNT);
+	while ((u16)(start - guest_pit_latched(1)) < 3 * TICK_COUNT)
+		asm volatile("sti; nop; cli" : : : "memory");
+	GUEST_SYNC(guest_ticks);
+}
+
+TEST(hpet_legacy_keeps_counter_0_quiet)
+{
+	struct kvm_pit_state2 state;
+	struct okvm_vcpu *vcpu;
+	struct okvm_vm *vm;
+
+	vm = okvm_vm_create_long_mode_irqchip(1, guest_waits_30ms, &vcpu);
+	okvm_guest_set_handler(vm, MASTER_BASE, guest_tick_handler);
+	ASSERT_EQ(0, create_pit(vm, 0));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &state));
+	state.flags |= KVM_PIT_FLAGS_HPET_LEGACY;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &state));
+	okvm_vcpu_expect_sync(vcpu, 0);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
 }
@@ -244,11 +285,23 @@ TEST(get_set_pit2)
 	/* KVM_GET_PIT is the same without the flags. */
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT, &back));
 	EXPECT_EQ(1000, back.channels[1].count);
+	/* A count of 0 is 65536. */
+	back = state;
+	back.channels[2].count = 0;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &back));
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &back));
+	EXPECT_EQ(0x10000, back.channels[2].count);
 
 	if (okvm_dev_is_okvm(vm->dev_fd)) {
-		/* okvm refuses what no 8254 holds; KVM takes it. */
+		/* Mode 6 is mode 2 (QEMU's own PIT saves it so); KVM keeps the 6. */
 		back = state;
 		back.channels[0].mode = 6;
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_SET_PIT2, &back));
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_GET_PIT2, &back));
+		EXPECT_EQ(2, back.channels[0].mode);
+		/* okvm refuses what no 8254 holds; KVM takes it. */
+		back = state;
+		back.channels[0].mode = 8;
 		EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_PIT2, &back));
 		EXPECT_EQ(EINVAL, errno);
 		back = state;

@@ -78,8 +78,8 @@ for config in $CONFIGS; do
 	reader=$!
 	(
 		sleep $((LIMIT - 3))
-		# shellcheck disable=SC2016 # $rsp is the monitor's
-		printf 'info registers -a\nx/48gx $rsp\n' > $mon.in
+		# shellcheck disable=SC2016 # $esp is the monitor's (all of RSP)
+		printf 'info registers -a\nx/48gx $esp\n' > $mon.in
 	) &
 	asker=$!
 	timeout -s KILL "$LIMIT" $VMM/qemu-system-x86_64 -L $VMM/share \
