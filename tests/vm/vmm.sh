@@ -10,7 +10,8 @@
 # Environment: OKVM_VMM_CONFIGS (default every one: on-1 on-2 split-1
 # split-2 off-1 off-2, kernel-irqchip mode and vCPUs), OKVM_VMM_LIMIT (s per
 # guest, default 300), OKVM_VMM_TRACE (on a failure on okvm, print that many
-# of okvm's last trace events; default 0, no tracing).
+# of okvm's last trace events; default 0, no tracing), OKVM_VMM_CPU_FLAGS
+# (appended to the guests' -cpu host, e.g. ",xsave=off").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -72,6 +73,7 @@ CONFIGS="$configs"
 LIMIT=$limit
 FILE_TEXT=$text
 TRACE_LINES=${OKVM_VMM_TRACE:-0}
+CPU_FLAGS=${OKVM_VMM_CPU_FLAGS:-}
 SETTINGS
 
 tools="$out/vmm-tools"

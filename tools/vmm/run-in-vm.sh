@@ -19,6 +19,7 @@ CONFIGS="on-1"
 LIMIT=300
 FILE_TEXT=
 TRACE_LINES=0
+CPU_FLAGS=
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
 trace=/sys/kernel/tracing
@@ -63,6 +64,7 @@ for config in $CONFIGS; do
 	# KVM refuses MSR_KVM_POLL_CONTROL without an in-kernel APIC, and
 	# QEMU 7.2 restores it anyway: the guest goes without haltpoll control.
 	[ "$irqchip" = off ] && cpu=host,kvm-poll-control=off
+	cpu=$cpu$CPU_FLAGS
 	log=/tmp/vmm-$hv-$config.console
 	out=/tmp/vmm-$hv-$config.qemu
 	dump=/tmp/vmm-$hv-$config.monitor
@@ -109,4 +111,7 @@ for config in $CONFIGS; do
 			sed "s/^/OKVM-VMM-MONITOR $hv $config | /"
 		trace_dump
 	fi
+	# The guest kernel's own complaints, if any, pass or fail.
+	tr -d '\r' < "$log" | grep -E -A2 'WARNING:|BUG:' |
+		head -n 20 | sed "s/^/OKVM-VMM-COMPLAINT $hv $config | /"
 done
