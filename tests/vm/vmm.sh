@@ -8,14 +8,15 @@
 # boot. tools/vmm/run-in-vm.sh runs the configurations and says what each
 # guest did; this script counts the results and ends with the usual line.
 # Environment: OKVM_VMM_CONFIGS (default every one: on-1 on-2 split-1
-# split-2 off-1 off-2, kernel-irqchip mode and vCPUs), OKVM_VMM_LIMIT (s per
+# split-2 off-1 off-2, kernel-irqchip mode and vCPUs, and kill-2, a guest
+# SIGKILLed mid-boot that must leave nothing behind), OKVM_VMM_LIMIT (s per
 # guest, default 300), OKVM_VMM_TRACE (on a failure on okvm, print that many
 # of okvm's last trace events; default 0, no tracing), OKVM_VMM_CPU_FLAGS
 # (appended to the guests' -cpu host, e.g. ",xsave=off").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-configs=${OKVM_VMM_CONFIGS:-on-1 on-2 split-1 split-2 off-1 off-2}
+configs=${OKVM_VMM_CONFIGS:-on-1 on-2 split-1 split-2 off-1 off-2 kill-2}
 limit=${OKVM_VMM_LIMIT:-300}
 out="$OKVM_TOP/tests/vm/out"
 mkdir -p "$out"

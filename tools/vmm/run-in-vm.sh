@@ -9,7 +9,7 @@
 #   OKVM-VMM <hv> <config> FAIL <seconds> s <reason>
 # followed, on a failure, by the last lines of the guest's console and of
 # QEMU's output. A configuration is IRQCHIP-SMP: kernel-irqchip=on, split
-# or off, with 1 or 2 vCPUs. The guest (tools/vmm/guest-init.sh) must say it
+# or off, with 1 or 2 vCPUs; or kill-SMP, a guest killed mid-boot. The guest (tools/vmm/guest-init.sh) must say it
 # booted, see every vCPU, have kvmclock as its clock and see it move across
 # a sleep of 1 s, read the file on its virtio disk, and power off, after
 # which QEMU must exit with 0, all within the time limit.
@@ -20,6 +20,7 @@ LIMIT=300
 FILE_TEXT=
 TRACE_LINES=0
 CPU_FLAGS=
+KILL_AFTER=6
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
 trace=/sys/kernel/tracing
@@ -58,15 +59,65 @@ check_console() {
 	grep -q '^OKVM-GUEST-DONE' "$log" || { echo "the guest did not finish"; return; }
 }
 
+# qemu IRQCHIP CPU SMP [ARGS...]: QEMU on the guest, its console in $log.
+qemu() {
+	mode=$1 model=$2 cpus=$3
+	shift 3
+	$VMM/qemu-system-x86_64 -L $VMM/share \
+		-accel kvm,kernel-irqchip="$mode" -machine pc -cpu "$model" -smp "$cpus" -m 256M \
+		-nodefaults -display none -no-reboot -serial file:"$log" \
+		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
+		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on "$@"
+}
+
+# The hypervisor module's references, and the vmalloc areas it made.
+module_refs() {
+	echo "$(cat /sys/module/"$hv"/refcnt) $(grep -c "\[$hv\]" /proc/vmallocinfo)"
+}
+
+# kill-SMP: QEMU (split irqchip) gets SIGKILL $KILL_AFTER s into the guest's
+# boot; the module's references and vmalloc areas must come back to what
+# they were (kvm_amd drops its reference a moment after the process).
+kill_midboot() {
+	rm -f "$log" "$out"
+	before=$(module_refs)
+	qemu split "host$CPU_FLAGS" "$1" > "$out" 2>&1 &
+	pid=$!
+	sleep "$KILL_AFTER"
+	if ! kill -KILL $pid 2> /dev/null; then
+		echo "QEMU was gone before the kill"
+		return
+	fi
+	wait $pid
+	[ -s "$log" ] || { echo "the guest had printed nothing when it was killed"; return; }
+	for _ in 1 2 3 4 5; do
+		[ "$(module_refs)" = "$before" ] && return
+		sleep 1
+	done
+	echo "references and vmaps $(module_refs), not $before, 5 s after the kill"
+}
+
 for config in $CONFIGS; do
 	irqchip=${config%-*} smp=${config#*-}
+	log=/tmp/vmm-$hv-$config.console
+	out=/tmp/vmm-$hv-$config.qemu
+	if [ "$irqchip" = kill ]; then
+		start=$(date +%s)
+		why=$(kill_midboot "$smp")
+		took=$(($(date +%s) - start))
+		if [ -z "$why" ]; then
+			echo "OKVM-VMM $hv $config PASS $took s"
+		else
+			echo "OKVM-VMM $hv $config FAIL $took s $why"
+		fi
+		continue
+	fi
 	cpu=host
 	# KVM refuses MSR_KVM_POLL_CONTROL without an in-kernel APIC, and
 	# QEMU 7.2 restores it anyway: the guest goes without haltpoll control.
 	[ "$irqchip" = off ] && cpu=host,kvm-poll-control=off
 	cpu=$cpu$CPU_FLAGS
-	log=/tmp/vmm-$hv-$config.console
-	out=/tmp/vmm-$hv-$config.qemu
 	dump=/tmp/vmm-$hv-$config.monitor
 	rm -f "$log" "$out"
 	start=$(date +%s)
@@ -84,14 +135,16 @@ for config in $CONFIGS; do
 		printf 'info registers -a\nx/48gx $esp\n' > $mon.in
 	) &
 	asker=$!
-	timeout -s KILL "$LIMIT" $VMM/qemu-system-x86_64 -L $VMM/share \
-		-accel kvm,kernel-irqchip="$irqchip" -machine pc -cpu "$cpu" -smp "$smp" -m 256M \
-		-nodefaults -display none -no-reboot -serial file:"$log" -monitor pipe:$mon \
-		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
-		-append "console=ttyS0 panic=-1 rdinit=/init" \
-		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on > "$out" 2>&1
+	qemu "$irqchip" "$cpu" "$smp" -monitor pipe:$mon > "$out" 2>&1 &
+	pid=$!
+	(
+		sleep "$LIMIT"
+		kill -KILL $pid
+	) 2> /dev/null &
+	killer=$!
+	wait $pid
 	rc=$?
-	kill $asker 2> /dev/null
+	kill $killer $asker 2> /dev/null
 	kill $reader 2> /dev/null
 	took=$(($(date +%s) - start))
 	touch "$log"
