@@ -20,7 +20,7 @@ LIMIT=300
 FILE_TEXT=
 TRACE_LINES=0
 CPU_FLAGS=
-KILL_AFTER=6
+KILL_AFTER=2
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
 trace=/sys/kernel/tracing
@@ -60,10 +60,11 @@ check_console() {
 }
 
 # qemu IRQCHIP CPU SMP [ARGS...]: QEMU on the guest, its console in $log.
+# Run in the background (&): exec makes the background job's pid QEMU's.
 qemu() {
 	mode=$1 model=$2 cpus=$3
 	shift 3
-	$VMM/qemu-system-x86_64 -L $VMM/share \
+	exec $VMM/qemu-system-x86_64 -L $VMM/share \
 		-accel kvm,kernel-irqchip="$mode" -machine pc -cpu "$model" -smp "$cpus" -m 256M \
 		-nodefaults -display none -no-reboot -serial file:"$log" \
 		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
@@ -76,26 +77,42 @@ module_refs() {
 	echo "$(cat /sys/module/"$hv"/refcnt) $(grep -c "\[$hv\]" /proc/vmallocinfo)"
 }
 
-# kill-SMP: QEMU (split irqchip) gets SIGKILL $KILL_AFTER s into the guest's
-# boot; the module's references and vmalloc areas must come back to what
-# they were (kvm_amd drops its reference a moment after the process).
+# kill-SMP: QEMU (split irqchip) gets SIGKILL $KILL_AFTER s after the
+# guest's first console line, mid-boot; the module's references and
+# vmalloc areas must come back to what they were (kvm_amd drops its
+# reference a moment after the process).
 kill_midboot() {
 	rm -f "$log" "$out"
 	before=$(module_refs)
 	qemu split "host$CPU_FLAGS" "$1" > "$out" 2>&1 &
 	pid=$!
+	waited=0
+	while [ ! -s "$log" ] && [ $waited -lt "$LIMIT" ]; do
+		sleep 1
+		waited=$((waited + 1))
+	done
+	if [ ! -s "$log" ]; then
+		kill -KILL $pid 2> /dev/null
+		wait $pid
+		echo "the guest printed nothing in $LIMIT s"
+		return
+	fi
 	sleep "$KILL_AFTER"
 	if ! kill -KILL $pid 2> /dev/null; then
 		echo "QEMU was gone before the kill"
 		return
 	fi
 	wait $pid
-	[ -s "$log" ] || { echo "the guest had printed nothing when it was killed"; return; }
 	for _ in 1 2 3 4 5; do
 		[ "$(module_refs)" = "$before" ] && return
 		sleep 1
 	done
 	echo "references and vmaps $(module_refs), not $before, 5 s after the kill"
+	# Where QEMU's threads are, if it is still there.
+	for task in "/proc/$pid/task/"*; do
+		[ -r "$task/stack" ] || continue
+		echo "task ${task##*/} $(awk '{ print $3 }' "$task/stat"): $(tr '\n' ' ' < "$task/stack")"
+	done
 }
 
 for config in $CONFIGS; do
