@@ -146,8 +146,18 @@ TEST(thp_is_mapped_2m_and_split_by_a_4k_drop)
 	/* The guest reads every page: the dropped one is zero, the rest intact. */
 	EXPECT_EQ(sum - token(dropped), run_to_sync(vcpu));
 	l = okvm_stats_leaf_counts(vm->fd);
-	EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
-	EXPECT_GE(l.pages_4k - before.pages_4k, SIZE_2M / PAGE - 1);
+	if (okvm_anon_huge_kb(mem) == kb) {
+		/*
+		 * khugepaged collapsed the range again meanwhile (one empty
+		 * PTE is within its max_ptes_none), and okvm followed the host.
+		 */
+		TH_LOG("the host collapsed the split THP again: pages_2m +%llu",
+		       l.pages_2m - before.pages_2m);
+		EXPECT_GE(l.pages_2m - before.pages_2m, thps - 1);
+	} else {
+		EXPECT_EQ(thps - 1, l.pages_2m - before.pages_2m);
+		EXPECT_GE(l.pages_4k - before.pages_4k, SIZE_2M / PAGE - 1);
+	}
 	okvm_vm_free(vm);
 	munmap(map, map_size);
 }
