@@ -12,12 +12,17 @@
 # SIGKILLed mid-boot that must leave nothing behind), OKVM_VMM_LIMIT (s per
 # guest, default 300), OKVM_VMM_TRACE (on a failure on okvm, print that many
 # of okvm's last trace events; default 0, no tracing), OKVM_VMM_CPU_FLAGS
-# (appended to the guests' -cpu host, e.g. ",xsave=off").
+# (appended to the guests' -cpu host, e.g. ",xsave=off"), OKVM_VMM_HVS (the
+# hypervisors, default "okvm kvm_amd").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 configs=${OKVM_VMM_CONFIGS:-on-1 on-2 split-1 split-2 off-1 off-2 kill-2}
 limit=${OKVM_VMM_LIMIT:-300}
+hvs=${OKVM_VMM_HVS:-okvm kvm_amd}
+for hv in $hvs; do
+	case $hv in okvm|kvm_amd) ;; *) die "OKVM_VMM_HVS: no hypervisor $hv" ;; esac
+done
 out="$OKVM_TOP/tests/vm/out"
 mkdir -p "$out"
 start=$SECONDS
@@ -75,6 +80,7 @@ LIMIT=$limit
 FILE_TEXT=$text
 TRACE_LINES=${OKVM_VMM_TRACE:-0}
 CPU_FLAGS=${OKVM_VMM_CPU_FLAGS:-}
+HVS="$hvs"
 SETTINGS
 
 tools="$out/vmm-tools"
@@ -87,14 +93,15 @@ OKVM_EXTRA_ROOT="$extra" "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-vmm.gz
 	"$dir/okvm.ko" "$no_selftests" "$kdir/modroot/lib/modules/$krel" "$tools"
 
 nconfigs=$(wc -w <<< "$configs")
-log "QEMU on okvm and on kvm_amd, configurations: $configs"
+nhvs=$(wc -w <<< "$hvs")
+log "QEMU on $hvs, configurations: $configs"
 OKVM_QEMU_MEM=2G "$OKVM_TOP/tests/vm/run-qemu.sh" "$kdir/arch/x86/boot/bzImage" \
-	"$out/initrd-vmm.gz" "$out/vmm.log" $((2 * nconfigs * (limit + 30) + 120))
+	"$out/initrd-vmm.gz" "$out/vmm.log" $((nhvs * nconfigs * (limit + 30) + 120))
 
 grep -E '^OKVM-VMM' "$out/vmm.log" || true
 passed=$(grep -cE '^OKVM-VMM [a-z_]+ [a-z0-9-]+ PASS' "$out/vmm.log" || true)
 failed=$(grep -cE '^OKVM-VMM [a-z_]+ [a-z0-9-]+ FAIL' "$out/vmm.log" || true)
-missing=$((2 * nconfigs - passed - failed))
+missing=$((nhvs * nconfigs - passed - failed))
 # The nested guests' consoles (OKVM-VMM-CONSOLE) are theirs, not the test machine's.
 if grep -v '^OKVM-VMM' "$out/vmm.log" | grep -E 'BUG:|WARNING:|KASAN|Call Trace|Kernel panic' |
 	head -20; then

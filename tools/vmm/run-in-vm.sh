@@ -21,8 +21,10 @@ FILE_TEXT=
 TRACE_LINES=0
 CPU_FLAGS=
 KILL_AFTER=2
+HVS="okvm kvm_amd"
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
+case " $HVS " in *" $hv "*) ;; *) exit 0 ;; esac
 trace=/sys/kernel/tracing
 
 # With TRACE_LINES, okvm's events are recorded, and a failure prints the last ones.
