@@ -74,6 +74,15 @@ qemu() {
 		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on "$@"
 }
 
+# qemu_stacks PID: where QEMU's threads are in the kernel, one line each
+# (state, then the stack), if QEMU is still there.
+qemu_stacks() {
+	for task in "/proc/$1/task/"*; do
+		[ -r "$task/stack" ] || continue
+		echo "task ${task##*/} $(awk '{ print $3 }' "$task/stat"): $(tr '\n' ' ' < "$task/stack")"
+	done
+}
+
 # The hypervisor module's references, and the vmalloc areas it made.
 module_refs() {
 	echo "$(cat /sys/module/"$hv"/refcnt) $(grep -c "\[$hv\]" /proc/vmallocinfo)"
@@ -110,11 +119,7 @@ kill_midboot() {
 		sleep 1
 	done
 	echo "references and vmaps $(module_refs), not $before, 5 s after the kill"
-	# Where QEMU's threads are, if it is still there.
-	for task in "/proc/$pid/task/"*; do
-		[ -r "$task/stack" ] || continue
-		echo "task ${task##*/} $(awk '{ print $3 }' "$task/stat"): $(tr '\n' ' ' < "$task/stack")"
-	done
+	qemu_stacks $pid
 }
 
 for config in $CONFIGS; do
@@ -142,9 +147,11 @@ for config in $CONFIGS; do
 	start=$(date +%s)
 	trace_start
 	# QEMU's monitor on two FIFOs: just before the limit, the vCPUs'
-	# registers and the top of the first one's stack, for a hang.
+	# registers and the top of the first one's stack, for a hang; and
+	# where QEMU's threads are in the host kernel, in case the monitor
+	# cannot answer.
 	mon=/tmp/vmm-monitor
-	rm -f $mon.in $mon.out "$dump"
+	rm -f $mon.in $mon.out $mon.pid "$dump" "$dump.stacks"
 	mkfifo $mon.in $mon.out
 	cat $mon.out > "$dump" &
 	reader=$!
@@ -152,10 +159,13 @@ for config in $CONFIGS; do
 		sleep $((LIMIT - 3))
 		# shellcheck disable=SC2016 # $esp is the monitor's (all of RSP)
 		printf 'info registers -a\nx/48gx $esp\n' > $mon.in
+		sleep 1
+		qemu_stacks "$(cat $mon.pid)" > "$dump.stacks"
 	) &
 	asker=$!
 	qemu "$irqchip" "$cpu" "$smp" -monitor pipe:$mon > "$out" 2>&1 &
 	pid=$!
+	echo $pid > $mon.pid
 	(
 		sleep "$LIMIT"
 		kill -KILL $pid
@@ -181,6 +191,8 @@ for config in $CONFIGS; do
 		tail -n 15 "$out" | sed "s/^/OKVM-VMM-QEMU $hv $config | /"
 		[ "$rc" = 137 ] && tr -d '\r' < "$dump" | grep -v '^(qemu)\|^QEMU ' |
 			sed "s/^/OKVM-VMM-MONITOR $hv $config | /"
+		[ "$rc" = 137 ] && [ -f "$dump.stacks" ] &&
+			sed "s/^/OKVM-VMM-STACK $hv $config | /" "$dump.stacks"
 		trace_dump
 	fi
 	# The guest kernel's own complaints, if any, pass or fail.
