@@ -20,6 +20,7 @@
 #include <okvm/ioapic.h>
 #include <okvm/irq_routing.h>
 #include <okvm/lapic.h>
+#include <okvm/msr.h>
 #include <okvm/vm.h>
 
 #include "trace/okvm_trace.h"
@@ -479,14 +480,17 @@ int okvm_lapic_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, u64 *data,
 
 /**
  * okvm_lapic_msr() - an MSR the in-kernel APIC handles
+ * @vcpu: the vCPU
  * @index: the MSR
  *
- * Return: true for the x2APIC range and IA32_TSC_DEADLINE.
+ * Return: true for the x2APIC range and IA32_TSC_DEADLINE, with an
+ * in-kernel APIC.
  */
-bool okvm_lapic_msr(u32 index)
+bool okvm_lapic_msr(const struct okvm_vcpu *vcpu, u32 index)
 {
-	return (index >= OKVM_X2APIC_MSR_FIRST && index <= OKVM_X2APIC_MSR_LAST) ||
-	       index == MSR_IA32_TSC_DEADLINE;
+	return vcpu->apic &&
+	       ((index >= OKVM_X2APIC_MSR_FIRST && index <= OKVM_X2APIC_MSR_LAST) ||
+		index == MSR_IA32_TSC_DEADLINE);
 }
 
 /* The registers an x2APIC MSR can name; the rest raise #GP. */
@@ -516,11 +520,12 @@ static bool okvm_x2apic_reg_valid(u32 reg, bool write)
  * @vcpu: the vCPU
  * @index: the MSR (okvm_lapic_msr() said yes)
  * @data: the value
+ * @host: KVM_GET_MSRS rather than the guest (the same answer)
  *
  * Return: 0, or -EINVAL (#GP) outside x2APIC mode or for a register that
  * cannot be read.
  */
-int okvm_lapic_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
+int okvm_lapic_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	struct okvm_lapic *apic = vcpu->apic;
 	u32 reg = (index - APIC_BASE_MSR) << 4;
@@ -577,6 +582,12 @@ int okvm_lapic_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	okvm_lapic_write(apic, reg, data);
 	return 0;
 }
+
+const struct okvm_msr_ops okvm_lapic_msr_ops = {
+	.owns = okvm_lapic_msr,
+	.get = okvm_lapic_get_msr,
+	.set = okvm_lapic_set_msr,
+};
 
 /**
  * okvm_lapic_set_base() - a write to IA32_APIC_BASE with an in-kernel APIC

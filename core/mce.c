@@ -14,6 +14,7 @@
 #include <asm/msr-index.h>
 
 #include <okvm/mce.h>
+#include <okvm/msr.h>
 #include <okvm/vm.h>
 
 /* IA32_MCG_CAP bits a VMM may give a vCPU besides the bank count, as KVM on AMD. */
@@ -117,13 +118,14 @@ static int okvm_mce_ctl2_access(const struct okvm_vcpu *vcpu, u32 index, u64 dat
 
 /**
  * okvm_mce_msr() - whether @index is a machine-check register okvm keeps
+ * @vcpu: the vCPU
  * @index: MSR number
  *
  * Return: true for MCG_CAP, MCG_STATUS, MCG_CTL, the banks' registers and
  * their MCi_CTL2, whether or not the vCPU has that many banks, and the
  * Pentium's machine-check address and type.
  */
-bool okvm_mce_msr(u32 index)
+bool okvm_mce_msr(const struct okvm_vcpu *vcpu, u32 index)
 {
 	return index == MSR_IA32_MCG_CAP || index == MSR_IA32_MCG_STATUS ||
 	       index == MSR_IA32_MCG_CTL || okvm_mce_ctl2(index) ||
@@ -244,3 +246,9 @@ int okvm_mce_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	vcpu->mce.banks[slot] = data;
 	return 0;
 }
+
+const struct okvm_msr_ops okvm_mce_msr_ops = {
+	.owns = okvm_mce_msr,
+	.get = okvm_mce_get_msr,
+	.set = okvm_mce_set_msr,
+};

@@ -211,6 +211,25 @@ void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
 	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 }
 
+/* The parts of okvm that keep MSRs of their own, asked in this order. */
+static const struct okvm_msr_ops *const okvm_msr_parts[] = {
+	&okvm_lapic_msr_ops,
+	&okvm_kvmclock_msr_ops,
+	&okvm_steal_time_msr_ops,
+	&okvm_mtrr_msr_ops,
+	&okvm_mce_msr_ops,
+};
+
+static const struct okvm_msr_ops *okvm_msr_part(const struct okvm_vcpu *vcpu, u32 index)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(okvm_msr_parts); i++)
+		if (okvm_msr_parts[i]->owns(vcpu, index))
+			return okvm_msr_parts[i];
+	return NULL;
+}
+
 /**
  * okvm_get_msr() - read one of the MSRs okvm virtualizes
  * @vcpu: the vCPU
@@ -223,16 +242,10 @@ void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
  */
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
-	if (vcpu->apic && okvm_lapic_msr(index))
-		return okvm_lapic_get_msr(vcpu, index, data);
-	if (okvm_kvmclock_msr(index))
-		return okvm_kvmclock_get_msr(vcpu, index, data, host);
-	if (index == MSR_KVM_STEAL_TIME)
-		return okvm_steal_time_get_msr(vcpu, data, host);
-	if (okvm_mtrr_msr(index))
-		return okvm_mtrr_get_msr(vcpu, index, data);
-	if (okvm_mce_msr(index))
-		return okvm_mce_get_msr(vcpu, index, data, host);
+	const struct okvm_msr_ops *part = okvm_msr_part(vcpu, index);
+
+	if (part)
+		return part->get(vcpu, index, data, host);
 	if (okvm_msr_reads_zero(index)) {
 		*data = 0;
 		return 0;
@@ -290,16 +303,10 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
  */
 int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	if (vcpu->apic && okvm_lapic_msr(index))
-		return okvm_lapic_set_msr(vcpu, index, data, host);
-	if (okvm_kvmclock_msr(index))
-		return okvm_kvmclock_set_msr(vcpu, index, data, host);
-	if (index == MSR_KVM_STEAL_TIME)
-		return okvm_steal_time_set_msr(vcpu, data, host);
-	if (okvm_mtrr_msr(index))
-		return okvm_mtrr_set_msr(vcpu, index, data);
-	if (okvm_mce_msr(index))
-		return okvm_mce_set_msr(vcpu, index, data, host);
+	const struct okvm_msr_ops *part = okvm_msr_part(vcpu, index);
+
+	if (part)
+		return part->set(vcpu, index, data, host);
 	if (okvm_msr_drops_writes(index))
 		return 0;
 	switch (index) {

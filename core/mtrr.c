@@ -12,6 +12,7 @@
 #include <asm/mtrr.h>
 
 #include <okvm/cpuid.h>
+#include <okvm/msr.h>
 #include <okvm/mtrr.h>
 #include <okvm/vm.h>
 
@@ -87,12 +88,13 @@ static bool okvm_mtrr_var(u32 index)
 
 /**
  * okvm_mtrr_msr() - whether @index is one of the MTRRs okvm keeps
+ * @vcpu: the vCPU (every one has them)
  * @index: MSR number
  *
  * Return: true for IA32_MTRRCAP, IA32_MTRR_DEF_TYPE, the fixed ranges and
  * the variable ranges okvm has.
  */
-bool okvm_mtrr_msr(u32 index)
+bool okvm_mtrr_msr(const struct okvm_vcpu *vcpu, u32 index)
 {
 	return index == OKVM_MSR_MTRR_CAP || index == OKVM_MSR_MTRR_DEF_TYPE ||
 	       okvm_mtrr_var(index) || okvm_mtrr_fixed_slot(index) >= 0;
@@ -137,10 +139,11 @@ static bool okvm_mtrr_fixed_valid(u64 data)
  * @vcpu: the vCPU
  * @index: an MSR for which okvm_mtrr_msr() is true
  * @data: the value
+ * @host: KVM_GET_MSRS rather than the guest (the same answer)
  *
  * Return: 0.
  */
-int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
+int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	int slot = okvm_mtrr_fixed_slot(index);
 
@@ -160,11 +163,12 @@ int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
  * @vcpu: the vCPU
  * @index: an MSR for which okvm_mtrr_msr() is true
  * @data: the value
+ * @host: KVM_SET_MSRS rather than the guest (the same checks)
  *
  * Return: 0, or -EINVAL for IA32_MTRRCAP (read-only), a reserved memory
  * type or a reserved bit set (a #GP for the guest).
  */
-int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
+int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int slot = okvm_mtrr_fixed_slot(index);
 
@@ -185,3 +189,9 @@ int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 	}
 	return 0;
 }
+
+const struct okvm_msr_ops okvm_mtrr_msr_ops = {
+	.owns = okvm_mtrr_msr,
+	.get = okvm_mtrr_get_msr,
+	.set = okvm_mtrr_set_msr,
+};

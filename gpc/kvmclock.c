@@ -29,6 +29,7 @@
 #include <okvm/gpc.h>
 #include <okvm/kvmclock.h>
 #include <okvm/memslot.h>
+#include <okvm/msr.h>
 #include <okvm/vm.h>
 
 /* The host's TSC and the raw clock, read at one moment. */
@@ -129,11 +130,12 @@ static void okvm_kvmclock_scale(u64 tsc_hz, u32 *mul, s8 *shift)
 
 /**
  * okvm_kvmclock_msr() - an MSR of kvmclock
+ * @vcpu: the vCPU (every one has them)
  * @index: the MSR
  *
  * Return: true for the system time and wall clock MSRs, old and new.
  */
-bool okvm_kvmclock_msr(u32 index)
+bool okvm_kvmclock_msr(const struct okvm_vcpu *vcpu, u32 index)
 {
 	return index == MSR_KVM_SYSTEM_TIME || index == MSR_KVM_SYSTEM_TIME_NEW ||
 	       index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW;
@@ -233,6 +235,12 @@ int okvm_kvmclock_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host
 	okvm_make_request(vcpu, OKVM_REQ_CLOCK_UPDATE);
 	return 0;
 }
+
+const struct okvm_msr_ops okvm_kvmclock_msr_ops = {
+	.owns = okvm_kvmclock_msr,
+	.get = okvm_kvmclock_get_msr,
+	.set = okvm_kvmclock_set_msr,
+};
 
 /**
  * okvm_kvmclock_update() - OKVM_REQ_CLOCK_UPDATE: write the vCPU's record

@@ -16,6 +16,7 @@
 #include <asm/kvm_para.h>
 
 #include <okvm/gpc.h>
+#include <okvm/msr.h>
 #include <okvm/steal_time.h>
 #include <okvm/vm.h>
 
@@ -91,15 +92,28 @@ static bool okvm_steal_time_allowed(struct okvm_vcpu *vcpu)
 }
 
 /**
+ * okvm_steal_time_msr() - MSR_KVM_STEAL_TIME
+ * @vcpu: the vCPU (every one has it)
+ * @index: the MSR
+ *
+ * Return: true for MSR_KVM_STEAL_TIME.
+ */
+bool okvm_steal_time_msr(const struct okvm_vcpu *vcpu, u32 index)
+{
+	return index == MSR_KVM_STEAL_TIME;
+}
+
+/**
  * okvm_steal_time_get_msr() - MSR_KVM_STEAL_TIME: the last value written
  * @vcpu: the vCPU
+ * @index: MSR_KVM_STEAL_TIME
  * @data: the value
  * @host: KVM_GET_MSRS
  *
  * Return: 0, or -EINVAL (#GP) where the guest's CPUID forbids it; the VMM
  * then reads 0.
  */
-int okvm_steal_time_get_msr(struct okvm_vcpu *vcpu, u64 *data, bool host)
+int okvm_steal_time_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	if (!okvm_steal_time_allowed(vcpu)) {
 		*data = 0;
@@ -112,6 +126,7 @@ int okvm_steal_time_get_msr(struct okvm_vcpu *vcpu, u64 *data, bool host)
 /**
  * okvm_steal_time_set_msr() - MSR_KVM_STEAL_TIME: place the record
  * @vcpu: the vCPU
+ * @index: MSR_KVM_STEAL_TIME
  * @data: the record's gpa, 64-byte aligned, with KVM_MSR_ENABLED
  * @host: KVM_SET_MSRS
  *
@@ -121,7 +136,7 @@ int okvm_steal_time_get_msr(struct okvm_vcpu *vcpu, u64 *data, bool host)
  * Return: 0, or -EINVAL (#GP) for reserved bits, or where the guest's CPUID
  * forbids it (the VMM may then write 0 only).
  */
-int okvm_steal_time_set_msr(struct okvm_vcpu *vcpu, u64 data, bool host)
+int okvm_steal_time_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	if (!okvm_steal_time_allowed(vcpu))
 		return host && !data ? 0 : -EINVAL;
@@ -138,6 +153,12 @@ int okvm_steal_time_set_msr(struct okvm_vcpu *vcpu, u64 data, bool host)
 	okvm_make_request(vcpu, OKVM_REQ_STEAL_UPDATE);
 	return 0;
 }
+
+const struct okvm_msr_ops okvm_steal_time_msr_ops = {
+	.owns = okvm_steal_time_msr,
+	.get = okvm_steal_time_get_msr,
+	.set = okvm_steal_time_set_msr,
+};
 
 /**
  * okvm_steal_time_update() - OKVM_REQ_STEAL_UPDATE: add what was stolen

@@ -18,7 +18,7 @@ void okvm_kvmclock_vm_init(struct okvm_vm *vm);
 void okvm_kvmclock_vcpu_init(struct okvm_vcpu *vcpu);
 void okvm_kvmclock_vcpu_free(struct okvm_vcpu *vcpu);
 void okvm_kvmclock_reset(struct okvm_vcpu *vcpu);
-bool okvm_kvmclock_msr(u32 index);
+bool okvm_kvmclock_msr(const struct okvm_vcpu *vcpu, u32 index);
 int okvm_kvmclock_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int okvm_kvmclock_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 void okvm_kvmclock_update(struct okvm_vcpu *vcpu);

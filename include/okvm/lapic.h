@@ -98,8 +98,8 @@ u32 okvm_lapic_id(const struct okvm_lapic *apic);
 int okvm_lapic_set_base(struct okvm_lapic *apic, u64 value, bool host);
 int okvm_lapic_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, u64 *data,
 		    unsigned int size);
-bool okvm_lapic_msr(u32 index);
-int okvm_lapic_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
+bool okvm_lapic_msr(const struct okvm_vcpu *vcpu, u32 index);
+int okvm_lapic_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int okvm_lapic_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 
 u8 okvm_lapic_get_cr8(struct okvm_lapic *apic);

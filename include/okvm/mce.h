@@ -35,7 +35,7 @@ void okvm_mce_vcpu_init(struct okvm_vcpu *vcpu);
 long okvm_mce_cap(void);
 int okvm_mce_get_cap_supported(u64 __user *ucap);
 int okvm_mce_setup(struct okvm_vcpu *vcpu, u64 __user *ucap);
-bool okvm_mce_msr(u32 index);
+bool okvm_mce_msr(const struct okvm_vcpu *vcpu, u32 index);
 int okvm_mce_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 int okvm_mce_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 

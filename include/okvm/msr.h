@@ -13,6 +13,24 @@ struct kvm_msrs;
 struct okvm_vcpu;
 struct okvm_vm;
 
+/**
+ * struct okvm_msr_ops - the MSRs one part of okvm keeps, for core/msr.c
+ * @owns: whether the MSR @index is one of them, for this vCPU
+ * @get: RDMSR, or KVM_GET_MSRS with @host: 0, or -EINVAL (a #GP)
+ * @set: WRMSR, or KVM_SET_MSRS with @host: 0, or -EINVAL (a #GP)
+ */
+struct okvm_msr_ops {
+	bool (*owns)(const struct okvm_vcpu *vcpu, u32 index);
+	int (*get)(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+	int (*set)(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
+};
+
+extern const struct okvm_msr_ops okvm_lapic_msr_ops;
+extern const struct okvm_msr_ops okvm_kvmclock_msr_ops;
+extern const struct okvm_msr_ops okvm_steal_time_msr_ops;
+extern const struct okvm_msr_ops okvm_mtrr_msr_ops;
+extern const struct okvm_msr_ops okvm_mce_msr_ops;
+
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
 bool okvm_cpuid_fault_enabled(const struct okvm_vcpu *vcpu);
 int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);

@@ -29,8 +29,8 @@ struct okvm_mtrr {
 	u64 var[2 * OKVM_MTRR_NR_VAR];
 };
 
-bool okvm_mtrr_msr(u32 index);
-int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data);
-int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data);
+bool okvm_mtrr_msr(const struct okvm_vcpu *vcpu, u32 index);
+int okvm_mtrr_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int okvm_mtrr_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host);
 
 #endif /* _OKVM_MTRR_H */

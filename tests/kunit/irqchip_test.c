@@ -373,13 +373,13 @@ static void okvm_lapic_x2apic_msrs(struct kunit *test)
 	u64 v;
 
 	/* xAPIC mode: the MSRs do not exist. */
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v, false), -EINVAL);
 	KUNIT_ASSERT_EQ(test, okvm_lapic_set_base(vcpu->apic, vcpu->apic_base |
 						  X2APIC_ENABLE, false), 0);
 	KUNIT_EXPECT_TRUE(test, okvm_lapic_x2apic_mode(vcpu->apic));
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x802, &v, false), 0);
 	KUNIT_EXPECT_EQ(test, v, 3ULL);
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80d, &v), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80d, &v, false), 0);
 	KUNIT_EXPECT_EQ(test, v, BIT_ULL(3));
 	/* Read-only ID, write-only EOI and SELF_IPI, no DFR, EOI only with 0. */
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x802, 7, false), -EINVAL);
@@ -388,11 +388,11 @@ static void okvm_lapic_x2apic_msrs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(16) | 0x40, false), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(13) | 0x40, false), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x830, BIT_ULL(12) | 0x40, false), 0);
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x830, &v), 0);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x830, &v, false), 0);
 	KUNIT_EXPECT_EQ(test, v, 0x40ULL);
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80b, &v), -EINVAL);
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x83f, &v), -EINVAL);
-	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80e, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80b, &v, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x83f, &v, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, okvm_lapic_get_msr(vcpu, 0x80e, &v, false), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x80b, 1, false), -EINVAL);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x80b, 0, false), 0);
 	KUNIT_EXPECT_EQ(test, okvm_lapic_set_msr(vcpu, 0x808, BIT_ULL(32), false), -EINVAL);
