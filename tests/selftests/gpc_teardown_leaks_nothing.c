@@ -119,28 +119,6 @@ static long gpc_vmaps(void)
 	return n;
 }
 
-/*
- * The reference count of the modules behind the device: okvm, or KVM's,
- * where a VM holds the vendor module (kvm_amd or kvm_intel).
- */
-static long module_refs(bool okvm)
-{
-	static const char * const kvm_modules[] = { "kvm", "kvm_amd", "kvm_intel" };
-	char path[64];
-	long refs = 0, n;
-	size_t i;
-
-	if (okvm)
-		return okvm_read_number("/sys/module/okvm/refcnt");
-	for (i = 0; i < ARRAY_SIZE(kvm_modules); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s/refcnt", kvm_modules[i]);
-		n = okvm_read_number(path);
-		if (n > 0)
-			refs += n;
-	}
-	return refs;
-}
-
 static bool device_is_okvm(void)
 {
 	int fd = okvm_dev_open(0);
@@ -153,8 +131,8 @@ static bool device_is_okvm(void)
 /* The pool, the module references and the vmap()s are as before the child. */
 static bool all_back(bool okvm, long free_before, long refs_before, long vmaps_before)
 {
-	return okvm_hugetlb_pool_free(POOL) == free_before && module_refs(okvm) == refs_before &&
-	       (!okvm || gpc_vmaps() == vmaps_before);
+	return okvm_hugetlb_pool_free(POOL) == free_before &&
+	       okvm_dev_module_refs() == refs_before && (!okvm || gpc_vmaps() == vmaps_before);
 }
 
 static void teardown_leaves_nothing(struct __test_metadata *_metadata, bool killed)
@@ -168,7 +146,7 @@ static void teardown_leaves_nothing(struct __test_metadata *_metadata, bool kill
 	if (!okvm_hugetlb_pool_grow(POOL, 1, &grown))
 		SKIP(return, "no 2M hugetlbfs page on this machine");
 	free_before = okvm_hugetlb_pool_free(POOL);
-	refs_before = module_refs(okvm);
+	refs_before = okvm_dev_module_refs();
 	vmaps_before = gpc_vmaps();
 	ASSERT_LE(0, refs_before);
 	if (okvm)
@@ -187,7 +165,7 @@ static void teardown_leaves_nothing(struct __test_metadata *_metadata, bool kill
 
 	/* While the VM lives: its page in use, its caches mapped, the module held. */
 	EXPECT_EQ(free_before - 1, okvm_hugetlb_pool_free(POOL));
-	EXPECT_LT(refs_before, module_refs(okvm));
+	EXPECT_LT(refs_before, okvm_dev_module_refs());
 	if (okvm)
 		EXPECT_EQ(vmaps_before + NR_VCPUS, gpc_vmaps());
 
@@ -201,7 +179,7 @@ static void teardown_leaves_nothing(struct __test_metadata *_metadata, bool kill
 	for (ms = 0; ms < 2000 && !all_back(okvm, free_before, refs_before, vmaps_before); ms += 10)
 		usleep(10000);
 	EXPECT_EQ(free_before, okvm_hugetlb_pool_free(POOL));
-	EXPECT_EQ(refs_before, module_refs(okvm));
+	EXPECT_EQ(refs_before, okvm_dev_module_refs());
 	if (okvm)
 		EXPECT_EQ(vmaps_before, gpc_vmaps());
 	close(ready[0]);

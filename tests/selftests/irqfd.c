@@ -134,12 +134,18 @@ TEST(rules)
 	okvm_vm_free(vm);
 }
 
-/* The eventfd's last close, and the VM's, each while assigned. */
+/*
+ * The eventfd's last close, and the VM's, each while assigned: the VM goes
+ * for good (the module's references are back where they were), and the
+ * eventfd lives on without it.
+ */
 TEST(closes_while_assigned)
 {
+	long refs_before = okvm_dev_module_refs();
 	struct okvm_vm *vm;
-	int efd, i;
+	int efd, i, ms;
 
+	ASSERT_LE(0, refs_before);
 	vm = okvm_vm_create();
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	for (i = 0; i < 16; i++) {
@@ -153,7 +159,12 @@ TEST(closes_while_assigned)
 	efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, efd);
 	EXPECT_EQ(0, irqfd(vm, efd, 0, 0));
+	EXPECT_LT(refs_before, okvm_dev_module_refs());
 	okvm_vm_free(vm);
+	/* KVM drops its module reference a moment after the VM's last file. */
+	for (ms = 0; ms < 2000 && okvm_dev_module_refs() != refs_before; ms += 10)
+		usleep(10000);
+	EXPECT_EQ(refs_before, okvm_dev_module_refs());
 	/* The VM is gone: the eventfd still works and interrupts nothing. */
 	signal_eventfd(_metadata, efd);
 	close(efd);

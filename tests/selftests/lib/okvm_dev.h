@@ -19,4 +19,11 @@ int okvm_dev_open(int flags);
 /* True if @dev_fd is okvm (it answers OKVM_CAP_ABI), false for KVM. */
 bool okvm_dev_is_okvm(int dev_fd);
 
+/*
+ * The reference count of the modules behind the device: okvm's, or KVM's
+ * (kvm and its vendor module, which a VM holds); -1 if unreadable. KVM
+ * drops its references a moment after the last file of a VM is closed.
+ */
+long okvm_dev_module_refs(void);
+
 #endif /* OKVM_SELFTEST_DEV_H */
