@@ -273,6 +273,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 	 * an event delivered at VMRUN causes a #VMEXIT (QEMU then even records
 	 * the host's RIP as the guest's).
 	 */
+	okvm_svm_tcg_quirk_before_vmrun(vmcb);
 	raw_local_irq_enable();
 	faulted = okvm_svm_vmrun(svm->vmcb_pa, sd->host_save_pa, vcpu->regs);
 	raw_local_irq_disable();

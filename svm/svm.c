@@ -32,6 +32,7 @@ u64 okvm_svm_msrpm_pa;
 
 static void okvm_svm_exit(void)
 {
+	okvm_svm_tcg_quirk_exit();
 	okvm_svm_free_cpus();
 	if (okvm_svm_iopm)
 		__free_pages(okvm_svm_iopm, OKVM_IOPM_ORDER);
@@ -140,6 +141,7 @@ int okvm_svm_init(const struct okvm_hw_ops **ops)
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		okvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	okvm_npt_format();
+	okvm_svm_tcg_quirk_init();
 	*ops = &okvm_svm_ops;
 	return 0;
 }

@@ -171,4 +171,9 @@ void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u6
 void okvm_svm_get_events(struct okvm_vcpu *vcpu, struct kvm_vcpu_events *events);
 int okvm_svm_set_events(struct okvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
 
+/* QEMU TCG's erratum of interrupts injected at VMRUN (svm/tcg_quirk.c). */
+void okvm_svm_tcg_quirk_init(void);
+void okvm_svm_tcg_quirk_before_vmrun(const struct vmcb *vmcb);
+void okvm_svm_tcg_quirk_exit(void);
+
 #endif /* _OKVM_SVM_H */
