@@ -10,8 +10,10 @@
 #     and the fuzzer
 #  4. boot the test kernel: KUnit at load, selftests and the fuzzer on okvm
 #     and on kvm_amd
-#  5. boot the stock kernel: the selftests again
-#  6. judge the console logs
+#  5. boot the test kernel again: QEMU on okvm boots a Linux guest in each
+#     kernel-irqchip mode (tools/vmm)
+#  6. boot the stock kernel: the selftests again
+#  7. judge the console logs
 #  With --upstream-only (make check-upstream): the builds, then only the
 #  machine of upstream KVM's selftests, on either kernel.
 # Usage: check.sh [--kasan] [--upstream-only]
@@ -134,6 +136,21 @@ if [ "$upstream_only" = 1 ] || { [ "$variant" = debug ] && [ "${OKVM_UPSTREAM:-1
 			--upstream-limit "$upstream_limit" --upstream-table "$out/upstream.rst"
 			--upstream-expected "$OKVM_TOP/tests/upstream/expected-okvm"
 			--upstream-differences "$OKVM_TOP/tests/upstream/differences")
+fi
+
+# QEMU as the VMM (tools/vmm, Documentation/testing.rst): Debian's QEMU on
+# okvm as /dev/kvm boots the nested Linux guest once in each kernel-irqchip
+# mode; make check-vmm boots every configuration, on kvm_amd too.
+if [ "$variant" = debug ] && [ "$upstream_only" = 0 ] && [ "${OKVM_VMM:-1}" = 1 ]; then
+	vmm_configs=${OKVM_VMM_CONFIGS:-on-2 split-2 off-1}
+	vmm_limit=${OKVM_VMM_LIMIT:-120}
+	OKVM_VMM_HVS=okvm OKVM_VMM_CONFIGS=$vmm_configs OKVM_VMM_LIMIT=$vmm_limit \
+	"$OKVM_TOP/tests/vm/vmm-initrd.sh" "$out/initrd-vmm.gz" \
+		"$out/build-$variant/okvm.ko" "$kdir/modroot/lib/modules/$krel"
+	OKVM_QEMU_MEM=2G OKVM_KERNEL_ARGS='' "$OKVM_TOP/tests/vm/run-qemu.sh" \
+		"$kdir/arch/x86/boot/bzImage" "$out/initrd-vmm.gz" "$out/vmm.log" \
+		$(($(wc -w <<< "$vmm_configs") * (vmm_limit + 30) + 120))
+	machine_judge+=(--log vmm "$out/vmm.log" --vmm vmm)
 fi
 
 # Not on the stock kernel for now: there seed 0x20745e6bdeb0a58a gave a soft

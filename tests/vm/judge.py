@@ -296,6 +296,49 @@ def report_fuzz_seeds(label, lines, dmesg, splatted):
           ', '.join(f'{seed} ({secs} s)' for seed, secs in seeds))
 
 
+VMM_CONFIGS = re.compile(r'^OKVM-VMM-CONFIGS (\S+) (.*)$')
+VMM_RESULT = re.compile(r'^OKVM-VMM (\S+) (\S+) (PASS|FAIL) (.*)$')
+VMM_DETAIL = re.compile(r'^OKVM-VMM-(CONSOLE|QEMU|MONITOR|STACK|TRACE|COMPLAINT) (\S+) (\S+) \| ')
+
+
+def judge_vmm(label, lines, tally):
+    """QEMU's boots of the nested guest (tools/vmm/run-in-vm.sh): one result
+    per configuration it announced; a guest kernel's warning on okvm fails
+    its boot too."""
+    expected = []
+    for l in lines:
+        m = VMM_CONFIGS.match(l)
+        if m:
+            expected += [(m.group(1), c) for c in m.group(2).split()]
+    if not expected:
+        tally.add(f'{label}: QEMU boots (none announced)', 'fail')
+    for l in lines:
+        m = VMM_RESULT.match(l)
+        if not m:
+            continue
+        hv, config, status, rest = m.groups()
+        if (hv, config) in expected:
+            expected.remove((hv, config))
+        name = f'{label}: QEMU {hv} {config}'
+        if status == 'FAIL':
+            name += f' ({rest})'
+            details = [d for d in lines if (m2 := VMM_DETAIL.match(d)) and
+                       m2.group(2, 3) == (hv, config) and m2.group(1) != 'TRACE']
+            for d in details[-40:]:
+                print(f'{label}: {d}')
+        tally.add(name, 'pass' if status == 'PASS' else 'fail')
+    complained = sorted({m.group(2, 3) for l in lines
+                         if (m := VMM_DETAIL.match(l)) and m.group(1) == 'COMPLAINT'})
+    for hv, config in complained:
+        for l in lines:
+            if l.startswith(f'OKVM-VMM-COMPLAINT {hv} {config} |'):
+                print(f'{label}: {l}')
+        if hv == 'okvm':
+            tally.add(f'{label}: QEMU {hv} {config}: the guest kernel complained', 'fail')
+    for hv, config in expected:
+        tally.add(f'{label}: QEMU {hv} {config} (no result)', 'fail')
+
+
 def splat_context(lines, splat):
     """What was running when @splat first reached the console: the last marker before it."""
     for l in reversed(lines[:lines.index(splat)]):
@@ -333,6 +376,8 @@ def judge_log(label, path, kunit_py, tally, args=None):
         judge_kunit(label, dmesg, kunit_py, tally)
     if args and label in args.upstream:
         judge_upstream(label, lines, args, tally)
+    elif args and label in args.vmm:
+        judge_vmm(label, lines, tally)
     else:
         judge_selftests(label, lines, tally)
     if tally.failed > failed_before:
@@ -356,6 +401,8 @@ def main():
                     help='why an upstream test that passes on kvm_amd fails on okvm')
     ap.add_argument('--upstream-table', metavar='FILE',
                     help='write the upstream results there as an RST table')
+    ap.add_argument('--vmm', action='append', default=[], metavar='LABEL',
+                    help='this log holds QEMU\'s boots of a nested guest')
     ap.add_argument('--upstream-limit', type=int, default=30, metavar='SECONDS',
                     help="each upstream test's time limit")
     args = ap.parse_args()

@@ -20,77 +20,20 @@ set -euo pipefail
 configs=${OKVM_VMM_CONFIGS:-on-1 on-2 split-1 split-2 off-1 off-2 kill-2}
 limit=${OKVM_VMM_LIMIT:-300}
 hvs=${OKVM_VMM_HVS:-okvm kvm_amd}
-for hv in $hvs; do
-	case $hv in okvm|kvm_amd) ;; *) die "OKVM_VMM_HVS: no hypervisor $hv" ;; esac
-done
 out="$OKVM_TOP/tests/vm/out"
 mkdir -p "$out"
 start=$SECONDS
 
 "$OKVM_TOP/tests/vm/deps.sh"
 kdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" debug)
-gdir=$("$OKVM_TOP/tests/vm/build-kernel.sh" guest)
 krel=$(cat "$kdir/include/config/kernel.release")
 
 dir="$out/build-vmm"
 okvm_copy_tree "$dir"
 make -C "$kdir" M="$dir" -j"$(nproc)" -s modules >&2
-
-# What goes over the machine's root: QEMU, the libraries it loads (at the
-# paths its loader looks for them), its firmware, and the guest.
-extra="$out/vmm-root"
-rm -rf "$extra"
-vmm="$extra/okvm/vmm"
-mkdir -p "$vmm/share"
-qemu=$(command -v qemu-system-x86_64)
-cp "$qemu" "$vmm/"
-for lib in $(ldd "$qemu" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
-	mkdir -p "$extra$(dirname "$lib")"
-	cp -L "$lib" "$extra$lib"
-done
-# Where Debian's QEMU looks for firmware (its --firmwarepath).
-for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin multiboot_dma.bin pvh.bin; do
-	found=
-	for d in /usr/share/qemu /usr/share/seabios; do
-		[ -e "$d/$f" ] && found=$d/$f && break
-	done
-	[ -n "$found" ] || die "no $f in /usr/share/qemu or /usr/share/seabios"
-	cp -L "$found" "$vmm/share/"
-done
-cp "$gdir/arch/x86/boot/bzImage" "$vmm/bzImage"
-
-groot=$(mktemp -d)
-trap 'rm -rf "$groot"' EXIT
-mkdir -p "$groot"/{bin,dev,proc,sys}
-cp /bin/busybox "$groot/bin/busybox"
-cp "$OKVM_TOP/tools/vmm/guest-init.sh" "$groot/init"
-chmod 755 "$groot" "$groot/init"
-(cd "$groot" && find . | cpio -o -H newc --quiet | gzip -1) > "$vmm/guest-initrd.gz"
-
-# The disk: ext2 with one file whose text the guest prints back.
-text="okvm-vmm-disk-$(date +%s)"
-mkdir -p "$groot/disk"
-echo "$text" > "$groot/disk/hello"
-rm -f "$vmm/disk.img"
-mke2fs -q -t ext2 -d "$groot/disk" "$vmm/disk.img" 4M
-
-cat > "$vmm/settings" <<SETTINGS
-CONFIGS="$configs"
-LIMIT=$limit
-FILE_TEXT=$text
-TRACE_LINES=${OKVM_VMM_TRACE:-0}
-CPU_FLAGS=${OKVM_VMM_CPU_FLAGS:-}
-HVS="$hvs"
-SETTINGS
-
-tools="$out/vmm-tools"
-rm -rf "$tools"
-mkdir -p "$tools"
-install -m 0755 "$OKVM_TOP/tools/vmm/run-in-vm.sh" "$tools/okvm-vmm-run"
-no_selftests="$out/vmm-no-selftests"
-mkdir -p "$no_selftests"
-OKVM_EXTRA_ROOT="$extra" "$OKVM_TOP/tests/vm/mkinitramfs.sh" "$out/initrd-vmm.gz" vmm \
-	"$dir/okvm.ko" "$no_selftests" "$kdir/modroot/lib/modules/$krel" "$tools"
+OKVM_VMM_CONFIGS=$configs OKVM_VMM_LIMIT=$limit OKVM_VMM_HVS=$hvs \
+	"$OKVM_TOP/tests/vm/vmm-initrd.sh" "$out/initrd-vmm.gz" "$dir/okvm.ko" \
+	"$kdir/modroot/lib/modules/$krel"
 
 nconfigs=$(wc -w <<< "$configs")
 nhvs=$(wc -w <<< "$hvs")

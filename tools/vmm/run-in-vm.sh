@@ -4,15 +4,18 @@
 # okvm-vmm-run HV: the VMM part of the test machine's /init (vmm mode,
 # tests/vm/init.sh). Boots the nested Linux guest under QEMU (-accel kvm,
 # through /dev/kvm, which is HV: okvm loaded as devname=kvm, or kvm_amd) once
-# per configuration of /okvm/vmm/settings, and prints for each
+# per configuration of /okvm/vmm/settings (tests/vm/vmm-initrd.sh writes
+# them). It prints OKVM-VMM-CONFIGS <hv> <configs> first, then for each
 #   OKVM-VMM <hv> <config> PASS <seconds> s
 #   OKVM-VMM <hv> <config> FAIL <seconds> s <reason>
 # followed, on a failure, by the last lines of the guest's console and of
-# QEMU's output. A configuration is IRQCHIP-SMP: kernel-irqchip=on, split
-# or off, with 1 or 2 vCPUs; or kill-SMP, a guest killed mid-boot. The guest (tools/vmm/guest-init.sh) must say it
-# booted, see every vCPU, have kvmclock as its clock and see it move across
-# a sleep of 1 s, read the file on its virtio disk, and power off, after
-# which QEMU must exit with 0, all within the time limit.
+# QEMU's output (with SHOW_CONSOLE=1 the whole console comes first, pass or
+# fail). A configuration is IRQCHIP-SMP: kernel-irqchip=on, split or off,
+# with 1 or 2 vCPUs; or kill-SMP, a guest killed mid-boot. The guest
+# (tools/vmm/guest-init.sh) must say it booted, see every vCPU, have
+# kvmclock as its clock and see it move across a sleep of 1 s, read the
+# file on its virtio disk, and power off, after which QEMU must exit with
+# 0, all within the time limit.
 
 VMM=/okvm/vmm
 CONFIGS="on-1"
@@ -22,9 +25,12 @@ TRACE_LINES=0
 CPU_FLAGS=
 KILL_AFTER=2
 HVS="okvm kvm_amd"
+SHOW_CONSOLE=0
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
 case " $HVS " in *" $hv "*) ;; *) exit 0 ;; esac
+# What is to come, so that a judge can tell a missing result.
+echo "OKVM-VMM-CONFIGS $hv $CONFIGS"
 trace=/sys/kernel/tracing
 
 # With TRACE_LINES, okvm's events are recorded, and a failure prints the last ones.
@@ -183,6 +189,7 @@ for config in $CONFIGS; do
 		why=$(check_console "$log" "$smp")
 		[ -z "$why" ] && [ "$rc" != 0 ] && why="QEMU exited with $rc"
 	fi
+	[ "$SHOW_CONSOLE" = 1 ] && tr -d '\r' < "$log" | sed "s/^/OKVM-VMM-SHOW $hv $config | /"
 	if [ -z "$why" ]; then
 		echo "OKVM-VMM $hv $config PASS $took s"
 	else
