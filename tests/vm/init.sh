@@ -163,19 +163,28 @@ elif [ "$OKVM_MODE" = upstream ]; then
 		echo "OKVM-NO-KVM"
 	fi
 elif [ "$OKVM_MODE" = vmm ]; then
-	# QEMU through /dev/kvm: okvm as that node (no kvm.ko), then kvm_amd.
+	# QEMU through /dev/kvm: okvm as that node (no kvm.ko), then kvm_amd;
+	# ROUNDS times over for make bench, A B A B.
+	rounds=$(ROUNDS=1; . /okvm/vmm/settings; echo "$ROUNDS")
 	rmmod okvm
-	insmod /okvm/okvm.ko devname=kvm
-	echo "OKVM-INSMOD-AS-KVM $?"
-	[ -c /dev/kvm ] && /okvm/tools/okvm-vmm-run okvm
-	rmmod okvm
-	echo "OKVM-RMMOD $?"
-	for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
-	if [ -c /dev/kvm ]; then
-		/okvm/tools/okvm-vmm-run kvm_amd
-	else
-		echo "OKVM-NO-KVM"
-	fi
+	round=1
+	while [ "$round" -le "$rounds" ]; do
+		insmod /okvm/okvm.ko devname=kvm
+		echo "OKVM-INSMOD-AS-KVM $?"
+		[ -c /dev/kvm ] && OKVM_VMM_ROUND=$round /okvm/tools/okvm-vmm-run okvm
+		rmmod okvm
+		echo "OKVM-RMMOD $?"
+		for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
+		if [ -c /dev/kvm ]; then
+			OKVM_VMM_ROUND=$round /okvm/tools/okvm-vmm-run kvm_amd
+		else
+			echo "OKVM-NO-KVM"
+		fi
+		[ "$round" -lt "$rounds" ] && for m in $(echo "$OKVM_KVM_AMD_KOS" | tr ' ' '\n' | tac); do
+			rmmod "$(basename "$m" .ko | tr - _)"
+		done
+		round=$((round + 1))
+	done
 elif [ "$OKVM_MODE" = fuzz ]; then
 	# make fuzz: only the fuzzer, on the hypervisors OKVM_FUZZ_HV names.
 	run_fuzz okvm /dev/okvm --fail-seconds "$OKVM_FUZZ_FAIL_SECONDS"

@@ -15,6 +15,10 @@
 #   OKVM_VMM_TRACE    okvm trace events to print for a failure (default 0)
 #   OKVM_VMM_CPU_FLAGS appended to the guests' -cpu host
 #   OKVM_VMM_SHOW     1: print each guest's console, pass or fail
+#   OKVM_VMM_ROUNDS   run every configuration on each hypervisor that many
+#                     times, interleaved (default 1)
+#   OKVM_VMM_BENCH    1: also print each time to the guest's init as a
+#                     make bench result (tools/bench/report.py)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -70,6 +74,8 @@ TRACE_LINES=${OKVM_VMM_TRACE:-0}
 CPU_FLAGS=${OKVM_VMM_CPU_FLAGS:-}
 HVS="$hvs"
 SHOW_CONSOLE=${OKVM_VMM_SHOW:-0}
+ROUNDS=${OKVM_VMM_ROUNDS:-1}
+BENCH=${OKVM_VMM_BENCH:-0}
 SETTINGS
 
 tools="$work/tools"

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the console log of a `make bench` boot into the benchmark table.
+"""Turn the console logs of the `make bench` boots into the benchmark table.
 
 tools/bench/run-in-vm.sh prints every result as
     OKVM-BENCH <okvm|kvm_amd|floor> <round> RESULT <metric> <value> <unit> <better>
 This prints, per benchmark, the median, min and max over the rounds for
 okvm and for kvm_amd, their ratio, and the floor (the same work without a
 VM) where there is one. Rows of benchmarks that do not exist yet say n/a.
+The second boot is QEMU's (tools/vmm/run-in-vm.sh): the time from QEMU's
+start to the first line of its Linux guest's init.
 """
 import argparse
 import re
@@ -38,6 +40,7 @@ ROWS = [
     ('11', 'APICv inhibit+uninhibit, 1 GiB mapped', 'apicv_cycle_1g', None),
     ('12', 'kvmclock update (KVM_SET_CLOCK, record)', 'kvmclock_update', None),
     ('12', 'guest kvmclock read', 'kvmclock_read', None),
+    ('13', 'QEMU: Linux guest to its init, 1 vCPU', 'linux_boot_on-1', None),
 ]
 # Metrics kvm_amd has no counterpart for: okvm's own knobs.
 OKVM_ONLY = {'apicv_cycle_64m', 'apicv_cycle_1g'}
@@ -72,7 +75,7 @@ def verdict(okvm, kvm, better):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('log', help='console log of the bench boot')
+    parser.add_argument('log', nargs='+', help='console logs of the bench boots')
     parser.add_argument('--title', default='', help='first line of the report')
     args = parser.parse_args()
 
@@ -80,8 +83,10 @@ def main():
     units = {}
     failures = []
     rounds = set()
-    with open(args.log, errors='replace') as log:
-        for line in log:
+    for path in args.log:
+        with open(path, errors='replace') as log:
+            lines = log.readlines()
+        for line in lines:
             match = RESULT.search(line)
             if match:
                 label, round_, metric, value, unit, better = match.groups()
@@ -92,7 +97,8 @@ def main():
             match = FAILED.search(line)
             if match:
                 failures.append(' '.join(match.groups()))
-            elif SPLAT.search(line):
+            elif SPLAT.search(line) and not line.startswith('OKVM-VMM-'):
+                # (OKVM-VMM-* lines are the nested guests' consoles, not the machine's.)
                 failures.append('kernel: ' + line.strip())
 
     header = ('#', 'benchmark', 'unit', 'okvm median [min-max]',

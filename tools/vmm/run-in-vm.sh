@@ -26,6 +26,7 @@ CPU_FLAGS=
 KILL_AFTER=2
 HVS="okvm kvm_amd"
 SHOW_CONSOLE=0
+BENCH=0
 [ -f $VMM/settings ] && . $VMM/settings
 hv=$1
 case " $HVS " in *" $hv "*) ;; *) exit 0 ;; esac
@@ -78,6 +79,21 @@ qemu() {
 		-kernel $VMM/bzImage -initrd $VMM/guest-initrd.gz \
 		-append "console=ttyS0 panic=-1 rdinit=/init" \
 		-drive file=$VMM/disk.img,if=virtio,format=raw,readonly=on "$@"
+}
+
+# machine_time: the machine's clock, in hundredths of a second.
+machine_time() {
+	tr -d . < /proc/uptime | cut -d' ' -f1
+}
+
+# watch_marker START: once the guest's console has its first line of init,
+# how long after START (machine_time) that came, in seconds, to $dump.marker.
+watch_marker() {
+	until grep -q '^OKVM-GUEST-BOOTED' "$log" 2> /dev/null; do
+		sleep 0.1
+	done
+	t=$(($(machine_time) - $1))
+	printf '%d.%02d\n' $((t / 100)) $((t % 100)) > "$dump.marker"
 }
 
 # qemu_stacks PID: where QEMU's threads are in the kernel, one line each
@@ -157,7 +173,7 @@ for config in $CONFIGS; do
 	# where QEMU's threads are in the host kernel, in case the monitor
 	# cannot answer.
 	mon=/tmp/vmm-monitor
-	rm -f $mon.in $mon.out $mon.pid "$dump" "$dump.stacks"
+	rm -f $mon.in $mon.out $mon.pid "$dump" "$dump.stacks" "$dump.marker"
 	mkfifo $mon.in $mon.out
 	cat $mon.out > "$dump" &
 	reader=$!
@@ -169,6 +185,8 @@ for config in $CONFIGS; do
 		qemu_stacks "$(cat $mon.pid)" > "$dump.stacks"
 	) &
 	asker=$!
+	watch_marker "$(machine_time)" &
+	watcher=$!
 	qemu "$irqchip" "$cpu" "$smp" -monitor pipe:$mon > "$out" 2>&1 &
 	pid=$!
 	echo $pid > $mon.pid
@@ -179,7 +197,7 @@ for config in $CONFIGS; do
 	killer=$!
 	wait $pid
 	rc=$?
-	kill $killer $asker 2> /dev/null
+	kill $killer $asker $watcher 2> /dev/null
 	kill $reader 2> /dev/null
 	took=$(($(date +%s) - start))
 	touch "$log"
@@ -190,6 +208,13 @@ for config in $CONFIGS; do
 		[ -z "$why" ] && [ "$rc" != 0 ] && why="QEMU exited with $rc"
 	fi
 	[ "$SHOW_CONSOLE" = 1 ] && tr -d '\r' < "$log" | sed "s/^/OKVM-VMM-SHOW $hv $config | /"
+	# For make bench (tools/bench/report.py): the time to the guest's init.
+	if [ "$BENCH" = 1 ] && [ -z "$why" ] && [ -s "$dump.marker" ]; then
+		echo "OKVM-BENCH $hv ${OKVM_VMM_ROUND:-1} RESULT linux_boot_$config" \
+			"$(cat "$dump.marker") s lower"
+	elif [ "$BENCH" = 1 ]; then
+		echo "OKVM-BENCH $hv ${OKVM_VMM_ROUND:-1} FAILED linux_boot_$config: ${why:-no marker}"
+	fi
 	if [ -z "$why" ]; then
 		echo "OKVM-VMM $hv $config PASS $took s"
 	else
