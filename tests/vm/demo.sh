@@ -39,9 +39,13 @@ OKVM_VMM_HVS=okvm OKVM_VMM_CONFIGS=on-2 OKVM_VMM_LIMIT=120 OKVM_VMM_SHOW=1 \
 log "booting Debian $stock again; QEMU (-accel kvm) runs on okvm and boots a Linux guest"
 OKVM_QEMU_MEM=2G "$OKVM_TOP/tests/vm/run-qemu.sh" "/boot/vmlinuz-$stock" \
 	"$out/initrd-demo-vmm.gz" "$out/demo-vmm.log" 300 > /dev/null || true
-# The nested guest's console, and what okvm-vmm-run made of it.
-sed -n -e 's/^OKVM-VMM-SHOW okvm on-2 | /    guest | /p' \
-	-e 's/^OKVM-VMM okvm on-2 \(PASS\|FAIL\) \(.*\)/--- QEMU on okvm, Linux guest: \1 (\2)/p' \
+# The nested guest's console (its start and its end), and what
+# okvm-vmm-run made of it.
+sed -n 's/^OKVM-VMM-SHOW okvm on-2 | /    guest | /p' "$out/demo-vmm.log" > "$out/demo-guest.txt"
+head -n 3 "$out/demo-guest.txt"
+echo "    guest | ... ($(wc -l < "$out/demo-guest.txt") lines in all: $out/demo-guest.txt)"
+tail -n 20 "$out/demo-guest.txt"
+sed -n 's/^OKVM-VMM okvm on-2 \(PASS\|FAIL\) \(.*\)/--- QEMU on okvm, Linux guest: \1 (\2)/p' \
 	"$out/demo-vmm.log"
 grep -q '^OKVM-VMM okvm on-2 PASS' "$out/demo-vmm.log" ||
 	die "the Linux guest did not boot on okvm; the whole log is $out/demo-vmm.log"

@@ -64,7 +64,7 @@ chmod 755 "$groot" "$groot/init"
 text="okvm-vmm-disk-$(date +%s)"
 mkdir -p "$work/disk"
 echo "$text" > "$work/disk/hello"
-mke2fs -q -t ext2 -d "$work/disk" "$vmm/disk.img" 4M
+mke2fs -q -t ext2 -d "$work/disk" "$vmm/disk.img" 4M > /dev/null
 
 cat > "$vmm/settings" <<SETTINGS
 CONFIGS="${OKVM_VMM_CONFIGS:-on-1}"
