@@ -130,6 +130,7 @@ int okvm_svm_init(const struct okvm_hw_ops **ops)
 		pr_err("SVM without nested paging (NPT) is not supported\n");
 		return -ENODEV;
 	}
+	okvm_svm_tcg_quirk_init();
 	okvm_svm_iopm = okvm_svm_alloc_permission_map(OKVM_IOPM_ORDER);
 	okvm_svm_msrpm = okvm_svm_alloc_permission_map(OKVM_MSRPM_ORDER);
 	if (!okvm_svm_iopm || !okvm_svm_msrpm) {
@@ -141,7 +142,6 @@ int okvm_svm_init(const struct okvm_hw_ops **ops)
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		okvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	okvm_npt_format();
-	okvm_svm_tcg_quirk_init();
 	*ops = &okvm_svm_ops;
 	return 0;
 }

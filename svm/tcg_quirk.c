@@ -69,13 +69,15 @@ void okvm_svm_tcg_quirk_init(void)
 	okvm_svm_injection_exits = tcg_injection_exit < 0 ? okvm_cpu_is_tcg() :
 				   tcg_injection_exit > 0;
 	if (okvm_svm_injection_exits)
-		pr_info("QEMU TCG: each injected interrupt exits right after its delivery (its erratum)\n");
+		pr_info("each injected interrupt exits right after its delivery (QEMU TCG's erratum)\n");
 }
 
 /**
  * okvm_svm_tcg_quirk_before_vmrun() - raise the self-IPI for an entry that
  *	injects an external interrupt
- * @vmcb: the VMCB about to be entered, GIF clear
+ * @vmcb: the VMCB about to be entered
+ *
+ * Context: interrupts off, GIF clear.
  */
 void okvm_svm_tcg_quirk_before_vmrun(const struct vmcb *vmcb)
 {

@@ -168,20 +168,23 @@ elif [ "$OKVM_MODE" = vmm ]; then
 	rounds=$(ROUNDS=1; . /okvm/vmm/settings; echo "$ROUNDS")
 	rmmod okvm
 	round=1
+	# Each hypervisor runs only where it, and not the other, is /dev/kvm.
 	while [ "$round" -le "$rounds" ]; do
 		insmod /okvm/okvm.ko devname=kvm
 		echo "OKVM-INSMOD-AS-KVM $?"
-		[ -c /dev/kvm ] && OKVM_VMM_ROUND=$round /okvm/tools/okvm-vmm-run okvm
+		[ -c /dev/kvm ] && [ -d /sys/module/okvm ] && [ ! -d /sys/module/kvm_amd ] &&
+			OKVM_VMM_ROUND=$round /okvm/tools/okvm-vmm-run okvm
 		rmmod okvm
 		echo "OKVM-RMMOD $?"
 		for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
-		if [ -c /dev/kvm ]; then
+		if [ -c /dev/kvm ] && [ -d /sys/module/kvm_amd ] && [ ! -d /sys/module/okvm ]; then
 			OKVM_VMM_ROUND=$round /okvm/tools/okvm-vmm-run kvm_amd
 		else
 			echo "OKVM-NO-KVM"
 		fi
 		[ "$round" -lt "$rounds" ] && for m in $(echo "$OKVM_KVM_AMD_KOS" | tr ' ' '\n' | tac); do
-			rmmod "$(basename "$m" .ko | tr - _)"
+			name=$(basename "$m" .ko | tr - _)
+			rmmod "$name" || echo "OKVM-VMM-WARN rmmod $name failed"
 		done
 		round=$((round + 1))
 	done

@@ -322,10 +322,13 @@ def judge_vmm(label, lines, tally):
         name = f'{label}: QEMU {hv} {config}'
         if status == 'FAIL':
             name += f' ({rest})'
-            details = [d for d in lines if (m2 := VMM_DETAIL.match(d)) and
-                       m2.group(2, 3) == (hv, config) and m2.group(1) != 'TRACE']
-            for d in details[-40:]:
-                print(f'{label}: {d}')
+            # The last lines of each kind (a hang's monitor dump alone is
+            # longer than a console tail); complaints are printed below.
+            for kind in ('CONSOLE', 'QEMU', 'MONITOR', 'STACK'):
+                details = [d for d in lines if (m2 := VMM_DETAIL.match(d)) and
+                           m2.group(1, 2, 3) == (kind, hv, config)]
+                for d in details[-(40 if kind == 'MONITOR' else 15):]:
+                    print(f'{label}: {d}')
         tally.add(name, 'pass' if status == 'PASS' else 'fail')
     complained = sorted({m.group(2, 3) for l in lines
                          if (m := VMM_DETAIL.match(l)) and m.group(1) == 'COMPLAINT'})
