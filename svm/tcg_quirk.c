@@ -40,6 +40,11 @@ static void okvm_svm_injection_exit_fn(struct irq_work *work)
 	/* Nothing: the interrupt itself did the work, the #VMEXIT. */
 }
 
+/*
+ * Set up at load, not by a static initializer: on the test kernel the
+ * module's copy of an initialized per-CPU irq_work came up zeroed, and the
+ * first self-IPI called a NULL function.
+ */
 static DEFINE_PER_CPU(struct irq_work, okvm_svm_injection_exit);
 
 /* QEMU's TCG names itself in the hypervisor leaves (its tcg-cpuid, on by default). */
