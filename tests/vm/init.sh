@@ -21,15 +21,46 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 
 kmsg() { echo "$*" > /dev/kmsg; }
 
+# A flight recorder for rare failures: okvm's events go to a tracefs
+# instance of their own (the tracepoints selftest makes its own), emptied
+# before each selftest; after one that failed, its last events are shown
+# (OKVM-FLIGHT), so a hang that a harness timeout ends leaves its last exits.
+FLIGHT=/sys/kernel/tracing/instances/okvm-flight
+FLIGHT_LINES=80
+
+flight_start() {
+	[ -d /sys/kernel/tracing/events/okvm ] || return 0
+	[ -d $FLIGHT ] || mkdir $FLIGHT || return 0
+	echo 256 > $FLIGHT/buffer_size_kb
+	# okvm's events are new ones at each load: enable them each time.
+	echo 1 > $FLIGHT/events/okvm/enable
+	echo > $FLIGHT/trace
+}
+
+flight_show() {
+	[ -f $FLIGHT/events/okvm/enable ] || return 0
+	echo 0 > $FLIGHT/events/okvm/enable
+	echo "OKVM-FLIGHT-BEGIN $1"
+	grep -v '^#' $FLIGHT/trace | tail -n $FLIGHT_LINES
+	echo "OKVM-FLIGHT-END $1"
+}
+
 # run_selftests LABEL DEVICE: each binary's TAP between markers.
 run_selftests() {
 	for t in /okvm/selftests/*; do
 		name=${t##*/}
 		[ "$name" = module_load ] && continue
 		echo "OKVM-SELFTEST-BEGIN $1:$name"
+		flight_start
 		OKVM_DEV=$2 "$t" 2>&1
-		echo "OKVM-SELFTEST-END $1:$name $?"
+		rc=$?
+		echo "OKVM-SELFTEST-END $1:$name $rc"
+		case $rc in
+		0 | 4) ;;	# passed, or skipped (KSFT_SKIP)
+		*) flight_show "$1:$name" ;;
+		esac
 	done
+	[ ! -f $FLIGHT/events/okvm/enable ] || echo 0 > $FLIGHT/events/okvm/enable
 }
 
 # run_fuzz LABEL DEVICE [OPTIONS]: okvm-fuzz, judged like a selftest, if

@@ -97,7 +97,21 @@ def judge_kunit(label, dmesg, kunit_py, tally):
               f"{counts['fail']} failed, {counts['skip']} skipped")
 
 
+def flight_records(lines):
+    """The OKVM-FLIGHT blocks init.sh prints after a failed selftest, by name."""
+    records, name = {}, None
+    for line in lines:
+        m = re.match(r'^OKVM-FLIGHT-(BEGIN|END) (\S+)$', line)
+        if m:
+            name = m.group(2) if m.group(1) == 'BEGIN' else None
+            records.setdefault(m.group(2), [])
+        elif name:
+            records[name].append(line)
+    return records
+
+
 def judge_selftests(label, lines, tally):
+    flights = flight_records(lines)
     seen = 0
     i = 0
     while i < len(lines):
@@ -128,6 +142,11 @@ def judge_selftests(label, lines, tally):
             tally.add(f'{label}: {name} (no results)', 'fail')
         print(f"{label}: selftest {name}: {counts['pass']} passed, "
               f"{counts['fail']} failed, {counts['skip']} skipped")
+        if counts['fail'] and name in flights:
+            print(f"{label}: {name}: okvm's last {len(flights[name])} events "
+                  "before it ended (flight recorder):")
+            for event in flights[name]:
+                print(f'    {event}')
     if not seen:
         tally.add(f'{label}: selftests (none ran)', 'fail')
 
