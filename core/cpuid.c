@@ -42,6 +42,9 @@
 #define OKVM_1_ECX	(F(0) | F(1) | F(9) | F(12) | F(13) | F(19) | F(20) | F(22) | \
 			 F(23) | F(25) | F(26) | F(28) | F(29) | F(30))
 #define OKVM_1_ECX_HYPERVISOR	F(31)
+#define OKVM_1_ECX_SSE3		F(0)
+/* MONITOR/MWAIT: never offered, but a VMM, or MISC_ENABLE (below), may set it. */
+#define OKVM_1_ECX_MWAIT	F(3)
 #define OKVM_1_ECX_OSXSAVE	F(27)
 /*
  * x2APIC, emulated whatever the host has. TSC-deadline mode is emulated
@@ -459,15 +462,86 @@ static struct kvm_cpuid_entry2 *okvm_cpuid_kvm_features(struct kvm_cpuid_entry2 
 }
 
 /*
- * What KVM changes in a table it is given, and so okvm: while the VM's
- * HLT does not exit (KVM_X86_DISABLE_EXITS_HLT), PV unhalt is gone.
+ * Once the VMM turned KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT off, the MWAIT
+ * bit of CPUID.1 is MISC_ENABLE's ENABLE_MONITOR, as KVM keeps it: set
+ * in a new table and on each change of the MSR.
  */
-static void okvm_cpuid_adjust(struct okvm_vm *vm, struct kvm_cpuid_entry2 *entries, u32 nr)
+static void okvm_cpuid_follow_misc_enable(struct okvm_vcpu *vcpu,
+					  struct kvm_cpuid_entry2 *entries, u32 nr)
+{
+	const struct kvm_cpuid_entry2 *found;
+	struct kvm_cpuid_entry2 *e;
+
+	if (okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
+		return;
+	found = okvm_cpuid_find(entries, nr, 1, 0);
+	if (!found)
+		return;
+	e = &entries[found - entries];
+	e->ecx &= ~OKVM_1_ECX_MWAIT;
+	if (vcpu->misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
+		e->ecx |= OKVM_1_ECX_MWAIT;
+}
+
+/*
+ * What KVM changes in a table it is given, and so okvm: while the VM's
+ * HLT does not exit (KVM_X86_DISABLE_EXITS_HLT), PV unhalt is gone; and
+ * the MWAIT bit may follow MISC_ENABLE.
+ */
+static void okvm_cpuid_adjust(struct okvm_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, u32 nr)
 {
 	struct kvm_cpuid_entry2 *pv = okvm_cpuid_kvm_features(entries, nr);
 
-	if (pv && READ_ONCE(vm->hlt_in_guest))
+	if (pv && READ_ONCE(vcpu->vm->hlt_in_guest))
 		pv->eax &= ~BIT(KVM_FEATURE_PV_UNHALT);
+	okvm_cpuid_follow_misc_enable(vcpu, entries, nr);
+}
+
+/* Whether CPUID.1:ECX of the vCPU's table has all of @bits. */
+static bool okvm_guest_has_1_ecx(const struct okvm_vcpu *vcpu, u32 bits)
+{
+	const struct kvm_cpuid_entry2 *e = okvm_cpuid_find(vcpu->cpuid, vcpu->nr_cpuid, 1, 0);
+
+	return e && (e->ecx & bits) == bits;
+}
+
+/**
+ * okvm_mwait_is_undefined() - MONITOR and MWAIT raise #UD in this guest
+ * @vcpu: the vCPU
+ *
+ * As in KVM, they are NOPs unless the VMM turned
+ * KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS off and CPUID.1 has no MWAIT.
+ *
+ * Return: true for #UD, false for a NOP.
+ */
+bool okvm_mwait_is_undefined(const struct okvm_vcpu *vcpu)
+{
+	return !okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	       !okvm_guest_has_1_ecx(vcpu, OKVM_1_ECX_MWAIT);
+}
+
+/**
+ * okvm_cpuid_set_misc_enable_mwait() - MISC_ENABLE's ENABLE_MONITOR changed
+ * @vcpu: the vCPU; vcpu->misc_enable holds the old value still
+ * @data: the new value of MISC_ENABLE
+ *
+ * While KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is on, nothing follows the bit.
+ * Once it is off, CPUID's MWAIT bit does, and, as in KVM, only a guest
+ * with SSE3 may change it.
+ *
+ * Return: 0, with @data in vcpu->misc_enable; -EINVAL (#GP) without SSE3.
+ */
+int okvm_cpuid_set_misc_enable_mwait(struct okvm_vcpu *vcpu, u64 data)
+{
+	if (okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT)) {
+		vcpu->misc_enable = data;
+		return 0;
+	}
+	if (!okvm_guest_has_1_ecx(vcpu, OKVM_1_ECX_SSE3))
+		return -EINVAL;
+	vcpu->misc_enable = data;
+	okvm_cpuid_follow_misc_enable(vcpu, vcpu->cpuid, vcpu->nr_cpuid);
+	return 0;
 }
 
 /* Whether @entries is the vCPU's table, entry for entry, as KVM compares. */
@@ -516,7 +590,7 @@ int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
-	okvm_cpuid_adjust(vcpu->vm, entries, cpuid.nent);
+	okvm_cpuid_adjust(vcpu, entries, cpuid.nent);
 	if (vcpu->has_run) {
 		r = okvm_cpuid_is_current(vcpu, entries, cpuid.nent) ? 0 : -EINVAL;
 		kvfree(entries);

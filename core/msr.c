@@ -16,6 +16,7 @@
 #include <asm/msr-index.h>
 #include <uapi/linux/kvm.h>
 
+#include <okvm/cpuid.h>
 #include <okvm/hw.h>
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
@@ -318,6 +319,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->apic_base = data;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
+		if ((vcpu->misc_enable ^ data) & MSR_IA32_MISC_ENABLE_MWAIT)
+			return okvm_cpuid_set_misc_enable_mwait(vcpu, data);
 		vcpu->misc_enable = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:

@@ -55,6 +55,8 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x0fb7, OP_MODRM },		/* MOVZX r, r/m16 */
 	{ 0x0fbe, OP_MODRM },		/* MOVSX r, r/m8 */
 	{ 0x0fbf, OP_MODRM },		/* MOVSX r, r/m16 */
+	{ 0x0f01c8, 0 },		/* MONITOR */
+	{ 0x0f01c9, 0 },		/* MWAIT */
 	{ 0x0f01d1, 0 },		/* XSETBV */
 	{ 0x0f01d9, 0 },		/* VMMCALL */
 	{ OKVM_OP_SMSW_REG, 0 },	/* SMSW r (the ModRM was the third byte) */

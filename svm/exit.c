@@ -816,13 +816,17 @@ int okvm_svm_handle_exit(struct okvm_vcpu *vcpu)
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_RDPRU:
+	case SVM_EXIT_RDPMC:
+		/* Not offered to guests (no nested SVM, no PMU). */
+		return okvm_svm_inject_ud(svm);
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
-	case SVM_EXIT_RDPRU:
-	case SVM_EXIT_RDPMC:
-		/* Not offered to guests (no nested SVM, no MONITOR, no PMU). */
-		return okvm_svm_inject_ud(svm);
+		/* No C-states for a guest: a NOP, or #UD (core/cpuid.c). */
+		if (okvm_mwait_is_undefined(&svm->vcpu))
+			return okvm_svm_inject_ud(svm);
+		return okvm_svm_skip(svm);
 	default:
 		return okvm_svm_unexpected(svm);
 	}

@@ -18,6 +18,8 @@ bool okvm_vcpu_cr4_valid(struct okvm_vcpu *vcpu, u64 cr4);
 u64 okvm_guest_xfeatures(void);
 u32 okvm_xsave_size(u64 xfeatures);
 u64 okvm_guest_supported_xcr0(struct okvm_vcpu *vcpu);
+bool okvm_mwait_is_undefined(const struct okvm_vcpu *vcpu);
+int okvm_cpuid_set_misc_enable_mwait(struct okvm_vcpu *vcpu, u64 data);
 bool okvm_guest_xcr0_valid(struct okvm_vcpu *vcpu, u64 xcr0);
 long okvm_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
 int okvm_vcpu_set_cpuid(struct okvm_vcpu *vcpu, struct kvm_cpuid2 __user *ucpuid);

@@ -186,7 +186,9 @@ struct okvm_vm {
 };
 
 /* The KVM_X86_QUIRK_* behaviours okvm has, each on until userspace disables it. */
-#define OKVM_QUIRKS		KVM_X86_QUIRK_FIX_HYPERCALL_INSN
+#define OKVM_QUIRKS		(KVM_X86_QUIRK_FIX_HYPERCALL_INSN | \
+				 KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | \
+				 KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
 
 /* Whether @vm still has @quirk, a KVM_X86_QUIRK_* bit of OKVM_QUIRKS. */
 static inline bool okvm_vm_has_quirk(struct okvm_vm *vm, u64 quirk)

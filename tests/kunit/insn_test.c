@@ -34,6 +34,9 @@ static const struct okvm_decode_case okvm_decode_cases[] = {
 	{ "dec eax is no prefix", { 0x48, 0x0f, 0x30 }, 3, M32, -EINVAL },
 	{ "xsetbv", { 0x0f, 0x01, 0xd1 }, 3, M64, 0, 3 },
 	{ "0f 01 d0 is xgetbv", { 0x0f, 0x01, 0xd0 }, 3, M64, -EINVAL },
+	{ "monitor", { 0x0f, 0x01, 0xc8 }, 3, M64, 0, 3 },
+	{ "mwait", { 0x0f, 0x01, 0xc9, 0x90 }, 4, M32, 0, 3 },
+	{ "0f 01 ca is clac", { 0x0f, 0x01, 0xca }, 3, M64, -EINVAL },
 	{ "mov rax, dr7", { 0x0f, 0x21, 0xf8 }, 3, M64, 0, 3 },
 	/* MOV to and from CRn/DRn read mod as 3: no displacement follows. */
 	{ "mov dr0, rax with mod 0", { 0x0f, 0x23, 0x05, 0x90 }, 4, M64, 0, 3 },
