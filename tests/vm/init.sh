@@ -22,27 +22,68 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 kmsg() { echo "$*" > /dev/kmsg; }
 
 # A flight recorder for rare failures: okvm's events go to a tracefs
-# instance of their own (the tracepoints selftest makes its own), emptied
-# before each selftest; after one that failed, its last events are shown
-# (OKVM-FLIGHT), so a hang that a harness timeout ends leaves its last exits.
+# instance of their own (the tracepoints selftest makes its own), and each
+# harness test's RUN line is written into it as a marker. After a test that
+# failed, the events since its marker are shown (OKVM-FLIGHT), as soon as the
+# next test starts or the binary ends, before later tests overwrite them; a
+# hang that a harness timeout ends leaves its last exits. A child that makes
+# its first events before the marker is written has them counted to the test
+# before it.
 FLIGHT=/sys/kernel/tracing/instances/okvm-flight
 FLIGHT_LINES=80
 
 flight_start() {
 	[ -d /sys/kernel/tracing/events/okvm ] || return 0
-	[ -d $FLIGHT ] || mkdir $FLIGHT || return 0
-	echo 256 > $FLIGHT/buffer_size_kb
+	if [ ! -d $FLIGHT ]; then
+		mkdir $FLIGHT || return 0
+		echo 256 > $FLIGHT/buffer_size_kb
+	fi
 	# okvm's events are new ones at each load: enable them each time.
 	echo 1 > $FLIGHT/events/okvm/enable
 	echo > $FLIGHT/trace
 }
 
-flight_show() {
-	[ -f $FLIGHT/events/okvm/enable ] || return 0
+flight_stop() {
+	[ -d $FLIGHT ] || return 0
 	echo 0 > $FLIGHT/events/okvm/enable
-	echo "OKVM-FLIGHT-BEGIN $1"
-	grep -v '^#' $FLIGHT/trace | tail -n $FLIGHT_LINES
-	echo "OKVM-FLIGHT-END $1"
+	rmdir $FLIGHT
+}
+
+# flight_show NAME TEST: the last events after TEST's marker (of binary NAME).
+flight_show() {
+	[ -f $FLIGHT/trace ] || return 0
+	echo "OKVM-FLIGHT-BEGIN $1.$2"
+	grep -v '^#' $FLIGHT/trace | awk -v test="$2" '
+		/ tracing_mark_write: OKVM-RUN / { on = $NF == test; next }
+		on' | tail -n $FLIGHT_LINES
+	echo "OKVM-FLIGHT-END $1.$2"
+}
+
+# flight_follow NAME: copies a selftest binary's output, writing each RUN
+# line into the recorder as a marker, and shows the events of each test that
+# failed, or that has no result when the output ends (the binary died).
+flight_follow() {
+	running='' failed=''
+	while IFS= read -r line; do
+		case $line in
+		"#  RUN "*)
+			# The new test's marker first: it has started.
+			running=${line#"#  RUN"}
+			running=${running#"${running%%[! ]*}"}
+			running=${running% ...}
+			[ ! -w $FLIGHT/trace_marker ] ||
+				echo "OKVM-RUN $running" > $FLIGHT/trace_marker
+			[ -z "$failed" ] || flight_show "$1" "$failed"
+			failed='' ;;
+		"not ok "*)
+			failed=$running running= ;;
+		"ok "*)
+			running= ;;
+		esac
+		printf '%s\n' "$line"
+	done
+	[ -z "$failed" ] || flight_show "$1" "$failed"
+	[ -z "$running" ] || flight_show "$1" "$running"
 }
 
 # run_selftests LABEL DEVICE: each binary's TAP between markers.
@@ -52,15 +93,13 @@ run_selftests() {
 		[ "$name" = module_load ] && continue
 		echo "OKVM-SELFTEST-BEGIN $1:$name"
 		flight_start
-		OKVM_DEV=$2 "$t" 2>&1
-		rc=$?
-		echo "OKVM-SELFTEST-END $1:$name $rc"
-		case $rc in
-		0 | 4) ;;	# passed, or skipped (KSFT_SKIP)
-		*) flight_show "$1:$name" ;;
-		esac
+		{
+			OKVM_DEV=$2 "$t" 2>&1
+			echo $? > /tmp/selftest.rc
+		} | flight_follow "$1:$name"
+		echo "OKVM-SELFTEST-END $1:$name $(cat /tmp/selftest.rc)"
 	done
-	[ ! -f $FLIGHT/events/okvm/enable ] || echo 0 > $FLIGHT/events/okvm/enable
+	flight_stop
 }
 
 # run_fuzz LABEL DEVICE [OPTIONS]: okvm-fuzz, judged like a selftest, if

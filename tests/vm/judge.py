@@ -98,7 +98,7 @@ def judge_kunit(label, dmesg, kunit_py, tally):
 
 
 def flight_records(lines):
-    """The OKVM-FLIGHT blocks init.sh prints after a failed selftest, by name."""
+    """The OKVM-FLIGHT blocks init.sh prints after a failed test, by binary.test."""
     records, name = {}, None
     for line in lines:
         m = re.match(r'^OKVM-FLIGHT-(BEGIN|END) (\S+)$', line)
@@ -142,11 +142,12 @@ def judge_selftests(label, lines, tally):
             tally.add(f'{label}: {name} (no results)', 'fail')
         print(f"{label}: selftest {name}: {counts['pass']} passed, "
               f"{counts['fail']} failed, {counts['skip']} skipped")
-        if counts['fail'] and name in flights:
-            print(f"{label}: {name}: okvm's last {len(flights[name])} events "
-                  "before it ended (flight recorder):")
-            for event in flights[name]:
-                print(f'    {event}')
+        for test, events in flights.items():
+            if counts['fail'] and test.startswith(name + '.'):
+                print(f"{label}: {test}: okvm's last {len(events)} events "
+                      "before it failed (flight recorder):")
+                for event in events:
+                    print(f'    {event}')
     if not seen:
         tally.add(f'{label}: selftests (none ran)', 'fail')
 
