@@ -436,6 +436,15 @@ out:
 	return r;
 }
 
+/* okvm_cpuid_find() in a table okvm may change. */
+static struct kvm_cpuid_entry2 *okvm_cpuid_find_mut(struct kvm_cpuid_entry2 *entries, u32 nr,
+						    u32 function, u32 index)
+{
+	const struct kvm_cpuid_entry2 *e = okvm_cpuid_find(entries, nr, function, index);
+
+	return e ? &entries[e - entries] : NULL;
+}
+
 /*
  * The KVM paravirtual features leaf of a table: KVM_CPUID_FEATURES above the
  * first hypervisor base that has KVM's signature, found as KVM finds it.
@@ -455,8 +464,7 @@ static struct kvm_cpuid_entry2 *okvm_cpuid_kvm_features(struct kvm_cpuid_entry2 
 		sig[2] = e->edx;
 		if (memcmp(sig, KVM_SIGNATURE, sizeof(sig)))
 			continue;
-		e = okvm_cpuid_find(entries, nr, base | KVM_CPUID_FEATURES, 0);
-		return e ? &entries[e - entries] : NULL;
+		return okvm_cpuid_find_mut(entries, nr, base | KVM_CPUID_FEATURES, 0);
 	}
 	return NULL;
 }
@@ -469,15 +477,13 @@ static struct kvm_cpuid_entry2 *okvm_cpuid_kvm_features(struct kvm_cpuid_entry2 
 static void okvm_cpuid_follow_misc_enable(struct okvm_vcpu *vcpu,
 					  struct kvm_cpuid_entry2 *entries, u32 nr)
 {
-	const struct kvm_cpuid_entry2 *found;
 	struct kvm_cpuid_entry2 *e;
 
 	if (okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT))
 		return;
-	found = okvm_cpuid_find(entries, nr, 1, 0);
-	if (!found)
+	e = okvm_cpuid_find_mut(entries, nr, 1, 0);
+	if (!e)
 		return;
-	e = &entries[found - entries];
 	e->ecx &= ~OKVM_1_ECX_MWAIT;
 	if (vcpu->misc_enable & MSR_IA32_MISC_ENABLE_MWAIT)
 		e->ecx |= OKVM_1_ECX_MWAIT;
@@ -486,7 +492,9 @@ static void okvm_cpuid_follow_misc_enable(struct okvm_vcpu *vcpu,
 /*
  * What KVM changes in a table it is given, and so okvm: while the VM's
  * HLT does not exit (KVM_X86_DISABLE_EXITS_HLT), PV unhalt is gone; and
- * the MWAIT bit may follow MISC_ENABLE.
+ * the MWAIT bit may follow MISC_ENABLE. MWAIT is the one bit of guest
+ * state kept in the table itself: OSXSAVE, OSPKE and the APIC bit follow
+ * CR4 and APIC_BASE when the guest executes CPUID (okvm_emulate_cpuid()).
  */
 static void okvm_cpuid_adjust(struct okvm_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, u32 nr)
 {
@@ -521,27 +529,31 @@ bool okvm_mwait_is_undefined(const struct okvm_vcpu *vcpu)
 }
 
 /**
- * okvm_cpuid_set_misc_enable_mwait() - MISC_ENABLE's ENABLE_MONITOR changed
- * @vcpu: the vCPU; vcpu->misc_enable holds the old value still
- * @data: the new value of MISC_ENABLE
+ * okvm_cpuid_may_change_mwait() - whether MISC_ENABLE's ENABLE_MONITOR may flip
+ * @vcpu: the vCPU
  *
- * While KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is on, nothing follows the bit.
- * Once it is off, CPUID's MWAIT bit does, and, as in KVM, only a guest
- * with SSE3 may change it.
+ * While KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT is on, the MSR only keeps the
+ * bit. Once it is off, the bit drives CPUID's MWAIT, and, as in KVM, only a
+ * guest with SSE3 may flip it.
  *
- * Return: 0, with @data in vcpu->misc_enable; -EINVAL (#GP) without SSE3.
+ * Return: false for a write to refuse (#GP for a guest).
  */
-int okvm_cpuid_set_misc_enable_mwait(struct okvm_vcpu *vcpu, u64 data)
+bool okvm_cpuid_may_change_mwait(const struct okvm_vcpu *vcpu)
 {
-	if (okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT)) {
-		vcpu->misc_enable = data;
-		return 0;
-	}
-	if (!okvm_guest_has_1_ecx(vcpu, OKVM_1_ECX_SSE3))
-		return -EINVAL;
-	vcpu->misc_enable = data;
+	return okvm_vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) ||
+	       okvm_guest_has_1_ecx(vcpu, OKVM_1_ECX_SSE3);
+}
+
+/**
+ * okvm_cpuid_update_mwait() - CPUID's MWAIT after MISC_ENABLE changed
+ * @vcpu: the vCPU, vcpu->misc_enable holding the new value
+ *
+ * Without KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT, the bit in the vCPU's table
+ * follows the MSR's ENABLE_MONITOR; with it, nothing changes.
+ */
+void okvm_cpuid_update_mwait(struct okvm_vcpu *vcpu)
+{
 	okvm_cpuid_follow_misc_enable(vcpu, vcpu->cpuid, vcpu->nr_cpuid);
-	return 0;
 }
 
 /* Whether @entries is the vCPU's table, entry for entry, as KVM compares. */

@@ -201,12 +201,41 @@ static int okvm_set_de_cfg(struct okvm_vcpu *vcpu, u64 data)
 	return 0;
 }
 
+/* MISC_ENABLE's bits that say the guest has no PEBS and no BTS, as in KVM. */
+#define OKVM_MISC_ENABLE_NO_PEBS_BTS	(MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL | \
+					 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL)
+
+/*
+ * MISC_ENABLE as KVM keeps it: a guest may not change the PEBS and BTS
+ * bits (#GP), and its writes to EMON are dropped; the VMM may set any bit.
+ * ENABLE_MONITOR may drive CPUID's MWAIT (okvm_cpuid_may_change_mwait()).
+ */
+static int okvm_set_misc_enable(struct okvm_vcpu *vcpu, u64 data, bool host)
+{
+	u64 changed;
+
+	if (!host) {
+		if ((vcpu->misc_enable ^ data) & OKVM_MISC_ENABLE_NO_PEBS_BTS)
+			return -EINVAL;
+		data &= ~MSR_IA32_MISC_ENABLE_EMON;
+		data |= vcpu->misc_enable & MSR_IA32_MISC_ENABLE_EMON;
+	}
+	changed = vcpu->misc_enable ^ data;
+	if ((changed & MSR_IA32_MISC_ENABLE_MWAIT) && !okvm_cpuid_may_change_mwait(vcpu))
+		return -EINVAL;
+	vcpu->misc_enable = data;
+	if (changed & MSR_IA32_MISC_ENABLE_MWAIT)
+		okvm_cpuid_update_mwait(vcpu);
+	return 0;
+}
+
 /**
  * okvm_vcpu_init_msrs() - the MSRs a new vCPU starts with, that live here
  * @vcpu: the vCPU
  */
 void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu)
 {
+	vcpu->misc_enable = OKVM_MISC_ENABLE_NO_PEBS_BTS;
 	vcpu->ucode_rev = OKVM_UCODE_REV_DEFAULT;
 	/* CPUID faulting offered, as KVM's default (its STUFF_FEATURE_MSRS quirk). */
 	vcpu->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
@@ -319,10 +348,7 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->apic_base = data;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		if ((vcpu->misc_enable ^ data) & MSR_IA32_MISC_ENABLE_MWAIT)
-			return okvm_cpuid_set_misc_enable_mwait(vcpu, data);
-		vcpu->misc_enable = data;
-		return 0;
+		return okvm_set_misc_enable(vcpu, data, host);
 	case MSR_IA32_UCODE_REV:
 		/* The VMM sets the revision the guest sees; a guest's write is ignored. */
 		if (host)
