@@ -57,6 +57,8 @@ static const struct okvm_opcode okvm_opcodes[] = {
 	{ 0x0fbf, OP_MODRM },		/* MOVSX r, r/m16 */
 	{ 0x0f01c8, 0 },		/* MONITOR */
 	{ 0x0f01c9, 0 },		/* MWAIT */
+	{ 0x0f01fa, 0 },		/* MONITORX: SVM's MONITOR exit */
+	{ 0x0f01fb, 0 },		/* MWAITX: SVM's MWAIT exits */
 	{ 0x0f01d1, 0 },		/* XSETBV */
 	{ 0x0f01d9, 0 },		/* VMMCALL */
 	{ OKVM_OP_SMSW_REG, 0 },	/* SMSW r (the ModRM was the third byte) */

@@ -37,6 +37,9 @@ static const struct okvm_decode_case okvm_decode_cases[] = {
 	{ "monitor", { 0x0f, 0x01, 0xc8 }, 3, M64, 0, 3 },
 	{ "mwait", { 0x0f, 0x01, 0xc9, 0x90 }, 4, M32, 0, 3 },
 	{ "0f 01 ca is clac", { 0x0f, 0x01, 0xca }, 3, M64, -EINVAL },
+	{ "monitorx", { 0x0f, 0x01, 0xfa }, 3, M64, 0, 3 },
+	{ "mwaitx", { 0x0f, 0x01, 0xfb, 0x90 }, 4, M32, 0, 3 },
+	{ "0f 01 f9 is rdtscp", { 0x0f, 0x01, 0xf9 }, 3, M64, -EINVAL },
 	{ "mov rax, dr7", { 0x0f, 0x21, 0xf8 }, 3, M64, 0, 3 },
 	/* MOV to and from CRn/DRn read mod as 3: no displacement follows. */
 	{ "mov dr0, rax with mod 0", { 0x0f, 0x23, 0x05, 0x90 }, 4, M64, 0, 3 },
