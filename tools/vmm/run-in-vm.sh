@@ -160,9 +160,9 @@ for config in $CONFIGS; do
 		continue
 	fi
 	cpu=host
-	# KVM refuses MSR_KVM_POLL_CONTROL without an in-kernel APIC, and
-	# QEMU 7.2 restores it anyway: the guest goes without haltpoll control.
-	[ "$irqchip" = off ] && cpu=host,kvm-poll-control=off
+	# KVM refuses MSR_KVM_ASYNC_PF_INT without an in-kernel APIC, and QEMU
+	# 7.2 restores it anyway: the guest goes without async page faults.
+	[ "$irqchip" = off ] && cpu=host,kvm-asyncpf-int=off
 	cpu=$cpu$CPU_FLAGS
 	dump=/tmp/vmm-$hv-$config.monitor
 	rm -f "$log" "$out"
