@@ -463,18 +463,29 @@ static long okvm_msrs_io(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
 }
 
 /**
- * okvm_vcpu_msrs_ioctl() - KVM_GET_MSRS or KVM_SET_MSRS on a vCPU
+ * okvm_vcpu_get_msrs() - KVM_GET_MSRS on a vCPU
+ * @vcpu: the vCPU (its mutex held)
+ * @umsrs: struct kvm_msrs and its entries, whose data are filled in
+ *
+ * Return: the number of MSRs read, stopping at the first that fails, as
+ * KVM does; or -errno for a malformed call.
+ */
+long okvm_vcpu_get_msrs(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs)
+{
+	return okvm_msrs_io(vcpu, umsrs, okvm_msr_io_get, true);
+}
+
+/**
+ * okvm_vcpu_set_msrs() - KVM_SET_MSRS on a vCPU
  * @vcpu: the vCPU (its mutex held)
  * @umsrs: struct kvm_msrs and its entries
- * @set: KVM_SET_MSRS
  *
- * Return: the number of MSRs processed, stopping at the first that fails,
- * as KVM does; or -errno for a malformed call.
+ * Return: the number of MSRs written, stopping at the first that fails, as
+ * KVM does; or -errno for a malformed call.
  */
-long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
-			  bool set)
+long okvm_vcpu_set_msrs(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs)
 {
-	return okvm_msrs_io(vcpu, umsrs, set ? okvm_msr_io_set : okvm_msr_io_get, !set);
+	return okvm_msrs_io(vcpu, umsrs, okvm_msr_io_set, false);
 }
 
 /**

@@ -38,8 +38,8 @@ void okvm_vcpu_init_msrs(struct okvm_vcpu *vcpu);
 int okvm_get_feature_msr(u32 index, u64 *data);
 long okvm_get_msr_index_list(struct kvm_msr_list __user *ulist);
 long okvm_get_msr_feature_index_list(struct kvm_msr_list __user *ulist);
-long okvm_vcpu_msrs_ioctl(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs,
-			  bool set);
+long okvm_vcpu_get_msrs(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs);
+long okvm_vcpu_set_msrs(struct okvm_vcpu *vcpu, struct kvm_msrs __user *umsrs);
 long okvm_get_feature_msrs(struct kvm_msrs __user *umsrs);
 
 /* Guest RDMSR and WRMSR, and their exits to userspace (core/msr_exit.c). */
