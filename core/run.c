@@ -472,7 +472,6 @@ static bool okvm_host_work_pending(void)
  */
 static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 {
-	bool flush;
 	int r = 0;
 
 	preempt_disable();
@@ -500,9 +499,9 @@ static int okvm_vcpu_enter(struct okvm_vcpu *vcpu)
 		preempt_enable();
 		return r;
 	}
-	flush = test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests);
-
-	okvm_hw->run(vcpu, flush);
+	if (test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &vcpu->requests))
+		okvm_hw->flush_tlb(vcpu);
+	okvm_hw->run(vcpu);
 	vcpu->has_run = true;
 	okvm_vcpu_stat_inc(&vcpu->stats, OKVM_VCPU_STAT_EXITS);
 	/*

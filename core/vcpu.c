@@ -367,8 +367,10 @@ static long okvm_vcpu_state_ioctl(struct okvm_vcpu *vcpu, unsigned int ioctl,
 		r = okvm_vcpu_set_fpu(vcpu, &u->fpu);
 		break;
 	case KVM_GET_MSRS:
+		r = okvm_vcpu_get_msrs(vcpu, argp);
+		break;
 	case KVM_SET_MSRS:
-		r = okvm_vcpu_msrs_ioctl(vcpu, argp, ioctl == KVM_SET_MSRS);
+		r = okvm_vcpu_set_msrs(vcpu, argp);
 		break;
 	case KVM_SET_CPUID2:
 		r = okvm_vcpu_set_cpuid(vcpu, argp);
@@ -564,6 +566,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	vcpu = okvm_hw->vcpu_create(vm);
 	if (!vcpu)
 		goto out_unlock;
+	okvm_hw->load_root(vcpu, okvm_mmu_root_pa(vm));
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	okvm_vcpu_stats_init(&vcpu->stats, id);

@@ -183,13 +183,29 @@ static void okvm_svm_restore_host_xcr0(struct okvm_vcpu *vcpu)
 }
 
 /**
+ * okvm_svm_flush_tlb() - drop the vCPU's guest translations at its next VMRUN
+ * @vcpu: the vCPU; interrupts and preemption off, just before okvm_svm_run()
+ *
+ * With FLUSHBYASID that VMRUN flushes the vCPU's ASID; without, the vCPU
+ * takes a new ASID, which holds no translations yet.
+ */
+void okvm_svm_flush_tlb(struct okvm_vcpu *vcpu)
+{
+	struct okvm_svm_vcpu *svm = to_svm(vcpu);
+
+	if (boot_cpu_has(X86_FEATURE_FLUSHBYASID))
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	else
+		svm->asid_cpu = -1;
+}
+
+/**
  * okvm_svm_run() - enter the guest once
  * @vcpu: the vCPU
- * @flush_tlb: flush the vCPU's guest translations first
  *
  * Runs with interrupts and preemption off.
  */
-void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
+void okvm_svm_run(struct okvm_vcpu *vcpu)
 {
 	struct okvm_svm_vcpu *svm = to_svm(vcpu);
 	struct okvm_svm_cpu *sd = this_cpu_ptr(&okvm_svm_cpu);
@@ -209,11 +225,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu, bool flush_tlb)
 		smp_send_reschedule(cpu);
 	}
 	okvm_svm_switch_vmcb(sd, svm);
-	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation ||
-	    (flush_tlb && !boot_cpu_has(X86_FEATURE_FLUSHBYASID)))
+	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation)
 		okvm_svm_new_asid(svm, sd, cpu);
-	else if (flush_tlb)
-		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
 	vmcb->control.asid = svm->asid;
 	/* okvm rewrites whatever it changed; tell the CPU to cache nothing. */
 	vmcb->control.clean = 0;

@@ -14,7 +14,6 @@
 
 #include <okvm/cpuid.h>
 #include <okvm/lapic.h>
-#include <okvm/mmu.h>
 #include <okvm/msr.h>
 
 #include "svm.h"
@@ -72,7 +71,16 @@ static void okvm_svm_init_controls(struct okvm_svm_vcpu *svm)
 	/* Physical interrupts exit; the guest's RFLAGS.IF masks only its own. */
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = __sme_set(okvm_mmu_root_pa(svm->vcpu.vm));
+}
+
+/**
+ * okvm_svm_load_root() - the NPT root the vCPU's guest runs on
+ * @vcpu: the vCPU
+ * @root: the root table's physical address
+ */
+void okvm_svm_load_root(struct okvm_vcpu *vcpu, phys_addr_t root)
+{
+	to_svm(vcpu)->vmcb->control.nested_cr3 = __sme_set(root);
 }
 
 static void okvm_svm_init_seg(struct vmcb_seg *seg, u16 selector, u64 base,

@@ -66,8 +66,12 @@ struct okvm_vm;
  *	the interrupt shadow, for KVM_GET_VCPU_EVENTS
  * @set_events: restore them (at most one event); -EINVAL for what the
  *	backend cannot hold
+ * @load_root: make @root the vCPU's TDP root (NPT's nCR3, EPT's EPTP), for
+ *	the entries that follow
+ * @flush_tlb: drop the vCPU's guest translations before its next entry;
+ *	interrupts and preemption off, just before @run
  * @run: enter the guest once and return at the next exit; runs with
- *	interrupts and preemption off; @flush_tlb asks for a TLB flush first
+ *	interrupts and preemption off
  * @handle_exit: handle the last exit: > 0 to re-enter, 0 to return to
  *	userspace (kvm_run filled in), < 0 for an error of KVM_RUN
  * @get_exit_info: the last exit's code and information words, for the
@@ -107,7 +111,9 @@ struct okvm_hw_ops {
 	void (*set_nmi_window)(struct okvm_vcpu *vcpu);
 	void (*get_events)(struct okvm_vcpu *vcpu, struct kvm_vcpu_events *events);
 	int (*set_events)(struct okvm_vcpu *vcpu, const struct kvm_vcpu_events *events);
-	void (*run)(struct okvm_vcpu *vcpu, bool flush_tlb);
+	void (*load_root)(struct okvm_vcpu *vcpu, phys_addr_t root);
+	void (*flush_tlb)(struct okvm_vcpu *vcpu);
+	void (*run)(struct okvm_vcpu *vcpu);
 	int (*handle_exit)(struct okvm_vcpu *vcpu);
 	void (*get_exit_info)(struct okvm_vcpu *vcpu, u64 *info);
 };

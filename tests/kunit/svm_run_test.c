@@ -243,7 +243,7 @@ static void okvm_svm_run_entry_while_rebooting_exits_cleanly(struct kunit *test)
 	was_on = svm_on_here();
 	if (was_on) {
 		efer = svm_off_for_reboot();
-		okvm_svm_run(vcpu, false);
+		okvm_svm_run(vcpu);
 		svm_back_on(efer);
 	}
 	local_irq_restore(flags);
