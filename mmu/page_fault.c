@@ -12,6 +12,7 @@
 #include <linux/pgtable.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <asm/trap_pf.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/apicv.h>
@@ -332,15 +333,19 @@ static int okvm_fault_map(struct okvm_vcpu *vcpu, struct okvm_page_fault *fault)
  * okvm_mmu_map_gpa() - map the leaf that covers a guest physical address
  * @vcpu: the vCPU whose fault (or KVM_PRE_FAULT_MEMORY) it is
  * @gpa: the guest physical address
- * @write: map it for a write
+ * @access: X86_PF_WRITE to map it for a write (include/okvm/mmu.h)
  * @level: set to the level of the leaf mapped (1 = 4K, 2 = 2M, 3 = 1G),
  *	or 0 when the fault lost a race and nothing was mapped
  *
  * Return: as okvm_mmu_page_fault().
  */
-int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level)
+int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access, int *level)
 {
-	struct okvm_page_fault fault = { .gpa = gpa, .gfn = gpa >> PAGE_SHIFT, .write = write };
+	struct okvm_page_fault fault = {
+		.gpa = gpa,
+		.gfn = gpa >> PAGE_SHIFT,
+		.write = access & X86_PF_WRITE,
+	};
 	struct okvm_vm *vm = vcpu->vm;
 	int idx, r;
 
@@ -353,7 +358,7 @@ int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level)
 		okvm_vm_stat_add(&vm->stats, OKVM_VM_STAT_FAULT_RETRIES, 1);
 	*level = fault.level;
 	trace_okvm_fault_retry(vcpu->id, fault.gfn, fault.why);
-	trace_okvm_page_fault(vcpu->id, gpa, write, r, fault.why);
+	trace_okvm_page_fault(vcpu->id, gpa, fault.write, r, fault.why);
 	return r;
 }
 
@@ -361,16 +366,16 @@ int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level)
  * okvm_mmu_page_fault() - handle a nested page fault of the guest
  * @vcpu: the faulting vCPU
  * @gpa: the guest physical address
- * @write: the access was a write
+ * @access: what the access tried: X86_PF_WRITE, X86_PF_INSTR
  *
  * Return: 1 to re-enter the guest (mapped, or retry after a race);
  * OKVM_PF_EMULATE for a gpa outside every memslot or a write to a read-only
  * memslot, which the caller emulates as MMIO (nothing is mapped for it);
  * -EFAULT if the memslot's memory is gone or cannot be written; -ENOMEM.
  */
-int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write)
+int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access)
 {
 	int level;
 
-	return okvm_mmu_map_gpa(vcpu, gpa, write, &level);
+	return okvm_mmu_map_gpa(vcpu, gpa, access, &level);
 }

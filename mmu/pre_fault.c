@@ -31,7 +31,7 @@ static long okvm_pre_fault_leaf(struct okvm_vcpu *vcpu, u64 gpa, u64 size)
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();
-		r = okvm_mmu_map_gpa(vcpu, gpa, false, &level);
+		r = okvm_mmu_map_gpa(vcpu, gpa, 0, &level);
 	} while (r == 1 && !level);
 
 	/* No memslot behind it: nothing to map, as KVM's RET_PF_EMULATE. */

@@ -30,9 +30,6 @@
 #include "svm.h"
 #include "trace/okvm_trace.h"
 
-#define OKVM_NPF_WRITE		BIT_ULL(1)
-#define OKVM_NPF_RSVD		BIT_ULL(3)
-
 /* Decode assists: exit_info_1 of a MOV to or from CRn names the GPR. */
 #define OKVM_SVM_CR_VALID	BIT_ULL(63)
 
@@ -322,10 +319,11 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_NPF_EXITS);
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
-	if (c->exit_info_1 & OKVM_NPF_RSVD)
+	if (c->exit_info_1 & X86_PF_RSVD)
 		return okvm_svm_unexpected(svm);
+	/* EXITINFO1 is a #PF error code: its access bits are the MMU's. */
 	r = okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
-				c->exit_info_1 & OKVM_NPF_WRITE);
+				c->exit_info_1 & (X86_PF_WRITE | X86_PF_INSTR));
 	if (r != OKVM_PF_EMULATE)
 		return r;
 	n = okvm_svm_fetch(svm, bytes, &mode);

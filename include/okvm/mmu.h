@@ -92,8 +92,15 @@ phys_addr_t okvm_mmu_root_pa(struct okvm_vm *vm);
 /* okvm_mmu_page_fault(): no memory serves the access; emulate it as MMIO. */
 #define OKVM_PF_EMULATE		2
 
-int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, bool write);
-int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, bool write, int *level);
+/*
+ * A fault's @access is what the guest tried, in the bits of a #PF error
+ * code as the guest page walk has them (X86_PF_WRITE, X86_PF_INSTR; a
+ * read if neither), decoded by the backend from its exit (NPT's error
+ * code is in that format already; EPT's exit qualification is not).
+ * Every leaf okvm maps is executable, so a fetch maps as a read does.
+ */
+int okvm_mmu_page_fault(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access);
+int okvm_mmu_map_gpa(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access, int *level);
 
 struct kvm_pre_fault_memory;
 int okvm_mmu_pre_fault_memory(struct okvm_vcpu *vcpu, struct kvm_pre_fault_memory *range);
