@@ -49,13 +49,24 @@ flight_stop() {
 	rmdir $FLIGHT
 }
 
-# flight_show NAME TEST: the last events after TEST's marker (of binary NAME).
+# flight_show NAME TEST: the last events after TEST's marker (of binary
+# NAME); if the buffer wrapped over the marker (a test that spun until its
+# timeout), those up to the next test's marker, said so.
 flight_show() {
 	[ -f $FLIGHT/trace ] || return 0
 	echo "OKVM-FLIGHT-BEGIN $1.$2"
 	grep -v '^#' $FLIGHT/trace | awk -v test="$2" '
-		/ tracing_mark_write: OKVM-RUN / { on = $NF == test; next }
-		on' | tail -n $FLIGHT_LINES
+		/ tracing_mark_write: OKVM-RUN / {
+			if ($NF == test) { on = 1; found = 1; n = 0 }
+			else if (found) on = 0
+			else { stop = 1; on = 0 }
+			next
+		}
+		on || (!found && !stop) { line[n++] = $0 }
+		END {
+			for (i = 0; i < n; i++) print line[i]
+			if (!found) print "(its marker was overwritten: the events before the next test)"
+		}' | tail -n $FLIGHT_LINES
 	echo "OKVM-FLIGHT-END $1.$2"
 }
 
@@ -64,7 +75,8 @@ flight_show() {
 # failed, or that has no result when the output ends (the binary died).
 flight_follow() {
 	running='' failed=''
-	while IFS= read -r line; do
+	# A last line without a newline (a binary that died mid-print) too.
+	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
 		"#  RUN "*)
 			# The new test's marker first: it has started.
