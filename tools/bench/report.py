@@ -40,7 +40,7 @@ ROWS = [
     ('11', 'APICv inhibit+uninhibit, 1 GiB mapped', 'apicv_cycle_1g', None),
     ('12', 'kvmclock update (KVM_SET_CLOCK, record)', 'kvmclock_update', None),
     ('12', 'guest kvmclock read', 'kvmclock_read', None),
-    ('13', 'QEMU: Linux guest to its init, 1 vCPU', 'linux_boot_on-1', None),
+    ('13', 'QEMU: Linux guest to its init, 2 vCPUs', 'linux_boot_on-2', None),
 ]
 # Metrics kvm_amd has no counterpart for: okvm's own knobs.
 OKVM_ONLY = {'apicv_cycle_64m', 'apicv_cycle_1g'}
