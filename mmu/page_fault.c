@@ -125,7 +125,7 @@ struct okvm_page_fault {
 
 /*
  * The largest leaf that may map the fault's gfn: no larger than the host's
- * mapping of its hva, than max_huge_level and than the CPU's NPT supports;
+ * mapping of its hva, than max_huge_level and than the format's largest;
  * gfn and hva congruent modulo the leaf size (so one host huge page backs
  * it), the whole leaf inside the memslot, and no part of it being
  * invalidated (the fault's retry check covers its gfn only), and not over
@@ -144,8 +144,7 @@ static int okvm_fault_level(struct okvm_vm *vm, const struct okvm_page_fault *fa
 	/* Dirty logging tracks 4K pages: one bit per leaf (mmu/dirty_log.c). */
 	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		return 1;
-	if (!boot_cpu_has(X86_FEATURE_GBPAGES))
-		level = min(level, 2);
+	level = min(level, vm->mmu.fmt->max_leaf_level);
 	/* Walk the host's page tables only when a huge leaf is possible. */
 	if (level > 1)
 		level = min(level, okvm_host_mapping_level(vm->mm, fault->hva));

@@ -545,14 +545,14 @@ u64 okvm_tdp_free_empty_tables(struct okvm_vm *vm, struct okvm_gfn_range range)
  * okvm_mmu_init() - give a new VM an empty root
  * @vm: the VM
  *
- * The root has the host's paging depth: NPT walks with the host's mode.
+ * The root has the depth the format's CPU walks (NPT: the host's).
  *
  * Return: 0 or -ENOMEM.
  */
 int okvm_mmu_init(struct okvm_vm *vm)
 {
 	vm->mmu.fmt = okvm_hw->spte_format();
-	vm->mmu.root_level = pgtable_l5_enabled() ? 5 : 4;
+	vm->mmu.root_level = vm->mmu.fmt->root_level;
 	vm->mmu.root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	return vm->mmu.root ? 0 : -ENOMEM;
 }

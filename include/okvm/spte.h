@@ -28,6 +28,11 @@
  *	the accessed bit
  * @addr_mask: the physical-address bits of an entry
  * @me_mask: memory-encryption bit added to every address (SME), or 0
+ * @root_level: the level of the root table the CPU walks from (4 or 5)
+ * @max_leaf_level: the largest leaf the CPU takes (2: 2M, 3: 1G)
+ *
+ * The backend builds its format once from the CPU's capabilities (NPT:
+ * svm/npt.c); the MMU uses it as it is.
  */
 struct okvm_spte_format {
 	u64 present_mask;
@@ -39,6 +44,8 @@ struct okvm_spte_format {
 	u64 leaf_bits;
 	u64 addr_mask;
 	u64 me_mask;
+	int root_level;
+	int max_leaf_level;
 };
 
 const struct okvm_spte_format *okvm_npt_format(void);

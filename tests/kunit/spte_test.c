@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the NPT SPTE format (include/okvm/spte.h, mmu/spte.c).
+ * KUnit: the NPT SPTE format (include/okvm/spte.h, svm/npt.c).
  */
 #include <kunit/test.h>
+#include <asm/cpufeature.h>
+#include <asm/pgtable.h>
 #include <asm/pgtable_types.h>
 
 #include <okvm/spte.h>
@@ -70,8 +72,18 @@ static void okvm_spte_high_pfn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, spte & _PAGE_NX, 0ULL);
 }
 
+/* NPT walks in the host's mode: its depth; 1G leaves only with GBPAGES. */
+static void okvm_spte_npt_shape(struct kunit *test)
+{
+	const struct okvm_spte_format *fmt = okvm_npt_format();
+
+	KUNIT_EXPECT_EQ(test, fmt->root_level, pgtable_l5_enabled() ? 5 : 4);
+	KUNIT_EXPECT_EQ(test, fmt->max_leaf_level, boot_cpu_has(X86_FEATURE_GBPAGES) ? 3 : 2);
+}
+
 static struct kunit_case okvm_spte_cases[] = {
 	KUNIT_CASE(okvm_spte_leaf_encoding),
+	KUNIT_CASE(okvm_spte_npt_shape),
 	KUNIT_CASE(okvm_spte_huge_and_table),
 	KUNIT_CASE(okvm_spte_not_present),
 	KUNIT_CASE(okvm_spte_high_pfn),
