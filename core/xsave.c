@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest's XSAVE state as userspace saves and restores it:
- * KVM_GET/SET_XSAVE, KVM_GET_XSAVE2 and KVM_GET/SET_XCRS.
+ * KVM_GET/SET_XSAVE, KVM_GET_XSAVE2 and KVM_GET/SET_XCRS; and the guest's
+ * own XSETBV.
  *
  * Outside KVM_RUN the guest's FPU registers are in vcpu->guest_fpu (the
  * kernel's FPU core swaps them around the run loop), its PKRU in vcpu->pkru
@@ -22,6 +23,28 @@
 #include <okvm/cpuid.h>
 #include <okvm/vm.h>
 #include <okvm/xsave.h>
+
+/**
+ * okvm_emulate_xsetbv() - the guest's XSETBV, after its exit
+ * @vcpu: the vCPU: ECX names the XCR, EDX:EAX holds the value
+ * @cpl: the guest's CPL
+ *
+ * Only XCR0 exists, at CPL 0, checked against what the guest's CPUID
+ * offers (leaf 0xd), not what the host has. The backend loads vcpu->xcr0
+ * around each entry.
+ *
+ * Return: 0, and the caller steps over the instruction; -EINVAL for a #GP.
+ */
+int okvm_emulate_xsetbv(struct okvm_vcpu *vcpu, int cpl)
+{
+	unsigned long *regs = vcpu->regs;
+	u64 xcr0 = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
+
+	if (cpl || (u32)regs[OKVM_REG_RCX] || !okvm_guest_xcr0_valid(vcpu, xcr0))
+		return -EINVAL;
+	vcpu->xcr0 = xcr0;
+	return 0;
+}
 
 /**
  * okvm_xsave2_size() - KVM_CAP_XSAVE2: the buffer KVM_GET_XSAVE2 fills

@@ -26,6 +26,7 @@
 #include <okvm/msr.h>
 #include <okvm/pio.h>
 #include <okvm/walk.h>
+#include <okvm/xsave.h>
 
 #include "svm.h"
 #include "trace/okvm_trace.h"
@@ -423,20 +424,11 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 	return okvm_emulate_rdmsr(&svm->vcpu, next_rip);
 }
 
-/*
- * XSETBV, checked against what the guest's CPUID offers (leaf 0xd), not
- * what the host has; only XCR0 exists, at CPL 0. svm/run.c loads the
- * guest's XCR0 around VMRUN.
- */
+/* XSETBV: core/xsave.c; svm/run.c loads the guest's XCR0 around VMRUN. */
 static int okvm_svm_xsetbv(struct okvm_svm_vcpu *svm)
 {
-	unsigned long *regs = svm->vcpu.regs;
-	u64 xcr0 = (u64)(u32)regs[OKVM_REG_RDX] << 32 | (u32)regs[OKVM_REG_RAX];
-
-	if (svm->vmcb->save.cpl || (u32)regs[OKVM_REG_RCX] ||
-	    !okvm_guest_xcr0_valid(&svm->vcpu, xcr0))
+	if (okvm_emulate_xsetbv(&svm->vcpu, svm->vmcb->save.cpl))
 		return okvm_svm_inject_gp(svm);
-	svm->vcpu.xcr0 = xcr0;
 	return okvm_svm_skip(svm);
 }
 
