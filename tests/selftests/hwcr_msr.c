@@ -106,8 +106,7 @@ TEST(guest_writes_valid_bits_only)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = okvm_vm_create_long_mode(1, guest_writes_hwcr, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_writes_hwcr, &vcpu);
 	okvm_vcpu_expect_sync(vcpu, 1);
 	EXPECT_EQ(HWCR_VALID, get_hwcr(_metadata, vcpu));
 	okvm_vcpu_expect_done(vcpu);

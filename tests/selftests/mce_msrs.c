@@ -207,8 +207,7 @@ TEST(guest_programs_them)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = okvm_vm_create_long_mode(1, guest_programs_banks, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_programs_banks, &vcpu);
 	ASSERT_EQ(0, setup_mce(vcpu, BANKS | MCG_CTL_P));
 	okvm_vcpu_expect_sync(vcpu, 1);
 	EXPECT_EQ(1, get(_metadata, vcpu, MSR_MC_STATUS(1)));

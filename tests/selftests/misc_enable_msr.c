@@ -58,8 +58,7 @@ TEST(guest_keeps_pebs_bts_and_emon)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = okvm_vm_create_long_mode(1, guest_writes, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_writes, &vcpu);
 	okvm_vcpu_expect_sync(vcpu, 1);
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);

@@ -260,8 +260,7 @@ TEST(guest_without_sse3_gets_gp_for_enable_monitor)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = okvm_vm_create_long_mode(1, guest_enable_monitor, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_enable_monitor, &vcpu);
 	EXPECT_EQ(0, change_cpuid_1_ecx(_metadata, vcpu, 0, CPUID_1_ECX_MWAIT | CPUID_1_ECX_SSE3));
 	disable_quirks(_metadata, vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT);
 	okvm_vcpu_expect_sync(vcpu, 1);
@@ -270,8 +269,7 @@ TEST(guest_without_sse3_gets_gp_for_enable_monitor)
 	okvm_vm_free(vm);
 
 	/* With SSE3 the same write is taken. */
-	vm = okvm_vm_create_long_mode(1, guest_enable_monitor, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_enable_monitor, &vcpu);
 	EXPECT_EQ(0, change_cpuid_1_ecx(_metadata, vcpu, CPUID_1_ECX_SSE3, CPUID_1_ECX_MWAIT));
 	disable_quirks(_metadata, vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT);
 	okvm_vcpu_expect_sync(vcpu, 0);

@@ -33,14 +33,6 @@
 #define KGS_FROM_USER		0xabcd0000ULL
 #define KGS_FROM_VMM		0x3000ULL
 
-static struct okvm_vm *create_vm(void *guest_code, struct okvm_vcpu **vcpu)
-{
-	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_code, vcpu);
-
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
-	return vm;
-}
-
 static int enable_user_space_msr(struct okvm_vm *vm, u64 reasons)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR, .args = { reasons } };
@@ -117,7 +109,7 @@ TEST(unknown_msr_exits_to_userspace)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = create_vm(guest_unknown_msr, &vcpu);
+	vm = okvm_vm_create_msr_guest(guest_unknown_msr, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_UNKNOWN));
 
 	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR,
@@ -154,7 +146,7 @@ TEST(other_reasons_raise_gp)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = create_vm(guest_reasons_not_enabled, &vcpu);
+	vm = okvm_vm_create_msr_guest(guest_reasons_not_enabled, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_FILTER));
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
@@ -175,7 +167,7 @@ TEST(invalid_write_exits_to_userspace)
 	struct okvm_vm *vm;
 	u64 hwcr;
 
-	vm = create_vm(guest_invalid_write, &vcpu);
+	vm = okvm_vm_create_msr_guest(guest_invalid_write, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_INVAL));
 	expect_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR,
 			KVM_MSR_EXIT_REASON_INVAL, MSR_K7_HWCR);
@@ -228,7 +220,7 @@ TEST(filter_decides_reads_and_writes_apart)
 	struct okvm_vm *vm;
 	u64 data;
 
-	vm = create_vm(guest_filtered_kgs, &vcpu);
+	vm = okvm_vm_create_msr_guest(guest_filtered_kgs, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_FILTER));
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &deny_reads))
 		TH_LOG("%s", strerror(errno));
@@ -291,7 +283,7 @@ TEST(default_deny_and_first_range_wins)
 	struct okvm_vcpu *vcpu;
 	struct okvm_vm *vm;
 
-	vm = create_vm(guest_default_deny, &vcpu);
+	vm = okvm_vm_create_msr_guest(guest_default_deny, &vcpu);
 	ASSERT_EQ(0, enable_user_space_msr(vm, KVM_MSR_EXIT_REASON_FILTER));
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter)) TH_LOG("%s", strerror(errno));
 

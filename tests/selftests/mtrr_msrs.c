@@ -187,8 +187,7 @@ TEST(guest_programs_them)
 	struct okvm_vm *vm;
 	u64 value;
 
-	vm = okvm_vm_create_long_mode(1, guest_programs_mtrrs, &vcpu);
-	okvm_guest_set_handler(vm, X86_VEC_GP, okvm_guest_msr_gp_skip);
+	vm = okvm_vm_create_msr_guest(guest_programs_mtrrs, &vcpu);
 	okvm_vcpu_expect_sync(vcpu, 1);
 	ASSERT_EQ(1, okvm_vcpu_get_msr(vcpu, MSR_MTRR_FIX64K_00000, &value));
 	EXPECT_EQ(ALL_WB, value);
