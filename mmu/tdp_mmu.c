@@ -19,7 +19,6 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
-#include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>

@@ -12,7 +12,6 @@
  */
 #include <linux/mem_encrypt.h>
 #include <asm/cpufeature.h>
-#include <asm/pgtable.h>
 #include <asm/pgtable_types.h>
 
 #include <okvm/spte.h>

@@ -77,7 +77,7 @@ struct okvm_mmu_page_cache {
  * struct okvm_mmu - a VM's TDP page tables
  * @fmt: SPTE format of the backend (NPT or EPT)
  * @root: kernel address of the root table
- * @root_level: 4 or 5, the host's paging depth
+ * @root_level: the level of @root, the format's (@fmt->root_level)
  */
 struct okvm_mmu {
 	const struct okvm_spte_format *fmt;

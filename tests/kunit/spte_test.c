@@ -4,7 +4,6 @@
  */
 #include <kunit/test.h>
 #include <asm/cpufeature.h>
-#include <asm/pgtable.h>
 #include <asm/pgtable_types.h>
 
 #include <okvm/spte.h>
