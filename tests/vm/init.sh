@@ -49,23 +49,26 @@ flight_stop() {
 	rmdir $FLIGHT
 }
 
-# flight_show NAME TEST: the last events after TEST's marker (of binary
-# NAME); if the buffer wrapped over the marker (a test that spun until its
-# timeout), those up to the next test's marker, said so.
+# flight_show NAME TEST [NEXT]: the last events after TEST's marker (of
+# binary NAME), up to the marker of NEXT, the test that started after it.
+# If a CPU's buffer wrapped over TEST's marker (a test that spun until its
+# timeout), the events after the last older marker, said so.
 flight_show() {
 	[ -f $FLIGHT/trace ] || return 0
 	echo "OKVM-FLIGHT-BEGIN $1.$2"
-	grep -v '^#' $FLIGHT/trace | awk -v test="$2" '
+	grep -v '^#' $FLIGHT/trace | awk -v test="$2" -v next_test="${3:-}" '
+		BEGIN { on = 1 }
 		/ tracing_mark_write: OKVM-RUN / {
-			if ($NF == test) { on = 1; found = 1; n = 0 }
-			else if (found) on = 0
-			else { stop = 1; on = 0 }
+			if ($NF == test) { found = 1; on = 1; n = 0 }
+			else if (found || $NF == next_test) on = 0
+			else if (on) n = 0
 			next
 		}
-		on || (!found && !stop) { line[n++] = $0 }
+		on { line[n++] = $0 }
 		END {
 			for (i = 0; i < n; i++) print line[i]
-			if (!found) print "(its marker was overwritten: the events before the next test)"
+			if (!found)
+				print "(its marker was overwritten: the events after the last older one)"
 		}' | tail -n $FLIGHT_LINES
 	echo "OKVM-FLIGHT-END $1.$2"
 }
@@ -85,7 +88,7 @@ flight_follow() {
 			running=${running% ...}
 			[ ! -w $FLIGHT/trace_marker ] ||
 				echo "OKVM-RUN $running" > $FLIGHT/trace_marker
-			[ -z "$failed" ] || flight_show "$1" "$failed"
+			[ -z "$failed" ] || flight_show "$1" "$failed" "$running"
 			failed='' ;;
 		"not ok "*)
 			failed=$running running= ;;
