@@ -171,10 +171,13 @@ static void *clock_loop(void *arg)
 }
 
 /*
- * Whether vCPU @k's record in @mem, at @version before a clock set, has a
- * whole record written after that set within LAST_RECORD_MS. An update
- * under way at @version (odd) ends at @version + 1, which does not count:
- * the set's own record is whole at @version + 3 then, else @version + 2.
+ * Whether vCPU @k's record in @mem, at @version when read, gets a whole
+ * record written after that read within LAST_RECORD_MS. An update under
+ * way at @version (odd) ends at @version + 1, which does not count: the
+ * next one is whole at @version + 3 then, else at @version + 2. Read just
+ * before a clock set, that is the set's record, or one that a vCPU moving
+ * to another CPU asked for: either way one the cache wrote to the page the
+ * host sees now.
  */
 static bool new_record_comes(char *mem, int k, u32 version)
 {
