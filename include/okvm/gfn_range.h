@@ -23,7 +23,10 @@ struct okvm_gfn_range {
 	gfn_t end;
 };
 
+struct okvm_spte_format;
+
 gfn_t okvm_max_gfn(void);
+gfn_t okvm_max_gfn_of(unsigned int phys_bits, const struct okvm_spte_format *fmt);
 int okvm_gfn_range_from_count(gfn_t start, u64 nr_pages,
 			      struct okvm_gfn_range *range);
 

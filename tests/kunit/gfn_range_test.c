@@ -10,6 +10,8 @@
 #include <asm/processor.h>
 
 #include <okvm/gfn_range.h>
+#include <okvm/hw.h>
+#include <okvm/spte.h>
 
 #define R(s, e) ((struct okvm_gfn_range){ .start = (s), .end = (e) })
 
@@ -69,12 +71,26 @@ static void okvm_gfn_range_max_gfn_from_phys_bits(struct kunit *test)
 {
 	gfn_t max = okvm_max_gfn();
 
-	KUNIT_EXPECT_EQ(test, max,
+	KUNIT_EXPECT_EQ(test, max, okvm_max_gfn_of(boot_cpu_data.x86_phys_bits,
+						   okvm_hw->spte_format()));
+	KUNIT_EXPECT_LE(test, max,
 			1ULL << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT));
 	/* Never ~0: "all of memory" must be a real, finite range. */
 	KUNIT_EXPECT_NE(test, max, ~0ULL);
 	KUNIT_EXPECT_GE(test, boot_cpu_data.x86_phys_bits, 32);
 	KUNIT_EXPECT_LE(test, boot_cpu_data.x86_phys_bits, 52);
+}
+
+/* The smaller of the host's width and the root's reach, 9 bits a level. */
+static void okvm_gfn_range_max_gfn_capped_at_root_reach(struct kunit *test)
+{
+	struct okvm_spte_format four = { .root_level = 4 }, five = { .root_level = 5 };
+
+	KUNIT_EXPECT_EQ(test, okvm_max_gfn_of(40, &four), 1ULL << 28);
+	KUNIT_EXPECT_EQ(test, okvm_max_gfn_of(48, &four), 1ULL << 36);
+	KUNIT_EXPECT_EQ(test, okvm_max_gfn_of(52, &four), 1ULL << 36);
+	KUNIT_EXPECT_EQ(test, okvm_max_gfn_of(52, &five), 1ULL << 40);
+	KUNIT_EXPECT_EQ(test, okvm_max_gfn_of(46, &five), 1ULL << 34);
 }
 
 static void okvm_gfn_range_from_count_checks(struct kunit *test)
@@ -111,6 +127,7 @@ static struct kunit_case okvm_gfn_range_cases[] = {
 	KUNIT_CASE(okvm_gfn_range_adjacent_disjoint),
 	KUNIT_CASE(okvm_gfn_range_intersection),
 	KUNIT_CASE(okvm_gfn_range_max_gfn_from_phys_bits),
+	KUNIT_CASE(okvm_gfn_range_max_gfn_capped_at_root_reach),
 	KUNIT_CASE(okvm_gfn_range_from_count_checks),
 	{}
 };
