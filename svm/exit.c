@@ -17,6 +17,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
+#include <okvm/cr.h>
 #include <okvm/hw.h>
 #include <okvm/insn.h>
 #include <okvm/lapic.h>
@@ -40,11 +41,6 @@
  */
 #define OKVM_SVM_IOIO_SEG_SHIFT	10
 #define OKVM_SVM_IOIO_SEG_MASK	(7ULL << OKVM_SVM_IOIO_SEG_SHIFT)
-
-/* The CR0 bits a write keeps; the others read as zero, as in KVM. */
-#define OKVM_CR0_WRITABLE	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
-				 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
-				 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
 
 static void okvm_svm_inject_exception(struct okvm_svm_vcpu *svm, u8 vector,
 				      bool has_error, u32 error)
@@ -474,38 +470,30 @@ static int okvm_svm_db(struct okvm_svm_vcpu *svm)
 	return 1;
 }
 
-/*
- * A guest CR0 write (MOV, CLTS, LMSW), with the checks and side effects of
- * KVM's kvm_set_cr0(). Return: 0, or -EINVAL where the write raises #GP.
- */
+/* The guest's view of the registers a CR write is checked against. */
+static void okvm_svm_get_cr_state(struct okvm_svm_vcpu *svm, struct okvm_cr_state *cr)
+{
+	const struct vmcb_save_area *s = &svm->vmcb->save;
+
+	cr->cr0 = svm->guest_cr0;
+	cr->cr3 = s->cr3;
+	cr->cr4 = s->cr4;
+	cr->efer = s->efer & ~EFER_SVME;
+	cr->cs_l = s->cs.attrib & SVM_SELECTOR_L_MASK;
+}
+
+/* A guest CR0 write (MOV, CLTS, LMSW). Return: 0, or -EINVAL for #GP. */
 static int okvm_svm_write_cr0(struct okvm_svm_vcpu *svm, u64 cr0)
 {
-	struct vmcb_save_area *s = &svm->vmcb->save;
-	u64 old = svm->guest_cr0;
+	struct okvm_cr_state cr;
+	int r;
 
-	if (upper_32_bits(cr0) || ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)) ||
-	    ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)))
-		return -EINVAL;
-	cr0 = (cr0 & OKVM_CR0_WRITABLE) | X86_CR0_ET;
-
-	/*
-	 * The CPU switches EFER.LMA when a MOV to CR0 turns paging on or off
-	 * with EFER.LME; here okvm did the MOV, so it switches LMA.
-	 */
-	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (s->efer & EFER_LME)) {
-		if (!(s->cr4 & X86_CR4_PAE) || (s->cs.attrib & SVM_SELECTOR_L_MASK))
-			return -EINVAL;
-		s->efer |= EFER_LMA;
-	}
-	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG)) {
-		if (okvm_svm_cpu_mode(s) == OKVM_MODE_64 || (s->cr4 & X86_CR4_PCIDE))
-			return -EINVAL;
-		s->efer &= ~EFER_LMA;
-	}
-	/* Changing these flushes the TLB on the CPU; VMRUN would not. */
-	if ((old ^ cr0) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP))
-		okvm_make_request(&svm->vcpu, OKVM_REQ_TLB_FLUSH);
-	okvm_svm_set_cr0(svm, cr0);
+	okvm_svm_get_cr_state(svm, &cr);
+	r = okvm_cr0_write(&svm->vcpu, &cr, cr0);
+	if (r)
+		return r;
+	svm->vmcb->save.efer = cr.efer | EFER_SVME;
+	okvm_svm_set_cr0(svm, cr.cr0);
 	return 0;
 }
 
@@ -649,32 +637,17 @@ static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
 	return 1;
 }
 
-/* CR4 bits whose change flushes the TLB on the CPU; VMRUN would not. */
-#define OKVM_CR4_TLB_BITS	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCIDE | \
-				 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE | X86_CR4_LA57)
-
-/*
- * A guest CR4 write, with the checks of KVM's kvm_set_cr4(): no bit the
- * guest's CPUID lacks (okvm_vcpu_cr4_valid()); in long mode PAE stays on
- * and LA57 does not change; PCIDE goes on only in long mode with CR3's
- * PCID zero. Return: 0, or -EINVAL where the write raises #GP.
- */
+/* A guest MOV to CR4. Return: 0, or -EINVAL for #GP. */
 static int okvm_svm_write_cr4(struct okvm_svm_vcpu *svm, u64 cr4)
 {
-	struct vmcb_save_area *s = &svm->vmcb->save;
-	u64 old = s->cr4;
-	bool long_mode = s->efer & EFER_LMA;
+	struct okvm_cr_state cr;
+	int r;
 
-	if (!okvm_vcpu_cr4_valid(&svm->vcpu, cr4))
-		return -EINVAL;
-	if (long_mode && (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
-		return -EINVAL;
-	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
-	    (!long_mode || (s->cr3 & X86_CR3_PCID_MASK)))
-		return -EINVAL;
-	if ((cr4 ^ old) & OKVM_CR4_TLB_BITS)
-		okvm_make_request(&svm->vcpu, OKVM_REQ_TLB_FLUSH);
-	s->cr4 = cr4;
+	okvm_svm_get_cr_state(svm, &cr);
+	r = okvm_cr4_write(&svm->vcpu, &cr, cr4);
+	if (r)
+		return r;
+	svm->vmcb->save.cr4 = cr.cr4;
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <asm/trapnr.h>
 #include <uapi/linux/kvm.h>
 
-#include <okvm/cpuid.h>
+#include <okvm/cr.h>
 #include <okvm/lapic.h>
 #include <okvm/msr.h>
 
@@ -20,10 +20,6 @@
 
 /* The power-on PAT: WB, WT, UC-, UC, repeated. */
 #define OKVM_PAT_DEFAULT	0x0007040600070406ULL
-
-#define OKVM_EFER_VALID		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-#define OKVM_CR0_RESERVED	(~0xffffffffULL | BIT_ULL(15) | GENMASK_ULL(28, 19) | \
-				 GENMASK_ULL(15, 6))
 
 #define SEG_TYPE_LDT		2
 #define SEG_TYPE_BUSY_TSS16	3
@@ -317,29 +313,6 @@ void okvm_svm_get_sregs(struct okvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->apic_base = vcpu->apic_base;
 }
 
-/*
- * What KVM refuses in KVM_SET_SREGS, CR4 bits the guest's CPUID lacks
- * included; the rest is for VMRUN to judge.
- */
-static bool okvm_svm_sregs_valid(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
-{
-	if ((sregs->cr0 & OKVM_CR0_RESERVED) ||
-	    ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD)) ||
-	    ((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE)))
-		return false;
-	if (!okvm_vcpu_cr4_valid(vcpu, sregs->cr4))
-		return false;
-	if (sregs->efer & ~OKVM_EFER_VALID)
-		return false;
-	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
-		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
-			return false;
-	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
-		return false;
-	}
-	return true;
-}
-
 /**
  * okvm_svm_set_sregs() - KVM_SET_SREGS into the VMCB
  * @vcpu: the vCPU
@@ -353,7 +326,7 @@ int okvm_svm_set_sregs(struct okvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	struct vmcb_save_area *s = &svm->vmcb->save;
 	u32 *int_ctl = &svm->vmcb->control.int_ctl;
 
-	if (!okvm_svm_sregs_valid(vcpu, sregs) || sregs->cr8 > 0xf ||
+	if (!okvm_sregs_valid(vcpu, sregs) || sregs->cr8 > 0xf ||
 	    okvm_set_msr(vcpu, MSR_IA32_APICBASE, sregs->apic_base, true))
 		return -EINVAL;
 
@@ -532,7 +505,7 @@ int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~OKVM_EFER_VALID)
+		if (!okvm_efer_valid(data))
 			return -EINVAL;
 		s->efer = data | EFER_SVME;
 		break;
