@@ -57,8 +57,8 @@ static int __init okvm_init(void)
 
 	r = okvm_virt_enable();
 	if (r == -EBUSY)
-		pr_err("%s is already in use by another hypervisor (kvm_amd, VirtualBox, ...): unload it (rmmod kvm_amd kvm) and load okvm again\n",
-		       okvm_hw->name);
+		pr_err("%s is already in use by another hypervisor (%s, VirtualBox, ...): unload it (rmmod %s kvm) and load okvm again\n",
+		       okvm_hw->name, okvm_hw->kvm_module, okvm_hw->kvm_module);
 	if (r)
 		goto out_irqfd;
 

@@ -562,10 +562,11 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	if (okvm_vcpu_id_taken(vm, id))
 		goto out_unlock;
 
-	r = -ENOMEM;
 	vcpu = okvm_hw->vcpu_create(vm);
-	if (!vcpu)
+	if (IS_ERR(vcpu)) {
+		r = PTR_ERR(vcpu);
 		goto out_unlock;
+	}
 	okvm_hw->load_root(vcpu, okvm_mmu_root_pa(vm));
 	vcpu->id = id;
 	vcpu->cpu = -1;
@@ -587,6 +588,7 @@ int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 	rcuwait_init(&vcpu->wait);
 	/* It takes the VM's APICv state before it first enters the guest. */
 	okvm_make_request(vcpu, OKVM_REQ_APICV_UPDATE);
+	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_page)

@@ -70,6 +70,7 @@ static bool okvm_svm_maps_apic_access_page(void)
 
 static const struct okvm_hw_ops okvm_svm_ops = {
 	.name = "SVM",
+	.kvm_module = "kvm_amd",
 	.exit = okvm_svm_exit,
 	.prepare_cpu = okvm_svm_prepare_cpu,
 	.owned_elsewhere_cpu = okvm_svm_owned_elsewhere_cpu,

@@ -196,7 +196,7 @@ void okvm_svm_reset(struct okvm_vcpu *vcpu)
  * okvm_svm_vcpu_create() - allocate an SVM vCPU and its VMCB
  * @vm: the VM
  *
- * Return: the vCPU in its power-on state, or NULL.
+ * Return: the vCPU in its power-on state, or ERR_PTR(-ENOMEM).
  */
 struct okvm_vcpu *okvm_svm_vcpu_create(struct okvm_vm *vm)
 {
@@ -205,12 +205,12 @@ struct okvm_vcpu *okvm_svm_vcpu_create(struct okvm_vm *vm)
 
 	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
 	if (!svm)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	/* The CPU reads the VMCB by physical address: a pinned page. */
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page) {
 		kfree(svm);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = okvm_svm_page_pa(page);

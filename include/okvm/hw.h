@@ -21,6 +21,8 @@ struct okvm_vm;
 /**
  * struct okvm_hw_ops - what a hardware backend provides
  * @name: "SVM" or "VMX", for messages
+ * @kvm_module: the upstream module that wants the same hardware
+ *	("kvm_amd", "kvm_intel"), for messages
  * @exit: undo what the backend's init did (free per-CPU areas)
  * @prepare_cpu: sleepable per-CPU setup, run before @enable_cpu on that CPU
  * @owned_elsewhere_cpu: true if another hypervisor enabled virtualization
@@ -34,7 +36,8 @@ struct okvm_vm;
  * @maps_apic_access_page: true if guest accesses to the APIC gfn are
  *	accelerated, so that the APIC-access page is mapped there while
  *	APICv is active (apicv/); false leaves APICv inhibited for good
- * @vcpu_create: allocate a vCPU of @vm in its power-on state
+ * @vcpu_create: allocate a vCPU of @vm in its power-on state; an ERR_PTR
+ *	on failure
  * @vcpu_free: free what @vcpu_create allocated
  * @get_sregs: segment, control and descriptor-table registers for userspace
  * @set_sregs: load them; -EINVAL for values the architecture forbids
@@ -79,6 +82,7 @@ struct okvm_vm;
  */
 struct okvm_hw_ops {
 	const char *name;
+	const char *kvm_module;
 	void (*exit)(void);
 	int (*prepare_cpu)(unsigned int cpu);
 	bool (*owned_elsewhere_cpu)(void);

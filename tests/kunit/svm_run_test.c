@@ -233,7 +233,7 @@ static void okvm_svm_run_entry_while_rebooting_exits_cleanly(struct kunit *test)
 	int r = -1;
 	u64 efer;
 
-	KUNIT_ASSERT_NOT_NULL(test, vcpu);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	vcpu->run = run;
 	vcpu->xcr0 = okvm_host_xcr0;

@@ -29,7 +29,7 @@ static int okvm_svm_vcpu_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->vm = okvm_test_vm(test);
 	f->vcpu = okvm_svm_vcpu_create(f->vm);
-	KUNIT_ASSERT_NOT_NULL(test, f->vcpu);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f->vcpu);
 	test->priv = f;
 	return 0;
 }
@@ -195,7 +195,7 @@ static void okvm_svm_vcpu_hlt_in_guest(struct kunit *test)
 
 	f->vm->hlt_in_guest = true;
 	vcpu = okvm_svm_vcpu_create(f->vm);
-	KUNIT_ASSERT_NOT_NULL(test, vcpu);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vcpu);
 	KUNIT_EXPECT_FALSE(test, okvm_test_intercepted(to_svm(vcpu)->vmcb, INTERCEPT_HLT));
 	KUNIT_EXPECT_TRUE(test, okvm_test_intercepted(to_svm(vcpu)->vmcb,
 						      INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_UD));
