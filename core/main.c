@@ -32,10 +32,8 @@ static int okvm_pick_backend(void)
 	case X86_VENDOR_HYGON:
 		return okvm_svm_init(&okvm_hw);
 	default:
-		if (boot_cpu_has(X86_FEATURE_VMX)) {
-			pr_err("VMX backend not available yet; okvm runs on AMD SVM only\n");
-			return -ENODEV;
-		}
+		if (boot_cpu_has(X86_FEATURE_VMX))
+			return okvm_vmx_init(&okvm_hw);
 		pr_err("no hardware virtualization: the CPU reports neither SVM nor VMX\n");
 		return -ENODEV;
 	}

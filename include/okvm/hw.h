@@ -132,6 +132,7 @@ struct okvm_hw_ops {
 extern const struct okvm_hw_ops *okvm_hw;
 
 int okvm_svm_init(const struct okvm_hw_ops **ops);
+int okvm_vmx_init(const struct okvm_hw_ops **ops);
 
 extern bool okvm_rebooting;
 
