@@ -60,6 +60,16 @@ def section(lines, begin, end):
     return out if inside else None
 
 
+def kunit_cases(group, prefix):
+    """Each case of a KUnit suite, as (name, case). kunit.py's JSON holds a
+    parameterized case as a group of its runs: each run is a case here,
+    named suite.case.parameter."""
+    for case in group.get('test_cases', []):
+        yield f"{prefix}.{case['name']}", case
+    for sub in group.get('sub_groups', []):
+        yield from kunit_cases(sub, f"{prefix}.{sub['name']}")
+
+
 def judge_kunit(label, dmesg, kunit_py, tally):
     block = section(dmesg, lambda l: 'OKVM-KUNIT-BEGIN' in l, lambda l: 'OKVM-KUNIT-END' in l)
     ktap = [TIMESTAMP.sub('', l) for l in (block or [])]
@@ -85,12 +95,13 @@ def judge_kunit(label, dmesg, kunit_py, tally):
         tally.add(f'{label}: kunit (no suites)', 'fail')
     for suite in suites:
         counts = {'pass': 0, 'fail': 0, 'skip': 0}
-        for case in suite.get('test_cases', []):
+        cases = list(kunit_cases(suite, suite['name']))
+        for name, case in cases:
             st = case.get('status', 'FAIL').upper()
             status = 'pass' if st == 'PASS' else 'skip' if st == 'SKIP' else 'fail'
             counts[status] += 1
-            tally.add(f"{label}: kunit {suite['name']}.{case['name']}", status)
-        if not suite.get('test_cases'):
+            tally.add(f"{label}: kunit {name}", status)
+        if not cases:
             counts['fail'] += 1
             tally.add(f"{label}: kunit {suite['name']} (no cases)", 'fail')
         print(f"{label}: kunit {suite['name']}: {counts['pass']} passed, "
