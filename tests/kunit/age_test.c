@@ -14,6 +14,7 @@
 #include <okvm/vm.h>
 
 #include "../../mmu/tdp_iter.h"
+#include "tdp_vm_fixture.h"
 
 #define R(s, e) ((struct okvm_gfn_range){ .start = (s), .end = (e) })
 
@@ -117,7 +118,7 @@ struct okvm_age_standard {
 
 static struct okvm_age_standard okvm_age_standard(struct kunit *test)
 {
-	struct okvm_age_fixture *f = okvm_age_fixture(test, okvm_npt_format());
+	struct okvm_age_fixture *f = okvm_age_fixture(test, okvm_test_format(test));
 
 	return (struct okvm_age_standard){
 		.f = f,
@@ -263,12 +264,12 @@ static void okvm_age_format_without_accessed_bit(struct kunit *test)
 
 static struct kunit_case okvm_age_cases[] = {
 	KUNIT_CASE(okvm_age_npt_accessed_bit),
-	KUNIT_CASE(okvm_age_clears_inside_range_only),
-	KUNIT_CASE(okvm_age_second_pass_is_old),
-	KUNIT_CASE(okvm_age_test_changes_nothing),
-	KUNIT_CASE(okvm_age_huge_leaf),
-	KUNIT_CASE(okvm_age_leaves_tables_alone),
-	KUNIT_CASE(okvm_age_empty),
+	OKVM_CASE_PER_FORMAT(okvm_age_clears_inside_range_only),
+	OKVM_CASE_PER_FORMAT(okvm_age_second_pass_is_old),
+	OKVM_CASE_PER_FORMAT(okvm_age_test_changes_nothing),
+	OKVM_CASE_PER_FORMAT(okvm_age_huge_leaf),
+	OKVM_CASE_PER_FORMAT(okvm_age_leaves_tables_alone),
+	OKVM_CASE_PER_FORMAT(okvm_age_empty),
 	KUNIT_CASE(okvm_age_format_without_accessed_bit),
 	{}
 };

@@ -10,12 +10,7 @@
 #include <okvm/spte.h>
 
 #include "../../vmx/vmx.h"
-
-/* What Bochs' Skylake model and most Intel CPUs since Haswell report. */
-#define OKVM_TEST_EPT_CAPS	(VMX_EPT_EXECUTE_ONLY_BIT | VMX_EPT_PAGE_WALK_4_BIT | \
-				 VMX_EPTP_WB_BIT | VMX_EPT_2MB_PAGE_BIT | \
-				 VMX_EPT_1GB_PAGE_BIT | VMX_EPT_INVEPT_BIT | \
-				 VMX_EPT_AD_BIT | VMX_EPT_EXTENT_CONTEXT_BIT)
+#include "tdp_vm_fixture.h"	/* OKVM_TEST_EPT_CAPS */
 
 static void okvm_ept_leaf_encoding(struct kunit *test)
 {

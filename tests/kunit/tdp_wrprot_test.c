@@ -235,11 +235,11 @@ static void okvm_wrprot_yields_and_resumes(struct kunit *test)
 }
 
 static struct kunit_case okvm_tdp_write_protect_cases[] = {
-	KUNIT_CASE(okvm_wrprot_4k_and_huge),
-	KUNIT_CASE(okvm_free_empty_tables_lets_huge_back),
-	KUNIT_CASE(okvm_fast_write_fault_only_where_writable_before),
-	KUNIT_CASE(okvm_wrprot_masked),
-	KUNIT_CASE(okvm_wrprot_yields_and_resumes),
+	OKVM_CASE_PER_FORMAT(okvm_wrprot_4k_and_huge),
+	OKVM_CASE_PER_FORMAT(okvm_free_empty_tables_lets_huge_back),
+	OKVM_CASE_PER_FORMAT(okvm_fast_write_fault_only_where_writable_before),
+	OKVM_CASE_PER_FORMAT(okvm_wrprot_masked),
+	OKVM_CASE_PER_FORMAT(okvm_wrprot_yields_and_resumes),
 	{}
 };
 

@@ -207,11 +207,11 @@ static void okvm_zap_yields_and_resumes(struct kunit *test)
 }
 
 static struct kunit_case okvm_tdp_zap_cases[] = {
-	KUNIT_CASE(okvm_zap_hugepage_overlap_goes_whole),
-	KUNIT_CASE(okvm_zap_half_open_edges),
-	KUNIT_CASE(okvm_zap_keeps_tables),
-	KUNIT_CASE(okvm_map_huge_replaces_table),
-	KUNIT_CASE(okvm_zap_yields_and_resumes),
+	OKVM_CASE_PER_FORMAT(okvm_zap_hugepage_overlap_goes_whole),
+	OKVM_CASE_PER_FORMAT(okvm_zap_half_open_edges),
+	OKVM_CASE_PER_FORMAT(okvm_zap_keeps_tables),
+	OKVM_CASE_PER_FORMAT(okvm_map_huge_replaces_table),
+	OKVM_CASE_PER_FORMAT(okvm_zap_yields_and_resumes),
 	{}
 };
 
