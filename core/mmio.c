@@ -19,6 +19,7 @@
 #include <okvm/lapic.h>
 #include <okvm/memslot.h>
 #include <okvm/mmio.h>
+#include <okvm/mmu.h>
 #include <okvm/vm.h>
 
 /* A device in the kernel (the local APIC, the IOAPIC) takes the access, or -ENODEV. */
@@ -111,4 +112,30 @@ int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		};
 	vcpu->rip += insn.len;
 	return 0;
+}
+
+/**
+ * okvm_handle_tdp_fault() - a guest access its TDP tables did not translate
+ * @vcpu: the vCPU, RIP at the faulting instruction
+ * @gpa: the guest physical address of the access
+ * @access: X86_PF_WRITE and X86_PF_INSTR as the fault reports them
+ *
+ * The MMU maps @gpa where a memslot backs it; where none does, the access
+ * is MMIO, emulated from the instruction at RIP (NPT's and EPT's exits
+ * alike end here).
+ *
+ * Return: as okvm_mmu_page_fault(), or as okvm_emulate_mmio() for MMIO.
+ */
+int okvm_handle_tdp_fault(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access)
+{
+	u8 bytes[OKVM_INSN_MAX];
+	enum okvm_cpu_mode mode;
+	unsigned int n;
+	int r;
+
+	r = okvm_mmu_page_fault(vcpu, gpa, access);
+	if (r != OKVM_PF_EMULATE)
+		return r;
+	n = okvm_fetch_insn(vcpu, bytes, &mode);
+	return okvm_emulate_mmio(vcpu, gpa, bytes, n, mode);
 }

@@ -21,9 +21,7 @@
 #include <okvm/hw.h>
 #include <okvm/insn.h>
 #include <okvm/lapic.h>
-#include <okvm/memslot.h>
 #include <okvm/mmio.h>
-#include <okvm/mmu.h>
 #include <okvm/msr.h>
 #include <okvm/pio.h>
 #include <okvm/walk.h>
@@ -104,11 +102,6 @@ void okvm_svm_get_exit_info(struct okvm_vcpu *vcpu, u64 *info)
 	info[4] = c->exit_int_info_err;
 }
 
-static int okvm_svm_read_gpa(void *vm, gpa_t gpa, void *buf, unsigned int len)
-{
-	return okvm_read_guest(vm, gpa, buf, len);
-}
-
 /**
  * okvm_svm_cpu_mode() - the code size the guest executes in
  * @s: its VMCB save area
@@ -168,66 +161,6 @@ void okvm_svm_inject_fault(struct okvm_vcpu *vcpu, u8 vector, u32 error_code, u6
 	okvm_svm_inject_exception(svm, vector, true, error_code);
 }
 
-/**
- * okvm_svm_fetch() - read the instruction bytes at CS:RIP
- * @svm: the vCPU
- * @bytes: room for OKVM_INSN_MAX bytes
- * @mode: set to the guest's code size
- *
- * Through the guest's page tables, as an instruction fetch at its CPL.
- *
- * Return: how many bytes could be read, up to OKVM_INSN_MAX.
- */
-unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes,
-			    enum okvm_cpu_mode *mode)
-{
-	const struct vmcb_save_area *s = &svm->vmcb->save;
-	struct okvm_paging pg = { s->cr0, s->cr3, s->cr4, s->efer };
-	u32 access = X86_PF_INSTR | (s->cpl == 3 ? X86_PF_USER : 0), error;
-	unsigned int n = 0;
-	u64 linear;
-
-	*mode = okvm_svm_cpu_mode(s);
-	linear = *mode == OKVM_MODE_64 ? svm->vcpu.rip : (u32)(s->cs.base + svm->vcpu.rip);
-
-	while (n < OKVM_INSN_MAX) {
-		unsigned int chunk = min_t(unsigned long, OKVM_INSN_MAX - n,
-					   PAGE_SIZE - offset_in_page(linear + n));
-		gpa_t gpa;
-
-		if (okvm_walk(&pg, okvm_svm_read_gpa, svm->vcpu.vm, linear + n, access,
-			      &gpa, &error) ||
-		    okvm_read_guest(svm->vcpu.vm, gpa, bytes + n, chunk))
-			break;
-		n += chunk;
-	}
-	return n;
-}
-
-/* Decode the intercepted instruction at CS:RIP from guest memory. */
-static int okvm_svm_decode(struct okvm_svm_vcpu *svm, struct okvm_insn *insn)
-{
-	u8 bytes[OKVM_INSN_MAX];
-	enum okvm_cpu_mode mode;
-	unsigned int n = okvm_svm_fetch(svm, bytes, &mode);
-
-	return okvm_insn_decode(bytes, n, mode, insn);
-}
-
-/*
- * An instruction okvm does not emulate: KVM_INTERNAL_ERROR_EMULATION with
- * its bytes, RIP still at it.
- */
-static int okvm_svm_emulation_failure(struct okvm_svm_vcpu *svm)
-{
-	u8 bytes[OKVM_INSN_MAX];
-	enum okvm_cpu_mode mode;
-	unsigned int n = okvm_svm_fetch(svm, bytes, &mode);
-
-	okvm_exit_emulation_failure(&svm->vcpu, bytes, n);
-	return 0;
-}
-
 /*
  * Where the intercepted instruction ends: the CPU says so with NRIPS,
  * else it is decoded. Return: 0, or -EINVAL if it cannot be decoded.
@@ -240,7 +173,7 @@ static int okvm_svm_next_rip(struct okvm_svm_vcpu *svm, u64 *next_rip)
 		*next_rip = svm->vmcb->control.next_rip;
 		return 0;
 	}
-	if (okvm_svm_decode(svm, &insn))
+	if (okvm_decode_at_rip(&svm->vcpu, &insn))
 		return -EINVAL;
 	*next_rip = svm->vcpu.rip + insn.len;
 	return 0;
@@ -259,7 +192,7 @@ int okvm_svm_skip(struct okvm_svm_vcpu *svm)
 	u64 next_rip;
 
 	if (okvm_svm_next_rip(svm, &next_rip))
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	svm->vcpu.rip = next_rip;
 	return 1;
 }
@@ -309,22 +242,13 @@ static int okvm_svm_npf(struct okvm_svm_vcpu *svm)
 {
 	const struct vmcb_control_area *c = &svm->vmcb->control;
 
-	u8 bytes[OKVM_INSN_MAX];
-	enum okvm_cpu_mode mode;
-	unsigned int n;
-	int r;
-
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_NPF_EXITS);
 	/* okvm never writes reserved bits: such a fault is okvm's bug. */
 	if (c->exit_info_1 & X86_PF_RSVD)
 		return okvm_svm_unexpected(svm);
 	/* EXITINFO1 is a #PF error code: its access bits are the MMU's. */
-	r = okvm_mmu_page_fault(&svm->vcpu, c->exit_info_2,
-				c->exit_info_1 & (X86_PF_WRITE | X86_PF_INSTR));
-	if (r != OKVM_PF_EMULATE)
-		return r;
-	n = okvm_svm_fetch(svm, bytes, &mode);
-	return okvm_emulate_mmio(&svm->vcpu, c->exit_info_2, bytes, n, mode);
+	return okvm_handle_tdp_fault(&svm->vcpu, c->exit_info_2,
+				     c->exit_info_1 & (X86_PF_WRITE | X86_PF_INSTR));
 }
 
 /*
@@ -351,15 +275,16 @@ static int okvm_svm_ioio_string(struct okvm_svm_vcpu *svm, u64 info, u8 size)
 		io.addr_size = asize * 2;
 		io.seg = (info & OKVM_SVM_IOIO_SEG_MASK) >> OKVM_SVM_IOIO_SEG_SHIFT;
 	} else {
-		if (okvm_svm_decode(svm, &insn) || insn.opcode < 0x6c || insn.opcode > 0x6f)
-			return okvm_svm_emulation_failure(svm);
+		if (okvm_decode_at_rip(&svm->vcpu, &insn) ||
+		    insn.opcode < 0x6c || insn.opcode > 0x6f)
+			return okvm_emulation_failure_at_rip(&svm->vcpu);
 		io.addr_size = insn.addr_size;
 		if (insn.seg_override >= 0)
 			io.seg = insn.seg_override;
 	}
 	if ((io.addr_size != 2 && io.addr_size != 4 && io.addr_size != 8) ||
 	    io.seg >= OKVM_NR_SEGS)
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	/* INS always writes through ES; no override applies. */
 	if (io.in)
 		io.seg = OKVM_SEG_ES;
@@ -373,7 +298,7 @@ static int okvm_svm_ioio(struct okvm_svm_vcpu *svm)
 
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_IO_EXITS);
 	if (size != 1 && size != 2 && size != 4)
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	if (info & SVM_IOIO_STR_MASK)
 		return okvm_svm_ioio_string(svm, info, size);
 	/* exit_info_2 is the next RIP for IOIO exits. */
@@ -414,7 +339,7 @@ static int okvm_svm_msr(struct okvm_svm_vcpu *svm)
 
 	okvm_vcpu_stat_inc(&svm->vcpu.stats, OKVM_VCPU_STAT_MSR_EXITS);
 	if (okvm_svm_next_rip(svm, &next_rip))
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	if (svm->vmcb->control.exit_info_1)
 		return okvm_emulate_wrmsr(&svm->vcpu, next_rip);
 	return okvm_emulate_rdmsr(&svm->vcpu, next_rip);
@@ -545,8 +470,8 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 		return 1;
 	}
 
-	if (okvm_svm_decode(svm, &insn))
-		return okvm_svm_emulation_failure(svm);
+	if (okvm_decode_at_rip(&svm->vcpu, &insn))
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	if (insn.opcode == OKVM_OP_SMSW_REG && !write) {
 		okvm_svm_smsw(svm, &insn);
 		return okvm_svm_step(svm, &insn);
@@ -579,7 +504,7 @@ static int okvm_svm_cr0(struct okvm_svm_vcpu *svm, bool write)
 		      (svm->vcpu.regs[okvm_insn_rm(&insn)] & 0xf);
 		goto write_cr0;
 	}
-	return okvm_svm_emulation_failure(svm);
+	return okvm_emulation_failure_at_rip(&svm->vcpu);
 
 write_cr0:
 	r = okvm_svm_write_cr0(svm, val);
@@ -607,7 +532,7 @@ static int okvm_svm_mov_to_cr(struct okvm_svm_vcpu *svm, u64 *val, unsigned long
 		*val = vcpu->regs[c->exit_info_1 & SVM_EXITINFO_REG_MASK];
 		*next = c->next_rip;
 	} else {
-		if (okvm_svm_decode(svm, &insn) || insn.opcode != 0x0f22)
+		if (okvm_decode_at_rip(&svm->vcpu, &insn) || insn.opcode != 0x0f22)
 			return -EINVAL;
 		*val = *okvm_svm_mov_gpr(svm, &insn, &wide);
 		*next = vcpu->rip + insn.len;
@@ -629,7 +554,7 @@ static int okvm_svm_cr8_write(struct okvm_svm_vcpu *svm)
 	u64 val;
 
 	if (!vcpu->apic || okvm_svm_mov_to_cr(svm, &val, &next))
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	if (svm->vmcb->save.cpl || (val & ~0xfULL))
 		return okvm_svm_inject_gp(svm);
 	okvm_lapic_set_cr8(vcpu->apic, val);
@@ -658,7 +583,7 @@ static int okvm_svm_cr4_write(struct okvm_svm_vcpu *svm)
 	u64 val;
 
 	if (okvm_svm_mov_to_cr(svm, &val, &next))
-		return okvm_svm_emulation_failure(svm);
+		return okvm_emulation_failure_at_rip(&svm->vcpu);
 	if (svm->vmcb->save.cpl || okvm_svm_write_cr4(svm, val))
 		return okvm_svm_inject_gp(svm);
 	svm->vcpu.rip = next;

@@ -97,7 +97,7 @@ int okvm_svm_ud(struct okvm_svm_vcpu *svm)
 	int r;
 
 	if (!okvm_vm_has_quirk(svm->vcpu.vm, KVM_X86_QUIRK_FIX_HYPERCALL_INSN) ||
-	    okvm_svm_fetch(svm, bytes, &mode) < sizeof(okvm_vmcall) ||
+	    okvm_fetch_insn(&svm->vcpu, bytes, &mode) < sizeof(okvm_vmcall) ||
 	    memcmp(bytes, okvm_vmcall, sizeof(okvm_vmcall)))
 		return okvm_svm_inject_ud(svm);
 	BUILD_BUG_ON(sizeof(okvm_vmmcall) != sizeof(okvm_vmcall));

@@ -155,7 +155,6 @@ void okvm_svm_set_irq_window(struct okvm_vcpu *vcpu, int class);
 int okvm_svm_handle_exit(struct okvm_vcpu *vcpu);
 int okvm_svm_inject_ud(struct okvm_svm_vcpu *svm);
 enum okvm_cpu_mode okvm_svm_cpu_mode(const struct vmcb_save_area *s);
-unsigned int okvm_svm_fetch(struct okvm_svm_vcpu *svm, u8 *bytes, enum okvm_cpu_mode *mode);
 int okvm_svm_skip(struct okvm_svm_vcpu *svm);
 int okvm_svm_vmmcall(struct okvm_svm_vcpu *svm);
 int okvm_svm_ud(struct okvm_svm_vcpu *svm);

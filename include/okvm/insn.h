@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+struct okvm_vcpu;
+
 #define OKVM_INSN_MAX	15
 
 /* The code size the guest executes in (CS.L, CS.D, CR0.PE). */
@@ -82,5 +84,10 @@ static inline bool okvm_insn_has_memory_operand(const struct okvm_insn *insn)
 
 int okvm_insn_decode(const u8 *bytes, unsigned int nr_bytes,
 		     enum okvm_cpu_mode mode, struct okvm_insn *insn);
+
+/* The instruction at the guest's CS:RIP (emulate/fetch.c). */
+unsigned int okvm_fetch_insn(struct okvm_vcpu *vcpu, u8 *bytes, enum okvm_cpu_mode *mode);
+int okvm_decode_at_rip(struct okvm_vcpu *vcpu, struct okvm_insn *insn);
+int okvm_emulation_failure_at_rip(struct okvm_vcpu *vcpu);
 
 #endif /* _OKVM_INSN_H */

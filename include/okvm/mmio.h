@@ -37,5 +37,6 @@ int okvm_mmio_op_from_insn(const struct okvm_insn *insn, const unsigned long *re
 			   struct okvm_mmio_op *op);
 int okvm_emulate_mmio(struct okvm_vcpu *vcpu, gpa_t gpa, const u8 *bytes,
 		      unsigned int nr_bytes, enum okvm_cpu_mode mode);
+int okvm_handle_tdp_fault(struct okvm_vcpu *vcpu, gpa_t gpa, u32 access);
 
 #endif /* _OKVM_MMIO_H */
