@@ -17,6 +17,7 @@
 #include <okvm/dev.h>
 #include <okvm/hw.h>
 #include <okvm/irqfd.h>
+#include <okvm/xsave.h>
 
 static char *devname = "okvm";
 module_param(devname, charp, 0444);
@@ -43,6 +44,7 @@ static int __init okvm_init(void)
 {
 	int r;
 
+	okvm_xsave_init();
 	r = okvm_pick_backend();
 	if (r)
 		return r;

@@ -18,11 +18,74 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/special_insns.h>
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
 #include <okvm/vm.h>
 #include <okvm/xsave.h>
+
+/* The host's XCR0, read at load; 0 without XSAVE. */
+u64 okvm_host_xcr0;
+
+/**
+ * okvm_xsave_init() - read the host's XCR0, once at load
+ */
+void __init okvm_xsave_init(void)
+{
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		okvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
+/**
+ * okvm_guest_xstate_enter() - the guest's XCR0 and PKRU into the CPU
+ * @vcpu: the vCPU, about to enter; interrupts off (and GIF clear on SVM),
+ *	so that no host code, not even an NMI handler, runs with them
+ *
+ * Return: the host's PKRU, for okvm_guest_xstate_exit().
+ */
+u32 okvm_guest_xstate_enter(struct okvm_vcpu *vcpu)
+{
+	u32 host_pkru = 0;
+
+	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		host_pkru = rdpkru();
+		if (vcpu->pkru != host_pkru)
+			wrpkru(vcpu->pkru);
+	}
+	return host_pkru;
+}
+
+/**
+ * okvm_guest_xstate_exit() - the host's XCR0 and PKRU back after an exit
+ * @vcpu: the vCPU that exited; interrupts still off
+ * @host_pkru: what okvm_guest_xstate_enter() returned
+ *
+ * The guest's PKRU is whatever it left. So is its XCR0: a CPU that does
+ * not honour the XSETBV intercept (QEMU 7.2's TCG, where okvm is tested)
+ * lets the guest write XCR0 itself, having checked the value against what
+ * the CPU supports; the host's goes back whether or not okvm knew of the
+ * change.
+ */
+void okvm_guest_xstate_exit(struct okvm_vcpu *vcpu, u32 host_pkru)
+{
+	u64 xcr0;
+
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		vcpu->pkru = rdpkru();
+		if (vcpu->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
+	if (!okvm_host_xcr0)
+		return;
+	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (unlikely(xcr0 != vcpu->xcr0))
+		vcpu->xcr0 = xcr0;
+	if (xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
+}
 
 /**
  * okvm_emulate_xsetbv() - the guest's XSETBV, after its exit

@@ -24,7 +24,6 @@
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
-#include <asm/fpu/xcr.h>
 #include <asm/mce.h>
 #include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
@@ -35,11 +34,9 @@
 #include <okvm/hw.h>
 #include <okvm/lapic.h>
 #include <okvm/regs.h>
+#include <okvm/xsave.h>
 
 #include "svm.h"
-
-/* The host's XCR0, read at load; 0 without XSAVE. */
-u64 okvm_host_xcr0;
 
 static void okvm_svm_new_asid(struct okvm_svm_vcpu *svm, struct okvm_svm_cpu *sd,
 			      int cpu)
@@ -165,23 +162,6 @@ static void okvm_svm_entry_failed(struct vmcb *vmcb)
 	vmcb->control.exit_int_info = 0;
 }
 
-/*
- * After VMRUN, with GIF clear: the host's XCR0 back. A CPU that does not
- * honour the XSETBV intercept (QEMU 7.2's TCG, where okvm is tested) lets
- * the guest write XCR0 itself, having checked the value against what the
- * CPU supports; whatever the guest left there is its XCR0 from now on,
- * and the host's goes back whether or not okvm knew of the change.
- */
-static void okvm_svm_restore_host_xcr0(struct okvm_vcpu *vcpu)
-{
-	u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-
-	if (unlikely(xcr0 != vcpu->xcr0))
-		vcpu->xcr0 = xcr0;
-	if (xcr0 != okvm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
-}
-
 /**
  * okvm_svm_flush_tlb() - drop the vCPU's guest translations at its next VMRUN
  * @vcpu: the vCPU; interrupts and preemption off, just before okvm_svm_run()
@@ -210,9 +190,8 @@ void okvm_svm_run(struct okvm_vcpu *vcpu)
 	struct okvm_svm_vcpu *svm = to_svm(vcpu);
 	struct okvm_svm_cpu *sd = this_cpu_ptr(&okvm_svm_cpu);
 	struct vmcb *vmcb = svm->vmcb;
-	bool pku = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	int cpu = smp_processor_id();
-	u32 host_pkru = 0;
+	u32 host_pkru;
 	bool faulted;
 
 	/*
@@ -252,13 +231,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu)
 		okvm_svm_entry_failed(vmcb);
 		return;
 	}
-	if (okvm_host_xcr0 && vcpu->xcr0 != okvm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-	if (pku) {
-		host_pkru = rdpkru();
-		if (vcpu->pkru != host_pkru)
-			wrpkru(vcpu->pkru);
-	}
+	host_pkru = okvm_guest_xstate_enter(vcpu);
 
 	/*
 	 * VMRUN switches DR6 and DR7 but not DR0-DR3. The host's breakpoints
@@ -293,13 +266,7 @@ void okvm_svm_run(struct okvm_vcpu *vcpu)
 	if (unlikely(faulted))
 		okvm_svm_entry_failed(vmcb);
 
-	if (pku) {
-		vcpu->pkru = rdpkru();
-		if (vcpu->pkru != host_pkru)
-			wrpkru(host_pkru);
-	}
-	if (okvm_host_xcr0)
-		okvm_svm_restore_host_xcr0(vcpu);
+	okvm_guest_xstate_exit(vcpu, host_pkru);
 	if (!okvm_svm_stgi())
 		okvm_svm_insn_faulted();
 

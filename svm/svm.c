@@ -9,7 +9,6 @@
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <asm/cpufeature.h>
-#include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/svm.h>
 
@@ -142,8 +141,6 @@ int okvm_svm_init(const struct okvm_hw_ops **ops)
 	}
 	okvm_svm_iopm_pa = okvm_svm_page_pa(okvm_svm_iopm);
 	okvm_svm_msrpm_pa = okvm_svm_page_pa(okvm_svm_msrpm);
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		okvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	okvm_npt_format();
 	*ops = &okvm_svm_ops;
 	return 0;

@@ -119,7 +119,6 @@ static inline u64 okvm_svm_page_pa(struct page *page)
 
 extern u64 okvm_svm_iopm_pa;
 extern u64 okvm_svm_msrpm_pa;
-extern u64 okvm_host_xcr0;
 
 int okvm_svm_prepare_cpu(unsigned int cpu);
 void okvm_svm_free_cpus(void);

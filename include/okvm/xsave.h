@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest's XSAVE state and XCRs for userspace, and its XSETBV
- * (core/xsave.c).
+ * The guest's XSAVE state and XCRs for userspace, its XSETBV, and the
+ * switch of XCR0 and PKRU around each entry (core/xsave.c).
  */
 #ifndef _OKVM_XSAVE_H
 #define _OKVM_XSAVE_H
@@ -10,6 +10,11 @@
 
 struct okvm_vcpu;
 
+extern u64 okvm_host_xcr0;
+
+void okvm_xsave_init(void);
+u32 okvm_guest_xstate_enter(struct okvm_vcpu *vcpu);
+void okvm_guest_xstate_exit(struct okvm_vcpu *vcpu, u32 host_pkru);
 int okvm_emulate_xsetbv(struct okvm_vcpu *vcpu, int cpl);
 long okvm_xsave2_size(void);
 long okvm_cap_xcrs(void);

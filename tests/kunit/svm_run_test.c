@@ -19,6 +19,7 @@
 
 #include <okvm/hw.h>
 #include <okvm/spte.h>
+#include <okvm/xsave.h>
 
 #include "../../svm/svm.h"
 #include "tdp_vm_fixture.h"
