@@ -17,6 +17,7 @@
 #include <uapi/linux/kvm.h>
 
 #include <okvm/cpuid.h>
+#include <okvm/cr.h>
 #include <okvm/hw.h>
 #include <okvm/kvmclock.h>
 #include <okvm/lapic.h>
@@ -321,6 +322,47 @@ int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	}
 }
 
+static bool okvm_pat_valid(u64 pat)
+{
+	int i;
+
+	/* Memory types 2 and 3 and anything above 7 are reserved. */
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * What no backend may take into the MSRs it keeps (KVM_SET_MSRS refuses
+ * it, WRMSR raises #GP): a linear address that is not canonical, reserved
+ * EFER bits, a PAT entry of a memory type that does not exist.
+ */
+static bool okvm_backend_msr_value_valid(u32 index, u64 data)
+{
+	u8 va_bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
+
+	switch (index) {
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		return __is_canonical_address(data, va_bits);
+	case MSR_EFER:
+		return okvm_efer_valid(data);
+	case MSR_IA32_CR_PAT:
+		return okvm_pat_valid(data);
+	default:
+		return true;
+	}
+}
+
 /**
  * okvm_set_msr() - write one of the MSRs okvm virtualizes
  * @vcpu: the vCPU
@@ -370,6 +412,8 @@ int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->power_ctl = data;
 		return 0;
 	default:
+		if (!okvm_backend_msr_value_valid(index, data))
+			return -EINVAL;
 		return okvm_hw->set_msr(vcpu, index, data);
 	}
 }

@@ -396,20 +396,6 @@ int okvm_svm_set_debugregs(struct okvm_vcpu *vcpu, const struct kvm_debugregs *d
 	return 0;
 }
 
-static bool okvm_pat_valid(u64 pat)
-{
-	int i;
-
-	/* Memory types 2 and 3 and anything above 7 are reserved. */
-	for (i = 0; i < 8; i++) {
-		u8 type = pat >> (i * 8);
-
-		if (type > 7 || type == 2 || type == 3)
-			return false;
-	}
-	return true;
-}
-
 /**
  * okvm_svm_set_tsc_offset() - the guest's TSC offset, in the VMCB
  * @vcpu: the vCPU
@@ -481,32 +467,18 @@ int okvm_svm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *data)
  * @index: MSR number
  * @data: the value
  *
- * Return: 0; -ENOENT for an MSR SVM does not hold; -EINVAL for a value
- * the MSR cannot hold (reserved EFER or PAT bits, a non-canonical base).
+ * core/msr.c has refused what no MSR may hold (reserved EFER or PAT bits,
+ * a base that is not canonical).
+ *
+ * Return: 0, or -ENOENT for an MSR SVM does not hold.
  */
 int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 {
 	struct okvm_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save_area *s = &svm->vmcb->save;
-	u8 va_bits = boot_cpu_has(X86_FEATURE_LA57) ? 57 : 48;
-
-	switch (index) {
-	case MSR_KERNEL_GS_BASE:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-		if (!__is_canonical_address(data, va_bits))
-			return -EINVAL;
-		break;
-	}
 
 	switch (index) {
 	case MSR_EFER:
-		if (!okvm_efer_valid(data))
-			return -EINVAL;
 		s->efer = data | EFER_SVME;
 		break;
 	case MSR_STAR:
@@ -540,8 +512,6 @@ int okvm_svm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 data)
 		s->sysenter_eip = data;
 		break;
 	case MSR_IA32_CR_PAT:
-		if (!okvm_pat_valid(data))
-			return -EINVAL;
 		s->g_pat = data;
 		break;
 	default:

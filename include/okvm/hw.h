@@ -42,7 +42,9 @@ struct okvm_vm;
  * @get_sregs: segment, control and descriptor-table registers for userspace
  * @set_sregs: load them; -EINVAL for values the architecture forbids
  * @get_msr: read an MSR the backend holds; -ENOENT if it holds no such MSR
- * @set_msr: write one; -ENOENT as above, -EINVAL for an illegal value
+ * @set_msr: write one; -ENOENT as above. core/msr.c has refused values
+ *	no MSR may hold (a base that is not canonical, reserved EFER or PAT
+ *	bits)
  * @set_tsc_offset: the offset the CPU adds to the host's TSC for the
  *	guest's RDTSC, RDTSCP and RDMSR of IA32_TSC
  * @get_cr4: the guest's CR4 (CPUID reflects some of its bits)
