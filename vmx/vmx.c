@@ -21,6 +21,7 @@
 #include "vmx.h"
 
 u32 okvm_vmcs_revision;
+struct okvm_vmx_controls okvm_vmx_controls;
 
 static bool vmx_enable_only;
 module_param(vmx_enable_only, bool, 0444);
@@ -83,13 +84,16 @@ static int okvm_vmx_check_basic(u64 basic)
  * okvm_vmx_init() - check that this CPU can run okvm's VMX backend
  * @ops: set to the VMX ops table on success
  *
- * okvm needs EPT (the shadow MMU is not built) and unrestricted guest
- * (guests start in real mode, which okvm does not emulate).
+ * okvm needs EPT (the shadow MMU is not built), unrestricted guest
+ * (guests start in real mode, which okvm does not emulate), and the other
+ * controls of vmx/controls.c.
  *
  * Return: 0; -ENODEV with one line in the log saying what is missing.
  */
 int okvm_vmx_init(const struct okvm_hw_ops **ops)
 {
+	struct okvm_vmx_caps caps;
+	const char *lacking;
 	u64 basic;
 	int r;
 
@@ -109,6 +113,12 @@ int okvm_vmx_init(const struct okvm_hw_ops **ops)
 		pr_err("VMX without unrestricted guest is not supported\n");
 		return -ENODEV;
 	}
+	okvm_vmx_read_caps(basic, &caps);
+	lacking = okvm_vmx_build_controls(&caps, &okvm_vmx_controls);
+	if (lacking) {
+		pr_err("this CPU lacks %s VMX controls okvm needs\n", lacking);
+		return -ENODEV;
+	}
 	r = okvm_ept_init();
 	if (r) {
 		pr_err("EPT of this CPU is unusable: no 4-level walk or no write-back tables\n");
@@ -119,6 +129,9 @@ int okvm_vmx_init(const struct okvm_hw_ops **ops)
 		return -ENODEV;
 	}
 	okvm_vmcs_revision = vmx_basic_vmcs_revision_id(basic);
+	pr_info("VMX controls: pin 0x%x, processor 0x%x, secondary 0x%x, exit 0x%x, entry 0x%x\n",
+		okvm_vmx_controls.pin, okvm_vmx_controls.proc, okvm_vmx_controls.proc2,
+		okvm_vmx_controls.exit, okvm_vmx_controls.entry);
 	*ops = &okvm_vmx_ops;
 	return 0;
 }
