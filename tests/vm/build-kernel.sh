@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or find in the cache) the okvm test kernel from Debian's linux-source-6.12.
-# Usage: build-kernel.sh [debug|kasan|bench|guest]
+# Usage: build-kernel.sh [debug|kasan|bench|guest|vmx]
 # Prints the build directory (usable as KDIR) on stdout. The cache key is the source
 # version plus the content of the config fragments, so a rebuild happens only when
 # one of them changes.
@@ -16,6 +16,8 @@ debug) ;;
 kasan) frags+=("$OKVM_TOP/tests/vm/kasan.config") ;;
 bench) frags=("$OKVM_TOP/tests/vm/bench.config") ;;
 guest) frags=("$OKVM_TOP/tests/vm/bench.config" "$OKVM_TOP/tests/vm/guest.config") ;;
+# The bench kernel with kvm_intel, for the Bochs machine (run-bochs.sh).
+vmx) frags=("$OKVM_TOP/tests/vm/bench.config" "$OKVM_TOP/tests/vm/vmx.config") ;;
 *) die "unknown kernel variant '$variant'" ;;
 esac
 
