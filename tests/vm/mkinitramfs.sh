@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the test machine's initramfs (busybox, okvm.ko, the selftests, and
-# kvm_amd with its dependencies for the differential run).
+# the reference hypervisor, kvm_amd by default, with its dependencies for the
+# differential run).
 # Usage: mkinitramfs.sh OUT.cpio.gz MODE OKVM_KO SELFTEST_DIR MODULE_DIR [TOOLS_DIR]
 #   MODE        check, demo, bench or fuzz (OKVM_FUZZ_* in the environment
 #               set the fuzzer's run, see the env file below)
 #   MODULE_DIR  a lib/modules/<release> directory holding kvm-amd.ko
+#               (or OKVM_REF_MODULE's module)
 #   TOOLS_DIR   programs for /okvm/tools (the demo VMM)
 # OKVM_UPSTREAM_DIR, if set, holds upstream KVM's selftests (tests/upstream)
 # for /okvm/upstream; OKVM_UPSTREAM_LIMIT is each one's time limit.
+# OKVM_REF_MODULE (default kvm-amd; kvm-intel for Bochs's VMX, run-bochs.sh)
+# names the reference module; OKVM_KVM_AMD_KOS then lists it and its
+# dependencies.
 # OKVM_EXTRA_ROOT, if set, is a tree copied over the initramfs's root (the
 # VMM, its libraries and its guest: tests/vm/vmm.sh).
 set -euo pipefail
@@ -33,10 +38,12 @@ find "$selftests" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/selfte
 [ -z "${OKVM_EXTRA_ROOT:-}" ] || cp -a "$OKVM_EXTRA_ROOT/." "$root/"
 [ -z "$tools" ] || find "$tools" -maxdepth 1 -type f -executable -exec cp {} "$root/okvm/tools/" \;
 
-# kvm_amd and what it needs, in load order (modules.dep lists a module's
-# dependencies, the last to be loaded first); Debian ships them compressed.
-deps=$(awk -F': *' '$1 ~ /\/kvm-amd\.ko/ { print $2 " " $1 }' "$moddir/modules.dep")
-[ -n "$deps" ] || die "no kvm-amd in $moddir/modules.dep"
+# The reference hypervisor and what it needs, in load order (modules.dep lists
+# a module's dependencies, the last to be loaded first); Debian ships them
+# compressed.
+ref=${OKVM_REF_MODULE:-kvm-amd}
+deps=$(awk -F': *' -v ko="/$ref.ko" 'index($1, ko) { print $2 " " $1 }' "$moddir/modules.dep")
+[ -n "$deps" ] || die "no $ref in $moddir/modules.dep"
 kos=
 for rel in $(echo "$deps" | tr ' ' '\n' | sed '$d' | tac) $(echo "$deps" | tr ' ' '\n' | tail -n 1); do
 	f="$moddir/$rel"
@@ -63,6 +70,7 @@ node_gid=$(getent group "${node_group:-kvm}" | cut -d: -f3)
 # picks one), on which hypervisors (make fuzz), with how much fault injection.
 cat > "$root/okvm/env" <<ENV
 OKVM_MODE=$mode
+OKVM_REF_MODULE=$ref
 OKVM_KVM_AMD_KOS="${kos# }"
 OKVM_FUZZ_SECONDS=${OKVM_FUZZ_SECONDS:-0}
 OKVM_FUZZ_FAIL_SECONDS=${OKVM_FUZZ_FAIL_SECONDS:-0}
