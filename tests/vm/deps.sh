@@ -3,12 +3,18 @@
 #
 # Install, with apt, every package the test rig uses that is not installed yet.
 # CI may start on a fresh Debian 12 machine: nothing else may be assumed.
+# Usage: deps.sh [--bochs]   (--bochs: also the VMX machine's, run-bochs.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(qemu-system-x86 busybox-static cpio linux-source-6.12 build-essential bc
       bison flex libelf-dev libssl-dev python3 ccache kmod xz-utils sparse
       dkms udev e2fsprogs)
+# Bochs with its curses display (Debian's has no nogui), its BIOS and VGA
+# BIOS, and GRUB to boot the kernel from an ISO (grub-mkrescue); script(1)
+# is in bsdutils, which Debian always has.
+[ "${1:-}" = --bochs ] &&
+	pkgs+=(bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools bsdutils)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,6 +21,17 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 . /okvm/env
 # The reference hypervisor's module name (kvm_amd, kvm_intel).
 ref_mod=$(echo "${OKVM_REF_MODULE:-kvm-amd}" | tr - _)
+# ref_insmod: the reference hypervisor and its dependencies, it with
+# OKVM_REF_MODULE_ARGS.
+ref_insmod() {
+	for m in $OKVM_KVM_AMD_KOS; do
+		case "$m" in
+		# shellcheck disable=SC2086 # module parameters, one word each
+		*/"${OKVM_REF_MODULE:-kvm-amd}".ko) insmod "$m" ${OKVM_REF_MODULE_ARGS:-} ;;
+		*) insmod "$m" ;;
+		esac
+	done
+}
 
 kmsg() { echo "$*" > /dev/kmsg; }
 
@@ -330,7 +341,7 @@ else
 	fi
 
 	# The same binaries against upstream KVM: differences are bugs.
-	for m in $OKVM_KVM_AMD_KOS; do insmod "$m"; done
+	ref_insmod
 	if [ -c /dev/kvm ]; then
 		# One VM alive throughout keeps KVM from patching its static key
 		# at every VM creation (see Documentation/testing.rst).

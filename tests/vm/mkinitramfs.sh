@@ -14,7 +14,8 @@
 # for /okvm/upstream; OKVM_UPSTREAM_LIMIT is each one's time limit.
 # OKVM_REF_MODULE (default kvm-amd; kvm-intel for Bochs's VMX, run-bochs.sh)
 # names the reference module; OKVM_KVM_AMD_KOS then lists it and its
-# dependencies.
+# dependencies. OKVM_REF_MODULE_ARGS are its parameters in check mode
+# (e.g. preemption_timer=0 for kvm_intel).
 # OKVM_EXTRA_ROOT, if set, is a tree copied over the initramfs's root (the
 # VMM, its libraries and its guest: tests/vm/vmm.sh).
 set -euo pipefail
@@ -71,6 +72,7 @@ node_gid=$(getent group "${node_group:-kvm}" | cut -d: -f3)
 cat > "$root/okvm/env" <<ENV
 OKVM_MODE=$mode
 OKVM_REF_MODULE=$ref
+OKVM_REF_MODULE_ARGS="${OKVM_REF_MODULE_ARGS:-}"
 OKVM_KVM_AMD_KOS="${kos# }"
 OKVM_FUZZ_SECONDS=${OKVM_FUZZ_SECONDS:-0}
 OKVM_FUZZ_FAIL_SECONDS=${OKVM_FUZZ_FAIL_SECONDS:-0}

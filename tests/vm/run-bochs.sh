@@ -113,10 +113,8 @@ times_pid=$!
 # Milestones on the console, with their time since Bochs started.
 first= booted= ended= why=timeout
 while :; do
-	if ! kill -0 "$bochs_pid" 2>/dev/null; then
-		why="bochs exited"
-		break
-	fi
+	alive=1
+	kill -0 "$bochs_pid" 2>/dev/null || alive=0
 	el=$((SECONDS - start))
 	[ -n "$first" ] || { [ -s "$work/console" ] && first=$el && log "first console line after $el s"; }
 	[ -n "$booted" ] || { grep -q OKVM-BOOTED "$work/console" && booted=$el && log "init started after $el s"; }
@@ -126,6 +124,7 @@ while :; do
 		sleep 1
 		break
 	fi
+	[ "$alive" = 1 ] || { why="bochs exited"; break; }
 	[ "$el" -lt "$limit" ] || break
 	sleep 1
 done
