@@ -374,6 +374,16 @@ if [ "$OKVM_MODE" = check ]; then
 		echo "OKVM-REBOOT-UNDER-VCPU not run: okvm does not load"
 	fi
 fi
+# The console's UART may still be sending what init wrote (Bochs emulates
+# its 115200 baud: dmesg takes seconds), and a reboot would cut the log
+# short of OKVM-DONE: wait until its transmit count stops moving.
+prev= n=0
+while [ $n -lt 150 ]; do
+	cur=$(grep -m1 '^0:' /proc/tty/driver/serial 2>/dev/null)
+	[ "$cur" = "$prev" ] && break
+	prev=$cur n=$((n + 1))
+	sleep 0.2
+done
 # With -no-reboot QEMU exits when the guest reboots; a tiny kernel may lack
 # an ACPI power-off path.
 reboot -f
