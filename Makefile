@@ -5,7 +5,9 @@
 # kvm_amd (Documentation/performance.rst); `make fuzz` fuzzes both as long as
 # asked (SECONDS=, SEED=, HV=, FAIL_SECONDS=, KASAN=1); `make check-upstream`
 # runs upstream KVM's selftests on both test kernels; `make check-vmm` boots
-# Linux under QEMU on okvm and on kvm_amd. `make install` puts
+# Linux under QEMU on okvm and on kvm_amd; `make check-bochs` runs the
+# selftests in Bochs's VMX machine (T="name ..." picks some), on kvm_intel
+# and on what okvm's VMX backend has so far. `make install` puts
 # okvm.ko under /lib/modules/<release>/updates and runs depmod; `make
 # uninstall` takes it out again (INSTALL_MOD_PATH= for a staging root).
 # dkms.conf builds it through DKMS. See README.md.
@@ -17,7 +19,7 @@ KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)
 
 .PHONY: all modules module-clean clean check check-upstream demo selftests install uninstall
-.PHONY: bench fuzz check-vmm
+.PHONY: bench fuzz check-vmm check-bochs
 
 all: modules
 
@@ -53,6 +55,10 @@ check-upstream:
 # QEMU as the VMM, booting a Linux guest on okvm and on kvm_amd.
 check-vmm:
 	tests/vm/vmm.sh
+
+# Bochs's VMX machine: not part of make check yet (Documentation/testing.rst).
+check-bochs:
+	tests/vm/check-bochs.sh $(T)
 
 demo:
 	tests/vm/demo.sh

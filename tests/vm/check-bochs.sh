@@ -38,7 +38,8 @@ sel="$out/selftests-vmx"
 rm -rf "$sel"
 mkdir -p "$sel"
 if [ $# = 0 ]; then
-	set -- $(cd "$out/selftests" && find . -maxdepth 1 -type f -executable -printf '%P\n' | sort)
+	mapfile -t all < <(cd "$out/selftests" && find . -maxdepth 1 -type f -executable -printf '%P\n' | sort)
+	set -- "${all[@]}"
 fi
 for t; do
 	strip --strip-debug -o "$sel/$t" "$out/selftests/$t"

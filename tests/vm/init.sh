@@ -26,8 +26,9 @@ ref_mod=$(echo "${OKVM_REF_MODULE:-kvm-amd}" | tr - _)
 ref_insmod() {
 	for m in $OKVM_KVM_AMD_KOS; do
 		case "$m" in
-		# shellcheck disable=SC2086 # module parameters, one word each
-		*/"${OKVM_REF_MODULE:-kvm-amd}".ko) insmod "$m" ${OKVM_REF_MODULE_ARGS:-} ;;
+		*/"${OKVM_REF_MODULE:-kvm-amd}".ko)
+			# shellcheck disable=SC2086 # module parameters, one word each
+			insmod "$m" ${OKVM_REF_MODULE_ARGS:-} ;;
 		*) insmod "$m" ;;
 		esac
 	done
@@ -113,6 +114,29 @@ flight_follow() {
 	done
 	[ -z "$failed" ] || flight_show "$1" "$failed"
 	[ -z "$running" ] || flight_show "$1" "$running"
+}
+
+# vmx_enable_only_test: the part of the VMX backend that is built, as TAP.
+# With vmx_enable_only=1 okvm loads with VMX operation on every CPU, makes
+# VMs but refuses vCPUs, and unloads leaving VMX free: the reference module
+# loads after it, and okvm then refuses to load beside it (-EBUSY).
+vmx_enable_only_test() {
+	echo "OKVM-SELFTEST-BEGIN okvm:vmx_enable_only"
+	echo "TAP version 13"
+	echo "1..4"
+	ok() { if [ "$2" = 0 ]; then echo "ok $1"; else echo "not ok $1"; fi; }
+	insmod /okvm/okvm.ko vmx_enable_only=1 && [ -c /dev/okvm ]
+	ok "1 loads with vmx_enable_only=1" $?
+	/okvm/tools/okvm-hello 2>&1 | grep -q 'KVM_CREATE_VCPU: Operation not supported'
+	ok "2 a VM is made, its vCPU refused with EOPNOTSUPP" $?
+	rmmod okvm && ref_insmod && [ -c /dev/kvm ]
+	ok "3 unloads, and $ref_mod loads after it" $?
+	! insmod /okvm/okvm.ko vmx_enable_only=1 2>/dev/null &&
+		dmesg | grep -q "VMX is already in use by another hypervisor ($ref_mod"
+	ok "4 refused while $ref_mod holds VMX" $?
+	rmmod okvm 2>/dev/null
+	rmmod "$ref_mod" kvm
+	echo "OKVM-SELFTEST-END okvm:vmx_enable_only 0"
 }
 
 # run_selftests LABEL DEVICE: each binary's TAP between markers.
@@ -338,6 +362,7 @@ else
 	else
 		echo "OKVM-SKIP okvm: okvm.ko did not load (insmod $okvm_rc)"
 		dmesg | grep 'okvm' | tail -n 5
+		grep -qw vmx /proc/cpuinfo && vmx_enable_only_test
 	fi
 
 	# The same binaries against upstream KVM: differences are bugs.
@@ -377,7 +402,7 @@ fi
 # The console's UART may still be sending what init wrote (Bochs emulates
 # its 115200 baud: dmesg takes seconds), and a reboot would cut the log
 # short of OKVM-DONE: wait until its transmit count stops moving.
-prev= n=0
+prev='' n=0
 while [ $n -lt 150 ]; do
 	cur=$(grep -m1 '^0:' /proc/tty/driver/serial 2>/dev/null)
 	[ "$cur" = "$prev" ] && break

@@ -111,7 +111,7 @@ done | awk -v t0="$t0" '{ t = $1; $1 = ""; printf "%8.1f%s\n", t - t0, $0; fflus
 times_pid=$!
 
 # Milestones on the console, with their time since Bochs started.
-first= booted= ended= why=timeout
+first='' booted='' ended='' why=timeout
 while :; do
 	alive=1
 	kill -0 "$bochs_pid" 2>/dev/null || alive=0
