@@ -544,7 +544,8 @@ static bool okvm_vcpu_id_taken(struct okvm_vm *vm, u32 id)
  * @id: the vCPU id, below OKVM_MAX_VCPU_ID and the VM's KVM_CAP_MAX_VCPU_ID
  *
  * Return: a vCPU fd; -EINVAL for a bad id or a full VM; -EEXIST for an id
- * in use; -ENOMEM.
+ * in use; -ENOMEM; the backend's refusal (-EOPNOTSUPP: VMX has no vCPUs
+ * yet).
  */
 int okvm_create_vcpu(struct okvm_vm *vm, unsigned long id)
 {

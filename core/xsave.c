@@ -39,8 +39,9 @@ void __init okvm_xsave_init(void)
 
 /**
  * okvm_guest_xstate_enter() - the guest's XCR0 and PKRU into the CPU
- * @vcpu: the vCPU, about to enter; interrupts off (and GIF clear on SVM),
- *	so that no host code, not even an NMI handler, runs with them
+ * @vcpu: the vCPU, about to enter; interrupts off, so no host code but an
+ *	NMI handler runs with them (none on SVM, whose GIF is clear), as
+ *	under KVM
  *
  * Return: the host's PKRU, for okvm_guest_xstate_exit().
  */

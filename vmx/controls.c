@@ -24,41 +24,58 @@
 /*
  * HLT, the debug registers, RDPMC and MONITOR/MWAIT exit as on SVM; every
  * port and MSR exits unless a bitmap lets it through; the guest's TSC is
- * the host's plus an offset.
+ * the host's plus an offset. MOV to and from CR8 exit, or a 64-bit guest
+ * would read and write the host's TPR: a vCPU whose TPR is shadowed (TPR
+ * shadow, where the CPU has it) drops the two exits for itself.
  */
 #define OKVM_VMX_PROC_REQUIRED	(CPU_BASED_HLT_EXITING | CPU_BASED_MOV_DR_EXITING | \
 				 CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING | \
 				 CPU_BASED_MONITOR_EXITING | CPU_BASED_USE_IO_BITMAPS | \
 				 CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_USE_TSC_OFFSETTING | \
+				 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING | \
 				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 #define OKVM_VMX_PROC_OPTIONAL	CPU_BASED_TPR_SHADOW
+/* Set per vCPU while it waits for an interrupt or NMI window. */
+#define OKVM_VMX_PROC_LATER	(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
 
-/* EPT, and real mode run by the CPU rather than emulated. */
+/*
+ * EPT, and real mode run by the CPU rather than emulated. RDTSCP and
+ * INVPCID are not here: enabled for all, they would let a guest whose
+ * CPUID lacks them run them (and read the host's TSC_AUX); they wait for a
+ * vCPU that enables them from its CPUID.
+ */
 #define OKVM_VMX_PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST)
-#define OKVM_VMX_PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP | \
-				 SECONDARY_EXEC_ENABLE_INVPCID)
+#define OKVM_VMX_PROC2_OPTIONAL	SECONDARY_EXEC_ENABLE_VPID
 
-/* A 64-bit host; EFER and PAT switched by the CPU on every entry and exit. */
+/*
+ * A 64-bit host; EFER, PAT and the debug controls (DR7, DEBUGCTL)
+ * switched by the CPU on every entry and exit.
+ */
 #define OKVM_VMX_EXIT_REQUIRED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER | \
 				 VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT | \
-				 VM_EXIT_LOAD_IA32_PAT)
-#define OKVM_VMX_ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT)
+				 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define OKVM_VMX_ENTRY_REQUIRED	(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT | \
+				 VM_ENTRY_LOAD_DEBUG_CONTROLS)
+/* Set per entry while the guest is in long mode. */
+#define OKVM_VMX_ENTRY_LATER	VM_ENTRY_IA32E_MODE
 
 /**
  * okvm_vmx_adjust_control() - a control field's value
  * @caps: its capability MSR (must-be-1 bits 31:0, may-be-1 bits 63:32)
  * @required: the controls okvm cannot run without
  * @optional: the controls okvm uses where the CPU has them
+ * @later: controls okvm sets and clears as it runs a vCPU: not in @value,
+ *	but the CPU must allow them
  * @value: set to @required, the allowed part of @optional, and what the
  *	CPU requires
  *
- * Return: 0, or -EIO if a required control cannot be 1.
+ * Return: 0, or -EIO if a required or later control cannot be 1.
  */
-int okvm_vmx_adjust_control(u64 caps, u32 required, u32 optional, u32 *value)
+int okvm_vmx_adjust_control(u64 caps, u32 required, u32 optional, u32 later, u32 *value)
 {
 	u32 may = upper_32_bits(caps);
 
-	if ((required & may) != required)
+	if (((required | later) & may) != (required | later))
 		return -EIO;
 	*value = required | (optional & may) | lower_32_bits(caps);
 	return 0;
@@ -75,17 +92,18 @@ int okvm_vmx_adjust_control(u64 caps, u32 required, u32 optional, u32 *value)
 const char *okvm_vmx_build_controls(const struct okvm_vmx_caps *caps,
 				    struct okvm_vmx_controls *controls)
 {
-	if (okvm_vmx_adjust_control(caps->pin, OKVM_VMX_PIN_REQUIRED, 0, &controls->pin))
+	if (okvm_vmx_adjust_control(caps->pin, OKVM_VMX_PIN_REQUIRED, 0, 0, &controls->pin))
 		return "pin-based";
 	if (okvm_vmx_adjust_control(caps->proc, OKVM_VMX_PROC_REQUIRED, OKVM_VMX_PROC_OPTIONAL,
-				    &controls->proc))
+				    OKVM_VMX_PROC_LATER, &controls->proc))
 		return "processor-based";
 	if (okvm_vmx_adjust_control(caps->proc2, OKVM_VMX_PROC2_REQUIRED,
-				    OKVM_VMX_PROC2_OPTIONAL, &controls->proc2))
+				    OKVM_VMX_PROC2_OPTIONAL, 0, &controls->proc2))
 		return "secondary processor-based";
-	if (okvm_vmx_adjust_control(caps->exit, OKVM_VMX_EXIT_REQUIRED, 0, &controls->exit))
+	if (okvm_vmx_adjust_control(caps->exit, OKVM_VMX_EXIT_REQUIRED, 0, 0, &controls->exit))
 		return "VM-exit";
-	if (okvm_vmx_adjust_control(caps->entry, OKVM_VMX_ENTRY_REQUIRED, 0, &controls->entry))
+	if (okvm_vmx_adjust_control(caps->entry, OKVM_VMX_ENTRY_REQUIRED, 0,
+				    OKVM_VMX_ENTRY_LATER, &controls->entry))
 		return "VM-entry";
 	return NULL;
 }

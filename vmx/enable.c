@@ -17,13 +17,13 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <asm/asm.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/perf_event.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
-
-#include <okvm/hw.h>
 
 #include "vmx.h"
 
@@ -123,9 +123,11 @@ static int okvm_vmxoff(void)
 /**
  * okvm_vmx_enable_cpu() - enter VMX root operation on this CPU
  *
- * Runs with interrupts off. The firmware must have locked IA32_FEATURE_CONTROL
- * with VMX allowed outside SMX, and the host's CR0 and CR4 (with VMXE) must
- * fit the fixed bits of VMX operation; otherwise VMXON would raise #GP.
+ * Runs with interrupts off. IA32_FEATURE_CONTROL must allow VMXON (the
+ * kernel locks it at boot and clears this CPU's VMX feature where it does
+ * not), and the host's CR0 and CR4 (with VMXE) must fit the fixed bits of
+ * VMX operation; otherwise VMXON would raise #GP. Intel PT is told first,
+ * since VMXON may stop its tracing.
  *
  * Return: 0; -EBUSY if CR4.VMXE is already set; -EIO if this CPU cannot
  * enter VMX operation (with one line saying why).
@@ -133,16 +135,12 @@ static int okvm_vmxoff(void)
 int okvm_vmx_enable_cpu(void)
 {
 	struct okvm_vmx_cpu *vc = this_cpu_ptr(&okvm_vmx_cpu);
-	u64 feature_control;
 	int r;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
-	rdmsrl(MSR_IA32_FEAT_CTL, feature_control);
-	if (!(feature_control & FEAT_CTL_LOCKED) ||
-	    !(feature_control & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
-		pr_err("CPU %d: IA32_FEATURE_CONTROL 0x%llx does not allow VMXON\n",
-		       smp_processor_id(), feature_control);
+	if (!this_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("CPU %d: VMX is disabled (IA32_FEATURE_CONTROL)\n", smp_processor_id());
 		return -EIO;
 	}
 	if (!okvm_vmx_cr_fits(read_cr0(), MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1) ||
@@ -153,10 +151,12 @@ int okvm_vmx_enable_cpu(void)
 		return -EIO;
 	}
 
+	intel_pt_handle_vmx(1);
 	cr4_set_bits(X86_CR4_VMXE);
 	r = okvm_vmxon(page_to_phys(vc->vmxon_region));
 	if (r) {
 		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
 		pr_err("CPU %d: VMXON failed\n", smp_processor_id());
 	}
 	return r;
@@ -166,14 +166,13 @@ int okvm_vmx_enable_cpu(void)
  * okvm_vmx_disable_cpu() - leave VMX operation on this CPU
  *
  * Runs with interrupts off. VMXOFF can only fault here if something else
- * left VMX operation under okvm, which would be a bug, unless a reboot's
- * emergency path already did.
+ * left VMX operation under okvm, which would be a bug.
  */
 void okvm_vmx_disable_cpu(void)
 {
-	WARN_ONCE(okvm_vmxoff() && !okvm_rebooting, "okvm: VMXOFF faulted on CPU %d\n",
-		  smp_processor_id());
+	WARN_ONCE(okvm_vmxoff(), "okvm: VMXOFF faulted on CPU %d\n", smp_processor_id());
 	cr4_clear_bits(X86_CR4_VMXE);
+	intel_pt_handle_vmx(0);
 }
 
 /**

@@ -6,11 +6,15 @@
  * An EPT entry is present if it allows any of read, write and execute
  * (bits 0-2). Leaves map guest RAM as write-back and ignore the guest's
  * PAT (IPAT), as KVM maps RAM when no device does DMA that bypasses the
- * caches. Where the CPU has accessed and dirty flags, okvm turns them on
- * (okvm_ept_pointer()) and creates leaves accessed and dirty, as for NPT,
- * so the CPU need not write them; aging clears the accessed bit (8).
- * Without them a leaf's use cannot be seen, and aging says "used". The
- * CPU ignores bits 52-62 of an entry; okvm keeps may_write in bit 57.
+ * caches. Where the CPU has accessed and dirty flags, okvm creates leaves
+ * accessed and dirty, as for NPT, so the CPU need not write them, and
+ * aging clears the accessed bit (8); the vCPU's EPTP must then enable the
+ * flags, exactly when the format has an accessed_mask, or aging would
+ * clear a bit the CPU never sets again. Without them a leaf's use cannot
+ * be seen, and aging says "used". okvm keeps may_write in bit 57, which
+ * the CPU ignores while okvm leaves off what gives it a meaning (the
+ * tertiary controls' guest-paging verification), as it leaves off the
+ * supervisor shadow stack (bit 60) and sub-page permissions (bit 61).
  */
 #include <linux/bits.h>
 #include <linux/errno.h>

@@ -69,7 +69,7 @@ int okvm_vmx_enable_cpu(void);
 void okvm_vmx_disable_cpu(void);
 void okvm_vmx_emergency_disable_cpu(void);
 
-int okvm_vmx_adjust_control(u64 caps, u32 required, u32 optional, u32 *value);
+int okvm_vmx_adjust_control(u64 caps, u32 required, u32 optional, u32 later, u32 *value);
 const char *okvm_vmx_build_controls(const struct okvm_vmx_caps *caps,
 				    struct okvm_vmx_controls *controls);
 void okvm_vmx_read_caps(u64 basic, struct okvm_vmx_caps *caps);

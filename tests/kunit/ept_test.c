@@ -33,7 +33,7 @@ static void okvm_ept_leaf_encoding(struct kunit *test)
 	/* Accessed and dirty from the start, as NPT leaves are. */
 	KUNIT_EXPECT_EQ(test, ro & (VMX_EPT_ACCESS_BIT | VMX_EPT_DIRTY_BIT),
 			VMX_EPT_ACCESS_BIT | VMX_EPT_DIRTY_BIT);
-	/* Writable and may_write, in a bit the CPU ignores (62:52). */
+	/* Writable and may_write, in a bit of 62:52 (ignored, as okvm runs EPT). */
 	KUNIT_EXPECT_EQ(test, hweight64(rw ^ ro), 2);
 	KUNIT_EXPECT_TRUE(test, (rw ^ ro) & VMX_EPT_WRITABLE_MASK);
 	KUNIT_EXPECT_TRUE(test, (rw ^ ro) & GENMASK_ULL(62, 52));
