@@ -3,11 +3,13 @@
  * KVM hypercalls from a 64-bit guest at CPL 0: VAPIC_POLL_IRQ and
  * SCHED_YIELD answer 0 and an unknown number -KVM_ENOSYS, in RAX. With
  * KVM_CAP_ENFORCE_PV_FEATURE_CPUID, SCHED_YIELD needs its CPUID bit
- * (KVM_FEATURE_PV_SCHED_YIELD in 0x40000001 EAX). An Intel VMCALL on AMD
- * is rewritten in guest memory to VMMCALL and then made, while
+ * (KVM_FEATURE_PV_SCHED_YIELD in 0x40000001 EAX). The other vendor's
+ * hypercall instruction (Intel's VMCALL on AMD, AMD's VMMCALL on Intel)
+ * is rewritten in guest memory to the host's and then made, while
  * KVM_X86_QUIRK_FIX_HYPERCALL_INSN is on; with the quirk disabled it
  * raises #UD and the bytes stay.
  */
+#include <cpuid.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/kvm_para.h>
@@ -19,7 +21,7 @@
 
 #define UNKNOWN_HYPERCALL	0x7fff0001UL
 
-enum guest_part { CALL_ANSWERS, CALL_VMCALL, CALL_SCHED_YIELD };
+enum guest_part { CALL_ANSWERS, CALL_FOREIGN, CALL_SCHED_YIELD };
 
 static u64 guest_vmmcall(u64 nr)
 {
@@ -30,7 +32,7 @@ static u64 guest_vmmcall(u64 nr)
 	return ret;
 }
 
-extern const u8 guest_vmcall_insn[3];
+extern const u8 guest_vmcall_insn[3], guest_vmmcall_insn[3];
 u64 guest_ud_count;
 
 /*
@@ -50,7 +52,21 @@ static __naked u64 guest_vmcall(u64 nr)
 	    "ret");
 }
 
-/* #UD handler for the 3-byte VMCALL: count it and step over it. */
+/* The same with VMMCALL, at a label of its own. */
+static __naked u64 guest_vmmcall_at_label(u64 nr)
+{
+	asm("mov %rdi, %rax\n\t"
+	    "push %rbx\n\t"
+	    "xor %ebx, %ebx\n\t"
+	    "xor %ecx, %ecx\n\t"
+	    "xor %edx, %edx\n\t"
+	    "xor %esi, %esi\n\t"
+	    "guest_vmmcall_insn: vmmcall\n\t"
+	    "pop %rbx\n\t"
+	    "ret");
+}
+
+/* #UD handler for a 3-byte hypercall instruction: count it and step over it. */
 static __naked void guest_ud_skip_vmcall(void)
 {
 	asm("incq guest_ud_count(%rip)\n\t"
@@ -58,12 +74,13 @@ static __naked void guest_ud_skip_vmcall(void)
 	    "iretq");
 }
 
-static u64 guest_vmcall_bytes(void)
+static u64 guest_insn_bytes(const u8 *insn)
 {
-	return guest_vmcall_insn[0] | guest_vmcall_insn[1] << 8 | guest_vmcall_insn[2] << 16;
+	return insn[0] | insn[1] << 8 | insn[2] << 16;
 }
 
-static void guest_code(u64 part)
+/* @intel: the host is Intel's, so VMMCALL is the other vendor's instruction. */
+static void guest_code(u64 part, u64 intel)
 {
 	u64 ret;
 
@@ -73,13 +90,14 @@ static void guest_code(u64 part)
 		GUEST_SYNC(guest_vmmcall(KVM_HC_SCHED_YIELD));
 		GUEST_SYNC(guest_vmmcall(UNKNOWN_HYPERCALL));
 		break;
-	case CALL_VMCALL:
-		ret = guest_vmcall(KVM_HC_VAPIC_POLL_IRQ);
+	case CALL_FOREIGN:
+		ret = intel ? guest_vmmcall_at_label(KVM_HC_VAPIC_POLL_IRQ) :
+			      guest_vmcall(KVM_HC_VAPIC_POLL_IRQ);
 		GUEST_SYNC(READ_ONCE(guest_ud_count));
 		/* Without a #UD, the call was made and answered. */
 		if (!READ_ONCE(guest_ud_count))
 			GUEST_SYNC(ret);
-		GUEST_SYNC(guest_vmcall_bytes());
+		GUEST_SYNC(guest_insn_bytes(intel ? guest_vmmcall_insn : guest_vmcall_insn));
 		break;
 	case CALL_SCHED_YIELD:
 		GUEST_SYNC(guest_vmmcall(KVM_HC_SCHED_YIELD));
@@ -88,12 +106,21 @@ static void guest_code(u64 part)
 	}
 }
 
+/* GenuineIntel, as CPUID leaf 0 spells it in EBX, EDX, ECX. */
+static bool host_is_intel(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	__cpuid(0, eax, ebx, ecx, edx);
+	return ebx == 0x756e6547 && edx == 0x49656e69 && ecx == 0x6c65746e;
+}
+
 static struct okvm_vm *start(enum guest_part part, struct okvm_vcpu **vcpu)
 {
 	struct okvm_vm *vm = okvm_vm_create_long_mode(1, guest_code, vcpu);
 
 	okvm_guest_set_handler(vm, X86_VEC_UD, guest_ud_skip_vmcall);
-	okvm_vcpu_set_args(*vcpu, 1, part);
+	okvm_vcpu_set_args(*vcpu, 2, part, host_is_intel());
 	return vm;
 }
 
@@ -112,32 +139,43 @@ TEST(vmmcall_answers)
 #define VMCALL_BYTES	0xc1010fULL	/* 0f 01 c1, as the guest reads them */
 #define VMMCALL_BYTES	0xd9010fULL	/* 0f 01 d9 */
 
-TEST(vmcall_is_rewritten_while_the_quirk_is_on)
+/* The host vendor's hypercall instruction, and the other one. */
+static u64 native_bytes(void)
+{
+	return host_is_intel() ? VMCALL_BYTES : VMMCALL_BYTES;
+}
+
+static u64 foreign_bytes(void)
+{
+	return host_is_intel() ? VMMCALL_BYTES : VMCALL_BYTES;
+}
+
+TEST(foreign_hypercall_is_rewritten_while_the_quirk_is_on)
 {
 	struct okvm_vcpu *vcpu;
-	struct okvm_vm *vm = start(CALL_VMCALL, &vcpu);
+	struct okvm_vm *vm = start(CALL_FOREIGN, &vcpu);
 
 	okvm_vcpu_expect_sync(vcpu, 0);		/* no #UD */
 	okvm_vcpu_expect_sync(vcpu, 0);		/* VAPIC_POLL_IRQ answered */
-	okvm_vcpu_expect_sync(vcpu, VMMCALL_BYTES);
+	okvm_vcpu_expect_sync(vcpu, native_bytes());
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
 }
 
-TEST(vmcall_raises_ud_without_the_quirk)
+TEST(foreign_hypercall_raises_ud_without_the_quirk)
 {
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_DISABLE_QUIRKS2,
 		.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN,
 	};
 	struct okvm_vcpu *vcpu;
-	struct okvm_vm *vm = start(CALL_VMCALL, &vcpu);
+	struct okvm_vm *vm = start(CALL_FOREIGN, &vcpu);
 
 	ASSERT_TRUE(ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2) &
 		    KVM_X86_QUIRK_FIX_HYPERCALL_INSN);
 	ASSERT_EQ(0, ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
 	okvm_vcpu_expect_sync(vcpu, 1);		/* one #UD */
-	okvm_vcpu_expect_sync(vcpu, VMCALL_BYTES);
+	okvm_vcpu_expect_sync(vcpu, foreign_bytes());
 	okvm_vcpu_expect_done(vcpu);
 	okvm_vm_free(vm);
 }
